@@ -1,0 +1,1 @@
+"""Rapport: a training simulator for the therapeutic alliance."""

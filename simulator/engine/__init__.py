@@ -1,0 +1,1 @@
+"""The pure core: scenario model, conditions, play, analysis and debrief. No I/O here."""

@@ -1,0 +1,422 @@
+"""Graph checks for validation, and path analysis over every reachable state."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from . import conditions
+from .model import METERS, Scenario
+from .play import Work, apply_choice, enter, offered_in
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation finding, located by its path in the scenario data."""
+
+    path: Path
+    message: str
+    severity: str = "error"  # "error" or "warning"
+    offset: int = 0  # column offset inside a condition string
+    at_key: bool = False  # point at the key itself rather than its value
+
+
+def _conditions(scenario: Scenario) -> Iterator[tuple[Path, str]]:
+    for scene_id, scene in scenario.scenes.items():
+        for i, choice in enumerate(scene.choices or ()):
+            if choice.when is not None:
+                yield ("scenes", scene_id, "choices", i, "when"), choice.when
+        for i, rule in enumerate(scene.next or ()):
+            if rule.when is not None:
+                yield ("scenes", scene_id, "next", i, "when"), rule.when
+    for i, top in enumerate(scenario.rules):
+        yield ("rules", i, "when"), top.when
+
+
+def _targets(scenario: Scenario) -> Iterator[tuple[Path, str]]:
+    yield ("start",), scenario.start
+    for scene_id, scene in scenario.scenes.items():
+        for i, choice in enumerate(scene.choices or ()):
+            yield ("scenes", scene_id, "choices", i, "goto"), choice.goto
+        if scene.fallback is not None:
+            yield ("scenes", scene_id, "fallback"), scene.fallback
+        for i, rule in enumerate(scene.next or ()):
+            yield ("scenes", scene_id, "next", i, "goto"), rule.goto
+    for i, top in enumerate(scenario.rules):
+        yield ("rules", i, "goto"), top.goto
+
+
+def _falls_back(scenario: Scenario, scene_id: str) -> bool:
+    """Whether the scene's fallback can ever be taken (every choice is conditional)."""
+    scene = scenario.scenes[scene_id]
+    return bool(scene.choices) and scene.fallback is not None and all(
+        c.when is not None for c in scene.choices or ()
+    )
+
+
+def edges(scenario: Scenario) -> dict[str, list[str]]:
+    """Every scene to the scenes play can go to next from it, rules included."""
+    rule_targets = [rule.goto for rule in scenario.rules]
+    graph: dict[str, list[str]] = {}
+    for scene_id, scene in scenario.scenes.items():
+        out: list[str] = []
+        if scene.choices:
+            out += [c.goto for c in scene.choices] + rule_targets
+            if _falls_back(scenario, scene_id) and scene.fallback:
+                out.append(scene.fallback)
+        out += [rule.goto for rule in scene.next or ()]
+        graph[scene_id] = [t for t in dict.fromkeys(out) if t in scenario.scenes]
+    return graph
+
+
+def _reach(graph: dict[str, list[str]], roots: list[str]) -> set[str]:
+    seen = set(roots)
+    queue = deque(roots)
+    while queue:
+        for target in graph.get(queue.popleft(), ()):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _components(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                result.append(component)
+    return result
+
+
+def _cycles(graph: dict[str, list[str]], order: list[str]) -> list[list[str]]:
+    """The components of a graph that contain a cycle, each in file order."""
+    position = {scene: i for i, scene in enumerate(order)}
+    found = []
+    for component in _components(graph):
+        if len(component) > 1 or component[0] in graph[component[0]]:
+            found.append(sorted(component, key=position.__getitem__))
+    return sorted(found, key=lambda c: position[c[0]])
+
+
+def check(scenario: Scenario) -> list[Problem]:
+    """Reference, condition and graph checks on a scenario whose shape is already valid."""
+    problems: list[Problem] = []
+    scenes = scenario.scenes
+    for path, target in _targets(scenario):
+        if target not in scenes:
+            what = "`start`" if path == ("start",) else f"`{path[-1]}`"
+            problems.append(Problem(path, f"{what} names scene '{target}', which does not exist"))
+    for path, text in _conditions(scenario):
+        try:
+            node = conditions.parse(text)
+        except conditions.ConditionError as error:
+            problems.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
+            continue
+        for ref in conditions.scenes_named(node):
+            if ref.scene not in scenes:
+                problems.append(
+                    Problem(path, f"visited() names scene '{ref.scene}', which does not exist",
+                            offset=ref.offset)
+                )
+        if path[-3:-1][0] == "choices" and not conditions.satisfiable(node):
+            problems.append(
+                Problem(path, f"this choice is never offered: `{text}` can never hold",
+                        severity="warning")
+            )
+    if any(p.severity == "error" for p in problems):
+        return problems  # the graph checks need sound references
+
+    order = list(scenes)
+    passing = {
+        scene_id: (
+            [rule.goto for rule in scene.next]
+            if scene.next is not None
+            else ([scene.fallback] if _falls_back(scenario, scene_id) and scene.fallback else [])
+        )
+        for scene_id, scene in scenes.items()
+    }
+    for cycle in _cycles(passing, order):
+        loop = " -> ".join([*cycle, cycle[0]])
+        problems.append(
+            Problem(("scenes", cycle[0]),
+                    f"scenes pass on to each other without a choice ({loop}): "
+                    "play could pass on for ever", at_key=True)
+        )
+
+    graph = edges(scenario)
+    reachable = _reach(graph, [scenario.start])
+    endings = [s for s in order if scenes[s].kind == "ending"]
+    if not any(s in reachable for s in endings):
+        problems.append(Problem(("start",), f"no ending is reachable from start scene '{scenario.start}'"))
+        return problems
+    for scene_id in order:
+        if scene_id not in reachable:
+            problems.append(
+                Problem(("scenes", scene_id), f"scene '{scene_id}' is unreachable from start",
+                        severity="warning", at_key=True)
+            )
+    reverse: dict[str, list[str]] = {s: [] for s in order}
+    for source, targets in graph.items():
+        for target in targets:
+            reverse[target].append(source)
+    finishing = _reach(reverse, endings)
+    stuck = {s: [t for t in graph[s] if t in reachable and t not in finishing]
+             for s in order if s in reachable and s not in finishing}
+    for cycle in _cycles(stuck, order):
+        problems.append(
+            Problem(("scenes", cycle[0]),
+                    f"no ending can be reached from the cycle {' -> '.join([*cycle, cycle[0]])}",
+                    severity="warning", at_key=True)
+        )
+    return problems
+
+
+# --- path analysis ---------------------------------------------------------------------------
+
+
+class StateLimit(RuntimeError):
+    """The state space grew past the bound."""
+
+
+Key = tuple[str, tuple[int, ...], int, frozenset[str], frozenset[int]]
+
+
+@dataclass
+class EndingReport:
+    """What the analysis found about one ending."""
+
+    reachable: bool = False
+    shortest: list[int] | None = None
+    min: dict[str, int] | None = None
+    max: dict[str, int] | None = None
+    unrepaired: bool = False
+    paths: int | None = 0  # distinct choice sequences; None when more than the cap
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "reachable": self.reachable,
+            "shortest": self.shortest,
+            "min": self.min,
+            "max": self.max,
+            "unrepaired": self.unrepaired,
+        }
+
+
+@dataclass
+class Analysis:
+    """Everything `rapport analyze` reports."""
+
+    scenario: str
+    states: int
+    endings: dict[str, EndingReport]
+    never_offered: list[tuple[str, int]]  # (scene, 1-based choice position)
+    never_fired: list[int]  # 1-based rule numbers
+    path_cap: int
+    edges: dict[Key, list[Key]] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> dict[str, object]:
+        """The contract's JSON, plus path counts per ending."""
+        return {
+            "scenario": self.scenario,
+            "states": self.states,
+            "endings": {
+                name: {**report.as_json(),
+                       "paths": report.paths if report.paths is not None else f"more than {self.path_cap}"}
+                for name, report in self.endings.items()
+            },
+            "never_offered": [{"scene": s, "choice": n} for s, n in self.never_offered],
+            "never_fired": self.never_fired,
+        }
+
+
+def _key(scenario: Scenario, scene: str, work: Work, tracked: frozenset[str], once: frozenset[int]) -> Key:
+    return (
+        scene,
+        tuple(work.meters[m] for m in METERS),
+        work.ruptures_open,
+        frozenset(work.visited & tracked),
+        frozenset(work.fired & once),
+    )
+
+
+def _work(key: Key) -> Work:
+    scene, meters, open_count, visited, fired = key
+    return Work(
+        meters=dict(zip(METERS, meters, strict=True)),
+        visited=set(visited),
+        ruptures=[["withdrawal", scene, None] for _ in range(open_count)],
+        fired=set(fired),
+    )
+
+
+def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000_000) -> Analysis:
+    """Explore every reachable state breadth-first (raises StateLimit past `max_states`)."""
+    tracked = frozenset(
+        ref.scene for _, text in _conditions(scenario) for ref in conditions.scenes_named(conditions.parse(text))
+    )
+    once = frozenset(i for i, rule in enumerate(scenario.rules) if not rule.repeat)
+    begin = Work(meters=scenario.meters.as_dict())
+    resting = enter(scenario, scenario.start, begin)
+    first = _key(scenario, resting, begin, tracked, once)
+    parent: dict[Key, tuple[Key, int] | None] = {first: None}
+    graph: dict[Key, list[Key]] = {}
+    offered_ever: set[tuple[str, int]] = set()
+    fired_ever: set[int] = set()
+    queue = deque([first])
+    while queue:
+        key = queue.popleft()
+        scene_id = key[0]
+        scene = scenario.scenes[scene_id]
+        graph[key] = []
+        if scene.kind == "ending":
+            continue
+        numbers = offered_in(scenario, scene_id, _work(key))
+        for number, index in enumerate(numbers, start=1):
+            offered_ever.add((scene_id, index))
+            work = _work(key)
+            rests, fired = apply_choice(scenario, scene_id, (scene.choices or ())[index], work)
+            if fired is not None:
+                fired_ever.add(fired)
+            target = _key(scenario, rests, work, tracked, once)
+            graph[key].append(target)
+            if target not in parent:
+                if len(parent) >= max_states:
+                    raise StateLimit(
+                        f"more than {max_states} states: the analysis stopped before finishing"
+                    )
+                parent[target] = (key, number)
+                queue.append(target)
+
+    endings = {s: EndingReport() for s, scene in scenario.scenes.items() if scene.kind == "ending"}
+    for key in parent:  # insertion order is BFS order, so the first arrival is a shortest one
+        report = endings.get(key[0])
+        if report is None:
+            continue
+        meters = dict(zip(METERS, key[1], strict=True))
+        if not report.reachable:
+            report.reachable = True
+            report.shortest = _route(parent, key)
+            report.min, report.max = dict(meters), dict(meters)
+        else:
+            assert report.min is not None and report.max is not None
+            for m in METERS:
+                report.min[m] = min(report.min[m], meters[m])
+                report.max[m] = max(report.max[m], meters[m])
+        report.unrepaired = report.unrepaired or key[2] > 0
+    counts = _count_paths(graph, first, path_cap)
+    for name, report in endings.items():
+        report.paths = counts.get(name, 0)
+
+    never_offered = [
+        (scene_id, i + 1)
+        for scene_id, scene in scenario.scenes.items()
+        for i in range(len(scene.choices or ()))
+        if (scene_id, i) not in offered_ever
+    ]
+    never_fired = [i + 1 for i in range(len(scenario.rules)) if i not in fired_ever]
+    return Analysis(scenario.id, len(parent), endings, never_offered, never_fired, path_cap, graph)
+
+
+def _route(parent: dict[Key, tuple[Key, int] | None], key: Key) -> list[int]:
+    numbers: list[int] = []
+    link = parent[key]
+    while link is not None:
+        key, number = link
+        numbers.append(number)
+        link = parent[key]
+    return numbers[::-1]
+
+
+def _count_paths(graph: dict[Key, list[Key]], first: Key, cap: int) -> dict[str, int | None]:
+    """Distinct choice sequences from the start to each ending; None when above `cap` or unbounded."""
+    # States on a cycle that can still reach an ending make the count unbounded.
+    scene_of = {key: key[0] for key in graph}
+    cyclic: set[Key] = set()
+    for component in _components(graph):  # type: ignore[arg-type]
+        if len(component) > 1 or component[0] in graph[component[0]]:
+            cyclic.update(component)
+    order = _topological(graph, first, cyclic)
+    ways: dict[Key, int | None] = {first: 1}
+    for key in order:
+        count = ways.get(key, 0)
+        for target in graph[key]:
+            current = ways.get(target, 0)
+            if key in cyclic or target in cyclic or count is None or current is None:
+                ways[target] = None
+            else:
+                total = current + count
+                ways[target] = None if total > cap else total
+    result: dict[str, int | None] = {}
+    for key, count in ways.items():
+        if not graph[key] and key in scene_of:
+            name = scene_of[key]
+            previous = result.get(name, 0)
+            if count is None or previous is None:
+                result[name] = None
+            else:
+                total = previous + count
+                result[name] = None if total > cap else total
+    return result
+
+
+def _topological(graph: dict[Key, list[Key]], first: Key, cyclic: set[Key]) -> list[Key]:
+    """States in an order where each comes before those it leads to (cycles collapsed)."""
+    seen: set[Key] = set()
+    order: list[Key] = []
+    stack: list[tuple[Key, Iterator[Key]]] = [(first, iter(graph[first]))]
+    seen.add(first)
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(graph[child])))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order

@@ -1,0 +1,277 @@
+"""The condition language: parsed once by a small recursive-descent parser, never eval'd.
+
+    expr    := and ('or' and)*
+    and     := unary ('and' unary)*
+    unary   := 'not' unary | '(' expr ')' | 'visited' '(' SCENE ')' | compare
+    compare := operand OP operand        (one side a meter or ruptures_open, the other an integer)
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping, Set
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import METERS
+
+OPS: dict[str, Callable[[int, int], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+QUANTITIES = (*METERS, "ruptures_open")
+KEYWORDS = {"and", "or", "not", "visited"}
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<int>-?\d+)(?![\w-])"
+    r"|(?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*)|(?P<bad>\S))"
+)
+
+
+class ConditionError(ValueError):
+    """A condition that does not parse; `offset` is the 0-based column in the text."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Compare:
+    quantity: str  # a meter name or "ruptures_open"
+    op: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Visited:
+    scene: str
+    offset: int  # where the scene id stands in the text, for error messages
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Node
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+Node = Compare | Visited | Not | And | Or
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    offset: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.lastgroup is None:  # only trailing whitespace is left
+            break
+        kind = match.lastgroup
+        start = match.start(kind)
+        if kind == "bad":
+            raise ConditionError(f"unexpected character {match.group(kind)!r}", start)
+        tokens.append(_Token(kind, match.group(kind), start))
+        pos = match.end()
+    tokens.append(_Token("end", "", len(text.rstrip())))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def expect(self, kind: str, text: str, what: str) -> _Token:
+        token = self.peek()
+        if token.kind != kind or (text and token.text != text):
+            raise ConditionError(f"expected {what}, found {_describe(token)}", token.offset)
+        return self.take()
+
+    def parse(self) -> Node:
+        node = self.expr()
+        token = self.peek()
+        if token.kind != "end":
+            raise ConditionError(
+                f"expected 'and', 'or' or the end, found {_describe(token)}", token.offset
+            )
+        return node
+
+    def expr(self) -> Node:
+        items = [self.conjunction()]
+        while self.peek().kind == "name" and self.peek().text == "or":
+            self.take()
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def conjunction(self) -> Node:
+        items = [self.unary()]
+        while self.peek().kind == "name" and self.peek().text == "and":
+            self.take()
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self) -> Node:
+        token = self.peek()
+        if token.kind == "name" and token.text == "not":
+            self.take()
+            return Not(self.unary())
+        if token.kind == "paren" and token.text == "(":
+            self.take()
+            node = self.expr()
+            self.expect("paren", ")", "')'")
+            return node
+        if token.kind == "name" and token.text == "visited":
+            self.take()
+            self.expect("paren", "(", "'(' after visited")
+            scene = self.peek()
+            if scene.kind not in ("name", "int") or scene.text in KEYWORDS:
+                raise ConditionError(
+                    f"expected a scene id inside visited(), found {_describe(scene)}", scene.offset
+                )
+            self.take()
+            self.expect("paren", ")", "')' after the scene id")
+            return Visited(scene.text, scene.offset)
+        return self.compare()
+
+    def operand(self) -> tuple[str, str | int, int]:
+        token = self.take()
+        if token.kind == "int":
+            return "int", int(token.text), token.offset
+        if token.kind == "name" and token.text in QUANTITIES:
+            return "quantity", token.text, token.offset
+        if token.kind == "name" and token.text not in KEYWORDS:
+            raise ConditionError(
+                f"unknown name {token.text!r}: use a meter ({', '.join(METERS)}), "
+                "ruptures_open or visited(scene-id)",
+                token.offset,
+            )
+        raise ConditionError(
+            f"expected a meter, ruptures_open, visited() or '(', found {_describe(token)}",
+            token.offset,
+        )
+
+    def compare(self) -> Node:
+        left_kind, left, left_at = self.operand()
+        op = self.peek()
+        if op.kind != "op":
+            what = "a comparison such as '>= 40'"
+            raise ConditionError(f"expected {what} after {left}, found {_describe(op)}", op.offset)
+        self.take()
+        right_kind, right, right_at = self.operand()
+        if left_kind == "quantity" and right_kind == "int":
+            return Compare(str(left), op.text, int(right))
+        if left_kind == "int" and right_kind == "quantity":
+            return Compare(str(right), FLIPPED[op.text], int(left))
+        where = right_at if left_kind == "quantity" else left_at
+        raise ConditionError("a comparison needs a meter or ruptures_open on one side and a whole "
+                             "number on the other", where)
+
+
+def _describe(token: _Token) -> str:
+    return "the end" if token.kind == "end" else repr(token.text)
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Node:
+    """Parse a condition, raising ConditionError with the offset of the mistake."""
+    if not text.strip():
+        raise ConditionError("a condition cannot be empty", 0)
+    return _Parser(text).parse()
+
+
+def evaluate(node: Node, meters: Mapping[str, int], visited: Set[str], ruptures_open: int) -> bool:
+    """Whether the condition holds for these values."""
+    if isinstance(node, Compare):
+        value = ruptures_open if node.quantity == "ruptures_open" else meters[node.quantity]
+        return OPS[node.op](value, node.value)
+    if isinstance(node, Visited):
+        return node.scene in visited
+    if isinstance(node, Not):
+        return not evaluate(node.item, meters, visited, ruptures_open)
+    if isinstance(node, And):
+        return all(evaluate(item, meters, visited, ruptures_open) for item in node.items)
+    return any(evaluate(item, meters, visited, ruptures_open) for item in node.items)
+
+
+def holds(text: str, meters: Mapping[str, int], visited: Set[str], ruptures_open: int) -> bool:
+    """Parse (cached) and evaluate a condition."""
+    return evaluate(parse(text), meters, visited, ruptures_open)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a condition, the node itself first."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.item)
+    elif isinstance(node, And | Or):
+        for item in node.items:
+            yield from walk(item)
+
+
+def scenes_named(node: Node) -> list[Visited]:
+    """The visited() references in a condition."""
+    return [item for item in walk(node) if isinstance(item, Visited)]
+
+
+def satisfiable(node: Node, max_ruptures: int = 8) -> bool:
+    """Whether some meter values, visits and open-rupture count make the condition hold.
+
+    Only the thresholds the condition mentions matter, so trying one value on each side
+    of every threshold covers every case.
+    """
+    candidates: dict[str, set[int]] = {}
+    scenes: set[str] = set()
+    for item in walk(node):
+        if isinstance(item, Compare):
+            top = max_ruptures if item.quantity == "ruptures_open" else 100
+            values = candidates.setdefault(item.quantity, {0, top})
+            values.update(v for v in (item.value - 1, item.value, item.value + 1) if 0 <= v <= top)
+        elif isinstance(item, Visited):
+            scenes.add(item.scene)
+    names = sorted(candidates)
+    scene_list = sorted(scenes)
+    cases = 2 ** len(scene_list)
+    for name in names:
+        cases *= len(candidates[name])
+    if cases > 200_000:  # too many to try: give the author the benefit of the doubt
+        return True
+    for values in itertools.product(*(sorted(candidates[name]) for name in names)):
+        chosen = dict(zip(names, values, strict=True))
+        meters = {m: chosen.get(m, 50) for m in METERS}
+        open_count = chosen.get("ruptures_open", 0)
+        for flags in itertools.product((False, True), repeat=len(scene_list)):
+            seen = {scene for scene, flag in zip(scene_list, flags, strict=True) if flag}
+            if evaluate(node, meters, seen, open_count):
+                return True
+    return False

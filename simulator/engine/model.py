@@ -1,0 +1,196 @@
+"""The scenario model: one frozen definition for validation, the JSON Schema and play."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator, model_validator
+
+METERS: tuple[str, ...] = ("authenticity", "attentiveness", "positivity", "trust")
+
+Meter = Literal["authenticity", "attentiveness", "positivity", "trust"]
+Slug = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Text = Annotated[str, Strict(), StringConstraints(min_length=1)]
+Delta = Annotated[int, Strict(), Field(ge=-100, le=100)]
+Level = Annotated[int, Strict(), Field(ge=0, le=100)]
+Flag = Annotated[bool, Strict()]
+RuptureType = Literal["withdrawal", "confrontation"]
+Quality = Literal["strong", "adequate", "weak", "harmful"]
+Outcome = Literal["excellent", "good", "mixed", "poor"]
+Disclosure = Literal["decline", "deflect", "brief", "extended", "excessive"]
+Moment = Literal["rupture", "self-disclosure"]
+Difficulty = Literal["beginner", "intermediate", "advanced"]
+
+OUTCOMES: tuple[str, ...] = ("excellent", "good", "mixed", "poor")
+QUALITIES: tuple[str, ...] = ("strong", "adequate", "weak", "harmful")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Choice(_Frozen):
+    """One thing the trainee can say."""
+
+    say: Text
+    goto: Slug
+    effects: dict[Meter, Delta] = Field(default_factory=dict)
+    feedback: Text | None = None
+    quality: Quality | None = None
+    skill: Text | None = None
+    when: Text | None = None
+    rupture: RuptureType | None = None
+    repairs: Flag = False
+    disclosure: Disclosure | None = None
+
+
+class NextRule(_Frozen):
+    """A pass-through step: the first whose `when` holds sends play on."""
+
+    when: Text | None = None
+    goto: Slug
+
+
+class Rule(_Frozen):
+    """A top-level rule, checked after every choice."""
+
+    when: Text
+    goto: Slug
+    repeat: Flag = False
+
+
+class Scene(_Frozen):
+    """A choice scene, a pass-through or an ending, decided by its keys."""
+
+    cue: Text | None = None
+    client: Text | None = None
+    choices: tuple[Choice, ...] | None = None
+    fallback: Slug | None = None
+    next: tuple[NextRule, ...] | None = None
+    ending: Text | None = None
+    outcome: Outcome | None = None
+    text: Text | None = None
+    moment: Moment | None = None
+    rupture: RuptureType | None = None
+    thought: Text | None = None
+    hint: Text | None = None
+
+    @property
+    def kind(self) -> str:
+        """'choice', 'pass' or 'ending'."""
+        if self.ending is not None:
+            return "ending"
+        if self.next is not None:
+            return "pass"
+        return "choice"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Scene:
+        kinds = [
+            name
+            for name, present in (
+                ("a choice scene (client, choices)", self.client is not None or self.choices),
+                ("a pass-through (next)", self.next is not None),
+                ("an ending (ending, outcome)", self.ending is not None or self.outcome),
+            )
+            if present
+        ]
+        if len(kinds) > 1:
+            raise ValueError("a scene must be exactly one kind, but this looks like " + " and ".join(kinds))
+        if not kinds:
+            raise ValueError("a scene needs `client` and `choices`, or `next`, or `ending` and `outcome`")
+        if self.ending is not None and self.outcome is None:
+            raise ValueError("an ending needs `outcome` (excellent, good, mixed or poor)")
+        if self.outcome is not None and self.ending is None:
+            raise ValueError("an ending needs `ending` (its title)")
+        if self.choices is not None and self.client is None:
+            raise ValueError("a choice scene needs `client` (what the client says)")
+        if self.client is not None and self.choices is None:
+            raise ValueError("a choice scene needs `choices`")
+        if self.choices is not None and len(self.choices) == 0:
+            raise ValueError("`choices` needs at least one choice")
+        if self.next is not None:
+            if len(self.next) == 0:
+                raise ValueError("`next` needs at least one rule")
+            if self.next[-1].when is not None:
+                raise ValueError("the last rule in `next` must have no `when`, so play always moves on")
+        if self.fallback is not None and self.choices is None:
+            raise ValueError("`fallback` is only allowed on a choice scene")
+        if self.text is not None and self.ending is None:
+            raise ValueError("`text` is only allowed on an ending")
+        if self.moment == "rupture" and self.rupture is None:
+            raise ValueError("a `moment: rupture` scene needs `rupture` (withdrawal or confrontation)")
+        if self.rupture is not None and self.moment != "rupture":
+            raise ValueError("`rupture` on a scene needs `moment: rupture`")
+        if (
+            self.choices
+            and self.fallback is None
+            and all(choice.when is not None for choice in self.choices)
+        ):
+            raise ValueError("every choice here has `when`, so the scene needs a `fallback`")
+        return self
+
+
+class Client(_Frozen):
+    """Who the trainee is talking to."""
+
+    name: Text
+    age: Annotated[int, Strict(), Field(ge=0, le=130)] | None = None
+    pronouns: Text | None = None
+    concern: Text
+    background: Text | None = None
+
+
+class Meters(_Frozen):
+    """The four meters, each 0..100."""
+
+    authenticity: Level = 50
+    attentiveness: Level = 50
+    positivity: Level = 50
+    trust: Level = 50
+
+    def get(self, name: str) -> int:
+        """The value of one meter by name."""
+        return int(getattr(self, name))
+
+    def moved(self, effects: dict[str, int]) -> Meters:
+        """These meters after `effects`, each clamped to 0..100."""
+        values = {m: min(100, max(0, self.get(m) + effects.get(m, 0))) for m in METERS}
+        return Meters(**values)
+
+    def as_dict(self) -> dict[str, int]:
+        """A plain dict in the canonical meter order."""
+        return {m: self.get(m) for m in METERS}
+
+
+class Scenario(_Frozen):
+    """A whole scenario file."""
+
+    format: Literal[1]
+    id: Slug
+    title: Text
+    summary: Text
+    difficulty: Difficulty
+    minutes: Annotated[int, Strict(), Field(ge=1, le=600)]
+    tags: tuple[Text, ...] = ()
+    objectives: tuple[Text, ...] = Field(min_length=1)
+    client: Client
+    meters: Meters = Field(default_factory=Meters)
+    start: Slug
+    scenes: dict[Slug, Scene] = Field(min_length=1)
+    rules: tuple[Rule, ...] = ()
+    content_warnings: tuple[Text, ...] = ()
+    references: tuple[Text, ...] = ()
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _format_is_a_number(cls, value: object) -> object:
+        if value is not True and value != 1:
+            raise ValueError("`format` must be 1 (the only version there is)")
+        if value is True:
+            raise ValueError("`format` must be the number 1")
+        return value
+
+    def scene(self, scene_id: str) -> Scene:
+        """The scene with this id (KeyError if there is none)."""
+        return self.scenes[scene_id]

@@ -1,0 +1,277 @@
+"""Play: start / offered / choose over an immutable State that the host stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from . import conditions
+from .model import METERS, Choice, Meters, Scenario
+
+
+class PlayError(ValueError):
+    """A move the rules do not allow (a choice not offered, a finished run...)."""
+
+
+class NotOffered(PlayError):
+    """The choice asked for is not among those offered in this scene."""
+
+    def __init__(self, scene: str, number: int, offered: int) -> None:
+        super().__init__(
+            f"scene '{scene}' offers {offered} choice{'s' if offered != 1 else ''}; "
+            f"{number} is not one of them"
+        )
+        self.scene = scene
+        self.number = number
+        self.offered = offered
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Rupture(_Value):
+    """A rupture of the alliance: its type, where it opened and where it was repaired."""
+
+    type: str
+    opened_at: str
+    repaired_at: str | None = None
+
+
+class State(_Value):
+    """Where a run stands. Round-trips through JSON exactly."""
+
+    scene: str
+    meters: Meters
+    trail: tuple[str, ...] = ()
+    ruptures: tuple[Rupture, ...] = ()
+    fired: tuple[int, ...] = ()  # 0-based indexes of top-level rules that have fired
+    steps: int = 0  # choices made so far
+    hints: tuple[str, ...] = ()  # scenes where the trainee asked for the hint
+    finished: bool = False
+
+    @property
+    def visited(self) -> frozenset[str]:
+        """Every scene play has entered."""
+        return frozenset(self.trail)
+
+    @property
+    def ruptures_open(self) -> int:
+        """How many ruptures are not yet repaired."""
+        return sum(1 for r in self.ruptures if r.repaired_at is None)
+
+
+class Step(_Value):
+    """What one choice did: the record a host stores and the debrief reads."""
+
+    number: int  # 1-based count of choices in the run
+    scene: str
+    choice: int  # 0-based index in the scene's choice list
+    say: str
+    quality: str | None = None
+    skill: str | None = None
+    disclosure: str | None = None
+    feedback: str | None = None
+    before: Meters
+    after: Meters
+    opened: str | None = None  # rupture type opened by the choice itself
+    repaired: bool = False
+    rule: int | None = None  # 0-based index of the top-level rule that fired
+    entered: tuple[str, ...] = ()  # scenes entered after the choice, in order
+
+    @property
+    def changes(self) -> dict[str, int]:
+        """How much each meter really moved (after clamping)."""
+        return {m: self.after.get(m) - self.before.get(m) for m in METERS}
+
+
+@dataclass
+class Work:
+    """A mutable working copy of a run's state for one move; hosts never see it."""
+
+    meters: dict[str, int]
+    trail: list[str] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)
+    ruptures: list[list[str | None]] = field(default_factory=list)  # [type, opened, repaired]
+    fired: set[int] = field(default_factory=set)
+
+    @property
+    def ruptures_open(self) -> int:
+        return sum(1 for r in self.ruptures if r[2] is None)
+
+    def holds(self, condition: str | None) -> bool:
+        return condition is None or conditions.holds(
+            condition, self.meters, self.visited, self.ruptures_open
+        )
+
+
+def offered_in(scenario: Scenario, scene_id: str, work: Work) -> list[int]:
+    """Indexes of the choices a scene offers for this working state."""
+    scene = scenario.scenes[scene_id]
+    return [i for i, choice in enumerate(scene.choices or ()) if work.holds(choice.when)]
+
+
+def enter(scenario: Scenario, scene_id: str, work: Work) -> str:
+    """Enter a scene and pass on until play rests at a choice or an ending; return that scene."""
+    for _ in range(4 * len(scenario.scenes) + 4):
+        scene = scenario.scenes[scene_id]
+        work.trail.append(scene_id)
+        work.visited.add(scene_id)
+        if scene.moment == "rupture" and work.ruptures_open == 0:
+            work.ruptures.append([scene.rupture, scene_id, None])
+        if scene.next is not None:
+            scene_id = next(rule.goto for rule in scene.next if work.holds(rule.when))
+            continue
+        if scene.choices is not None and not offered_in(scenario, scene_id, work):
+            if scene.fallback is None:
+                raise PlayError(f"scene '{scene_id}' offers no choice and has no fallback")
+            scene_id = scene.fallback
+            continue
+        return scene_id
+    raise PlayError(f"play passes on for ever from scene '{scene_id}'")
+
+
+def apply_choice(scenario: Scenario, scene_id: str, choice: Choice, work: Work) -> tuple[str, int | None]:
+    """Apply one choice to a working state; return where play rests and the rule that fired."""
+    for name, delta in choice.effects.items():
+        work.meters[name] = min(100, max(0, work.meters[name] + delta))
+    if choice.repairs:
+        for rupture in work.ruptures:
+            if rupture[2] is None:
+                rupture[2] = scene_id
+                break
+    if choice.rupture is not None:
+        work.ruptures.append([choice.rupture, scene_id, None])
+    target, fired = choice.goto, None
+    for index, rule in enumerate(scenario.rules):
+        if (rule.repeat or index not in work.fired) and work.holds(rule.when):
+            work.fired.add(index)
+            target, fired = rule.goto, index
+            break
+    return enter(scenario, target, work), fired
+
+
+def _work(state: State) -> Work:
+    return Work(
+        meters=state.meters.as_dict(),
+        trail=list(state.trail),
+        visited=set(state.trail),
+        ruptures=[[r.type, r.opened_at, r.repaired_at] for r in state.ruptures],
+        fired=set(state.fired),
+    )
+
+
+def _ruptures(work: Work) -> tuple[Rupture, ...]:
+    return tuple(
+        Rupture(type=str(kind), opened_at=str(opened), repaired_at=repaired)
+        for kind, opened, repaired in work.ruptures
+    )
+
+
+def start(scenario: Scenario, scene: str | None = None, meters: Meters | None = None) -> State:
+    """A new run at `start` (or, for playtesting, at any scene with chosen meters)."""
+    work = Work(meters=(meters or scenario.meters).as_dict())
+    resting = enter(scenario, scene or scenario.start, work)
+    return State(
+        scene=resting,
+        meters=Meters(**work.meters),
+        trail=tuple(work.trail),
+        ruptures=_ruptures(work),
+        finished=scenario.scenes[resting].kind == "ending",
+    )
+
+
+def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
+    """The choices offered now, as (index in the scene's list, choice); none once finished."""
+    if state.finished:
+        return []
+    scene = scenario.scenes[state.scene]
+    work = _work(state)
+    return [(i, scene.choices[i]) for i in offered_in(scenario, state.scene, work)] if scene.choices else []
+
+
+def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
+    """Make the choice at `index` (0-based in the scene's list); return the new state and its Step."""
+    if state.finished:
+        raise PlayError("this run has already ended")
+    scene = scenario.scenes[state.scene]
+    work = _work(state)
+    available = offered_in(scenario, state.scene, work)
+    if index not in available:
+        raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
+    choice = (scene.choices or ())[index]
+    open_before = work.ruptures_open
+    trail_before = len(work.trail)
+    resting, fired = apply_choice(scenario, state.scene, choice, work)
+    after = Meters(**work.meters)
+    new_state = State(
+        scene=resting,
+        meters=after,
+        trail=tuple(work.trail),
+        ruptures=_ruptures(work),
+        fired=tuple(sorted(work.fired)),
+        steps=state.steps + 1,
+        hints=state.hints,
+        finished=scenario.scenes[resting].kind == "ending",
+    )
+    step = Step(
+        number=state.steps + 1,
+        scene=state.scene,
+        choice=index,
+        say=choice.say,
+        quality=choice.quality,
+        skill=choice.skill,
+        disclosure=choice.disclosure,
+        feedback=choice.feedback,
+        before=state.meters,
+        after=after,
+        opened=choice.rupture,
+        repaired=choice.repairs and open_before > 0,
+        rule=fired,
+        entered=tuple(work.trail[trail_before:]),
+    )
+    return new_state, step
+
+
+def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State, Step]:
+    """Make the Nth offered choice (1-based), as `rapport play --choose` counts."""
+    available = offered(scenario, state)
+    if not 1 <= number <= len(available):
+        raise NotOffered(state.scene, number, len(available))
+    return choose(scenario, state, available[number - 1][0])
+
+
+def play_through(scenario: Scenario, numbers: Iterable[int]) -> tuple[State, list[Step]]:
+    """Start a run and make these offered-choice numbers in turn, stopping at an ending."""
+    state = start(scenario)
+    steps: list[Step] = []
+    for number in numbers:
+        if state.finished:
+            break
+        state, step = choose_offered(scenario, state, number)
+        steps.append(step)
+    return state, steps
+
+
+def ask_hint(scenario: Scenario, state: State) -> State:
+    """Record that the trainee asked for the current scene's hint."""
+    if state.finished or scenario.scenes[state.scene].hint is None or state.scene in state.hints:
+        return state
+    return state.model_copy(update={"hints": (*state.hints, state.scene)})
+
+
+def summary(scenario: Scenario, state: State) -> dict[str, object]:
+    """The contract's JSON summary of a run (as `rapport play --json` prints it)."""
+    scene = scenario.scenes[state.scene]
+    return {
+        "scenario": scenario.id,
+        "finished": state.finished,
+        "ending": state.scene if state.finished else None,
+        "outcome": scene.outcome if state.finished else None,
+        "scene": state.scene,
+        "meters": state.meters.as_dict(),
+        "trail": list(state.trail),
+        "ruptures": [r.model_dump() for r in state.ruptures],
+    }

@@ -1,0 +1,339 @@
+"""The YAML edge: safe loading with line marks -> engine model, every problem as FILE:LINE:COLUMN."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .engine.analysis import Problem, check
+from .engine.model import Scenario
+
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 100_000  # bounds alias expansion ("billion laughs")
+SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass(frozen=True, order=True)
+class Message:
+    """One problem in one file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    text: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}:{self.column}: {label}{self.text}"
+
+
+@dataclass
+class Loaded:
+    """The result of loading one scenario file."""
+
+    path: str
+    scenario: Scenario | None
+    errors: list[Message] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+    source: str = ""
+    digest: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.scenario is not None and not self.errors
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+    style: str | None = None  # scalar style, for columns inside a condition
+    single_line: bool = True
+
+
+class _Positions:
+    """Where every key and value of the loaded data stands in the file."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[Any, ...], Mark] = {}
+        self.keys: dict[tuple[Any, ...], Mark] = {}
+
+    def locate(self, path: tuple[Any, ...], at_key: bool = False) -> Mark:
+        """The mark of a path, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        if at_key and path in self.keys:
+            return self.keys[path]
+        while path:
+            if path in self.values:
+                return self.values[path]
+            if path in self.keys:
+                return self.keys[path]
+            path = path[:-1]
+        return self.values.get((), Mark(1, 1))
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def _mark(node: yaml.Node) -> Mark:
+    start, end = node.start_mark, node.end_mark
+    style = getattr(node, "style", None)
+    return Mark(start.line + 1, start.column + 1, style, start.line == end.line)
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, noting positions and refusing what is unsafe."""
+
+    def __init__(self) -> None:
+        self.positions = _Positions()
+        self.problems: list[tuple[Mark, str]] = []
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Refused(_mark(node), "the file expands to too many values (aliases nest too deep)")
+        self.positions.values.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != MAP_TAG:
+                raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused(_mark(key_node), "merge keys (<<) are not supported")
+                key = self.build(key_node, ("key",) + path)
+                if not isinstance(key, str | int) or isinstance(key, bool):
+                    self.problems.append((_mark(key_node), "keys must be plain text"))
+                    continue
+                if key in result:
+                    self.problems.append((_mark(key_node), f"duplicate key '{key}'"))
+                    continue
+                self.positions.keys[path + (key,)] = _mark(key_node)
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != SEQ_TAG:
+                raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag not in SCALAR_TAGS:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                return str(node.value)
+            raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+        return self.scalars.construct_object(node, deep=True)
+
+
+def _pydantic_message(error: dict[str, Any]) -> tuple[tuple[Any, ...], str, bool]:
+    """A plain message for one pydantic error, its path, and whether it points at a key."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str) and p != "[key]"), "value")
+    if kind == "missing":
+        return loc[:-1], f"missing required key '{loc[-1]}'", True
+    if kind == "extra_forbidden":
+        return loc, f"unknown key '{loc[-1]}'", True
+    if loc and loc[-1] == "[key]":
+        if len(loc) >= 3 and loc[-3] == "effects" or "meter" in error.get("msg", ""):
+            return loc[:-1], f"unknown meter '{loc[-2]}': use authenticity, attentiveness, positivity or trust", True
+        return loc[:-1], f"'{loc[-2]}' is not a valid {name} key: {error['msg']}", True
+    if loc and loc[-1] == "effects" and kind == "literal_error":
+        return loc, error["msg"], False
+    msg = str(error["msg"])
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        return loc, msg, False
+    if kind == "string_pattern_mismatch":
+        return loc, f"'{name}' must be a slug: lowercase letters, digits and '-'", False
+    if kind == "literal_error":
+        return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
+    if kind in ("too_short", "string_too_short"):
+        return loc, f"'{name}' must not be empty", False
+    return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
+
+
+def _column(mark: Mark, offset: int) -> int:
+    """The column of a character inside a one-line scalar."""
+    if not mark.single_line or mark.style in ("|", ">"):
+        return mark.column
+    return mark.column + offset + (1 if mark.style in ("'", '"') else 0)
+
+
+def load_text(text: str, path: str = "<scenario>") -> Loaded:
+    """Load and validate scenario text; every problem is collected, none raises."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    loaded = Loaded(path=path, scenario=None, source=text, digest=digest)
+
+    def error(mark: Mark, message: str) -> Loaded:
+        loaded.errors.append(Message(path, mark.line, mark.column, message))
+        return loaded
+
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        return error(Mark(1, 1), f"the file is larger than {MAX_BYTES // 1024} KB")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        return error(where, f"YAML does not parse: {exc.problem or exc.context}")
+    except yaml.YAMLError as exc:
+        return error(Mark(1, 1), f"YAML does not parse: {exc}")
+    except RecursionError:
+        return error(Mark(1, 1), "the file nests too deeply")
+    if node is None:
+        return error(Mark(1, 1), "the file is empty")
+    builder = _Builder()
+    try:
+        data = builder.build(node, ())
+    except _Refused as refused:
+        return error(refused.mark, refused.message)
+    except RecursionError:
+        return error(Mark(1, 1), "the file nests too deeply")
+    except yaml.YAMLError as exc:
+        return error(Mark(1, 1), f"YAML does not parse: {exc}")
+    for mark, message in builder.problems:
+        error(mark, message)
+    if not isinstance(data, dict):
+        return error(_mark(node), "a scenario must be a mapping of keys (format, id, title, ...)")
+    positions = builder.positions
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        for item in exc.errors():
+            where, message, at_key = _pydantic_message(dict(item))
+            error(positions.locate(where, at_key), message)
+        loaded.errors.sort()
+        return loaded
+    for problem in check(scenario):
+        mark = positions.locate(problem.path, problem.at_key)
+        column = _column(mark, problem.offset) if problem.offset else mark.column
+        message = Message(path, mark.line, column, problem.message, problem.severity)
+        (loaded.errors if problem.severity == "error" else loaded.warnings).append(message)
+    loaded.errors.sort()
+    loaded.warnings.sort()
+    if not loaded.errors:
+        loaded.scenario = scenario
+    return loaded
+
+
+def load_file(path: str | Path) -> Loaded:
+    """Load one scenario file; unreadable, huge or non-UTF-8 files become errors too."""
+    name = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            return Loaded(name, None, [Message(name, 1, 1, f"the file is larger than {MAX_BYTES // 1024} KB")])
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Loaded(name, None, [Message(name, 1, 1, "the file is not UTF-8 text")])
+    except OSError as exc:
+        return Loaded(name, None, [Message(name, 1, 1, f"cannot read the file: {exc.strerror}")])
+    return load_text(text, name)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and the .yaml/.yml files inside folders named, sorted."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass
+class Entry:
+    """One file of the library as last seen."""
+
+    file: Path
+    mtime: float
+    size: int
+    loaded: Loaded
+
+
+class Library:
+    """The scenario folder, reloaded file by file when a file changes on disk.
+
+    Every version ever loaded stays available by digest, so a run keeps playing the scenario
+    it started with even after the file changes.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._entries: dict[Path, Entry] = {}
+        self._versions: dict[str, Scenario] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> list[Entry]:
+        """Look at the folder again; reload only the files whose size or mtime changed."""
+        with self._lock:
+            current = scenario_files([self.folder]) if self.folder.is_dir() else []
+            entries: dict[Path, Entry] = {}
+            for file in current:
+                try:
+                    stat = file.stat()
+                except OSError:
+                    continue
+                entry = self._entries.get(file)
+                if entry is None or entry.mtime != stat.st_mtime or entry.size != stat.st_size:
+                    loaded = load_file(file)
+                    loaded.path = file.name
+                    entry = Entry(file, stat.st_mtime, stat.st_size, loaded)
+                    if loaded.scenario is not None:
+                        self._versions[loaded.digest] = loaded.scenario
+                entries[file] = entry
+            self._entries = entries
+            return list(entries.values())
+
+    def entries(self) -> list[Entry]:
+        """Every file, refreshed."""
+        return self.refresh()
+
+    def scenarios(self) -> list[tuple[Scenario, str]]:
+        """Every valid scenario with its digest, by title; on a duplicate id the first file wins."""
+        seen: dict[str, tuple[Scenario, str]] = {}
+        for entry in self.refresh():
+            scenario = entry.loaded.scenario
+            if scenario is not None and scenario.id not in seen:
+                seen[scenario.id] = (scenario, entry.loaded.digest)
+        return sorted(seen.values(), key=lambda pair: pair[0].title.lower())
+
+    def get(self, scenario_id: str) -> tuple[Scenario, str] | None:
+        """The current valid version of a scenario and its digest."""
+        for scenario, digest in self.scenarios():
+            if scenario.id == scenario_id:
+                return scenario, digest
+        return None
+
+    def version(self, digest: str, source: str | None = None) -> Scenario | None:
+        """A pinned version by digest; rebuilt from stored source if this process never saw it."""
+        found = self._versions.get(digest)
+        if found is None and source is not None:
+            loaded = load_text(source)
+            if loaded.scenario is not None and loaded.digest == digest:
+                with self._lock:
+                    self._versions[digest] = loaded.scenario
+                found = loaded.scenario
+        return found

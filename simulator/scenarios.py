@@ -143,7 +143,16 @@ class _Builder:
         return self.scalars.construct_object(node, deep=True)
 
 
-def _pydantic_message(error: dict[str, Any]) -> tuple[tuple[Any, ...], str, bool]:
+def _is_mapping(data: Any, path: tuple[Any, ...]) -> bool:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(data, dict)
+
+
+def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...], str, bool]:
     """A plain message for one pydantic error, its path, and whether it points at a key."""
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -161,7 +170,13 @@ def _pydantic_message(error: dict[str, Any]) -> tuple[tuple[Any, ...], str, bool
     msg = str(error["msg"])
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
-        return loc, msg, False
+        return loc, msg, _is_mapping(data, loc)
+    if kind in ("less_than_equal", "greater_than_equal"):
+        limit = error.get("ctx", {}).get("le", error.get("ctx", {}).get("ge"))
+        side = "at most" if kind == "less_than_equal" else "at least"
+        return loc, f"'{name}' must be {side} {limit}", False
+    if kind == "too_short" and loc and loc[-1] == "choices":
+        return loc, "`choices` needs at least one choice", False
     if kind == "string_pattern_mismatch":
         return loc, f"'{name}' must be a slug: lowercase letters, digits and '-'", False
     if kind == "literal_error":
@@ -218,8 +233,14 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        for item in exc.errors():
-            where, message, at_key = _pydantic_message(dict(item))
+        raw = exc.errors()
+        for item in raw:
+            loc = tuple(item["loc"])
+            if item["type"] == "too_short" and any(
+                tuple(other["loc"])[: len(loc)] == loc and tuple(other["loc"]) != loc for other in raw
+            ):
+                continue  # pydantic's echo of a failing item, not a problem of its own
+            where, message, at_key = _pydantic_message(dict(item), data)
             error(positions.locate(where, at_key), message)
         loaded.errors.sort()
         return loaded

@@ -64,7 +64,7 @@ class Scene(_Frozen):
 
     cue: Text | None = None
     client: Text | None = None
-    choices: tuple[Choice, ...] | None = None
+    choices: Annotated[tuple[Choice, ...], Field(min_length=1)] | None = None
     fallback: Slug | None = None
     next: tuple[NextRule, ...] | None = None
     ending: Text | None = None

@@ -1,0 +1,109 @@
+"""Loading and validation: every problem as FILE:LINE:COLUMN: message, all at once."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.scenarios import MAX_BYTES, load_file, load_text
+
+BROKEN = Path(__file__).parent / "data" / "broken"
+EXAMPLE = Path(__file__).parent / "data" / "coat-still-on.yaml"
+
+EXPECTED = {
+    "unknown-key.yaml": [
+        "14:9: missing required key 'say'",
+        "14:9: unknown key 'sya'",
+    ],
+    "duplicate-key.yaml": ["4:1: duplicate key 'title'"],
+    "missing-scene.yaml": ["15:15: `goto` names scene 'elsewhere', which does not exist"],
+    "bad-condition.yaml": [
+        "15:25: bad condition: unknown name 'fifty': use a meter (authenticity, attentiveness, "
+        "positivity, trust), ruptures_open or visited(scene-id)",
+        "18:38: visited() names scene 'ghost', which does not exist",
+    ],
+    "bad-values.yaml": [
+        "16:19: unknown meter 'trsut': use authenticity, attentiveness, positivity or trust",
+        "16:36: 'trust' must be at most 100",
+        "19:14: 'outcome': input should be 'excellent', 'good', 'mixed' or 'poor'",
+    ],
+    "two-kinds.yaml": [
+        "11:3: a scene must be exactly one kind, but this looks like a choice scene "
+        "(client, choices) and an ending (ending, outcome)"
+    ],
+    "no-ending.yaml": ["9:8: no ending is reachable from start scene 'a'"],
+    "pass-cycle.yaml": [
+        "16:3: scenes pass on to each other without a choice (p -> q -> p): play could pass on for ever"
+    ],
+    "not-yaml.yaml": ["16:6: YAML does not parse: expected <block end>, but found '<block mapping start>'"],
+    "object-tag.yaml": ["12:13: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"],
+    "wrong-types.yaml": [
+        "2:5: 'id' must be a slug: lowercase letters, digits and '-'",
+        "6:10: 'minutes': input should be a valid integer",
+        "13:14: `choices` needs at least one choice",
+        "17:5: unknown key 'extra'",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_broken_file_reports_exactly_where_and_what(name):
+    loaded = load_file(BROKEN / name)
+    assert loaded.scenario is None
+    assert [str(m) for m in loaded.errors] == [f"{BROKEN / name}:{e}" for e in EXPECTED[name]]
+
+
+def test_every_broken_file_is_covered():
+    assert sorted(p.name for p in BROKEN.glob("*.yaml")) == sorted([*EXPECTED, "alias-bomb.yaml"])
+
+
+def test_an_alias_bomb_is_refused_within_a_second():
+    began = time.perf_counter()
+    loaded = load_file(BROKEN / "alias-bomb.yaml")
+    assert time.perf_counter() - began < 1.0
+    assert [m.text for m in loaded.errors] == ["the file expands to too many values (aliases nest too deep)"]
+
+
+def test_a_file_over_one_megabyte_is_refused_before_parsing(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * MAX_BYTES)
+    loaded = load_file(big)
+    assert [str(m) for m in loaded.errors] == [f"{big}:1:1: the file is larger than 1024 KB"]
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"title: \xff\xfe")
+    assert [m.text for m in load_file(bad).errors] == ["the file is not UTF-8 text"]
+
+
+def test_the_contract_example_loads_clean():
+    loaded = load_file(EXAMPLE)
+    assert loaded.ok and loaded.warnings == []
+    assert loaded.scenario is not None and loaded.scenario.id == "coat-still-on"
+
+
+def test_warnings_leave_the_file_loadable():
+    text = EXAMPLE.read_text().replace("rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:")
+    loaded = load_text(text, "x.yaml")
+    assert loaded.ok
+    assert [str(m) for m in loaded.warnings] == [
+        "x.yaml:80:3: warning: scene 'lonely' is unreachable from start"
+    ]
+
+
+def test_a_condition_error_points_inside_a_quoted_string():
+    text = EXAMPLE.read_text().replace('when: "positivity >= 50"', 'when: "positivity >= 5O"')
+    [error] = load_text(text, "x.yaml").errors
+    line = text.splitlines()[error.line - 1]
+    assert line[error.column - 1 :].startswith("5O")
+
+
+def test_an_empty_file_is_an_error():
+    assert [m.text for m in load_text("", "e.yaml").errors] == ["the file is empty"]
+
+
+def test_a_list_at_the_top_is_an_error():
+    assert [str(m) for m in load_text("- a\n- b\n", "l.yaml").errors] == [
+        "l.yaml:1:1: a scenario must be a mapping of keys (format, id, title, ...)"
+    ]

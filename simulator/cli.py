@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -45,8 +44,11 @@ def validate(paths: tuple[str, ...]) -> None:
         if not loaded.ok:
             invalid += 1
     valid = len(files) - invalid
-    click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
-               f"{valid} valid, {invalid} invalid", err=True)
+    click.echo(
+        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
+        f"{valid} valid, {invalid} invalid",
+        err=True,
+    )
     sys.exit(1 if invalid else 0)
 
 
@@ -91,7 +93,9 @@ def play(file: str, choose: str, as_json: bool) -> None:
 @main.command()
 @click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--max-states", default=200_000, show_default=True, help="Stop past this many states.")
+@click.option(
+    "--max-states", default=200_000, show_default=True, help="Stop past this many states."
+)
 def analyze(file: str, as_json: bool, max_states: int) -> None:
     """Explore every reachable state: endings, shortest routes, meter ranges, dead choices."""
     scenario = _load_or_exit(file).scenario

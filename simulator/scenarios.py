@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .engine.analysis import Problem, check
+from .engine.analysis import check
 from .engine.model import Scenario
 
 MAX_BYTES = 1024 * 1024
@@ -113,7 +113,9 @@ class _Builder:
     def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _Refused(_mark(node), "the file expands to too many values (aliases nest too deep)")
+            raise _Refused(
+                _mark(node), "the file expands to too many values (aliases nest too deep)"
+            )
         self.positions.values.setdefault(path, _mark(node))
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP_TAG:
@@ -163,7 +165,11 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
         return loc, f"unknown key '{loc[-1]}'", True
     if loc and loc[-1] == "[key]":
         if len(loc) >= 3 and loc[-3] == "effects" or "meter" in error.get("msg", ""):
-            return loc[:-1], f"unknown meter '{loc[-2]}': use authenticity, attentiveness, positivity or trust", True
+            return (
+                loc[:-1],
+                f"unknown meter '{loc[-2]}': use authenticity, attentiveness, positivity or trust",
+                True,
+            )
         return loc[:-1], f"'{loc[-2]}' is not a valid {name} key: {error['msg']}", True
     if loc and loc[-1] == "effects" and kind == "literal_error":
         return loc, error["msg"], False
@@ -237,7 +243,8 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
         for item in raw:
             loc = tuple(item["loc"])
             if item["type"] == "too_short" and any(
-                tuple(other["loc"])[: len(loc)] == loc and tuple(other["loc"]) != loc for other in raw
+                tuple(other["loc"])[: len(loc)] == loc and tuple(other["loc"]) != loc
+                for other in raw
             ):
                 continue  # pydantic's echo of a failing item, not a problem of its own
             where, message, at_key = _pydantic_message(dict(item), data)
@@ -262,7 +269,9 @@ def load_file(path: str | Path) -> Loaded:
     try:
         size = Path(path).stat().st_size
         if size > MAX_BYTES:
-            return Loaded(name, None, [Message(name, 1, 1, f"the file is larger than {MAX_BYTES // 1024} KB")])
+            return Loaded(
+                name, None, [Message(name, 1, 1, f"the file is larger than {MAX_BYTES // 1024} KB")]
+            )
         raw = Path(path).read_bytes()
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -278,7 +287,9 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            found += sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
         else:
             found.append(path)
     return found

@@ -35,8 +35,12 @@ EXPECTED = {
     "pass-cycle.yaml": [
         "16:3: scenes pass on to each other without a choice (p -> q -> p): play could pass on for ever"
     ],
-    "not-yaml.yaml": ["16:6: YAML does not parse: expected <block end>, but found '<block mapping start>'"],
-    "object-tag.yaml": ["12:13: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"],
+    "not-yaml.yaml": [
+        "16:6: YAML does not parse: expected <block end>, but found '<block mapping start>'"
+    ],
+    "object-tag.yaml": [
+        "12:13: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
+    ],
     "wrong-types.yaml": [
         "2:5: 'id' must be a slug: lowercase letters, digits and '-'",
         "6:10: 'minutes': input should be a valid integer",
@@ -61,7 +65,9 @@ def test_an_alias_bomb_is_refused_within_a_second():
     began = time.perf_counter()
     loaded = load_file(BROKEN / "alias-bomb.yaml")
     assert time.perf_counter() - began < 1.0
-    assert [m.text for m in loaded.errors] == ["the file expands to too many values (aliases nest too deep)"]
+    assert [m.text for m in loaded.errors] == [
+        "the file expands to too many values (aliases nest too deep)"
+    ]
 
 
 def test_a_file_over_one_megabyte_is_refused_before_parsing(tmp_path):
@@ -84,7 +90,9 @@ def test_the_contract_example_loads_clean():
 
 
 def test_warnings_leave_the_file_loadable():
-    text = EXAMPLE.read_text().replace("rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:")
+    text = EXAMPLE.read_text().replace(
+        "rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:"
+    )
     loaded = load_text(text, "x.yaml")
     assert loaded.ok
     assert [str(m) for m in loaded.warnings] == [

@@ -52,8 +52,10 @@ def _targets(scenario: Scenario) -> Iterator[tuple[Path, str]]:
 def _falls_back(scenario: Scenario, scene_id: str) -> bool:
     """Whether the scene's fallback can ever be taken (every choice is conditional)."""
     scene = scenario.scenes[scene_id]
-    return bool(scene.choices) and scene.fallback is not None and all(
-        c.when is not None for c in scene.choices or ()
+    return (
+        bool(scene.choices)
+        and scene.fallback is not None
+        and all(c.when is not None for c in scene.choices or ())
     )
 
 
@@ -158,13 +160,19 @@ def check(scenario: Scenario) -> list[Problem]:
         for ref in conditions.scenes_named(node):
             if ref.scene not in scenes:
                 problems.append(
-                    Problem(path, f"visited() names scene '{ref.scene}', which does not exist",
-                            offset=ref.offset)
+                    Problem(
+                        path,
+                        f"visited() names scene '{ref.scene}', which does not exist",
+                        offset=ref.offset,
+                    )
                 )
         if path[-3:-1][0] == "choices" and not conditions.satisfiable(node):
             problems.append(
-                Problem(path, f"this choice is never offered: `{text}` can never hold",
-                        severity="warning")
+                Problem(
+                    path,
+                    f"this choice is never offered: `{text}` can never hold",
+                    severity="warning",
+                )
             )
     if any(p.severity == "error" for p in problems):
         return problems  # the graph checks need sound references
@@ -181,35 +189,50 @@ def check(scenario: Scenario) -> list[Problem]:
     for cycle in _cycles(passing, order):
         loop = " -> ".join([*cycle, cycle[0]])
         problems.append(
-            Problem(("scenes", cycle[0]),
-                    f"scenes pass on to each other without a choice ({loop}): "
-                    "play could pass on for ever", at_key=True)
+            Problem(
+                ("scenes", cycle[0]),
+                f"scenes pass on to each other without a choice ({loop}): "
+                "play could pass on for ever",
+                at_key=True,
+            )
         )
 
     graph = edges(scenario)
     reachable = _reach(graph, [scenario.start])
     endings = [s for s in order if scenes[s].kind == "ending"]
     if not any(s in reachable for s in endings):
-        problems.append(Problem(("start",), f"no ending is reachable from start scene '{scenario.start}'"))
+        problems.append(
+            Problem(("start",), f"no ending is reachable from start scene '{scenario.start}'")
+        )
         return problems
     for scene_id in order:
         if scene_id not in reachable:
             problems.append(
-                Problem(("scenes", scene_id), f"scene '{scene_id}' is unreachable from start",
-                        severity="warning", at_key=True)
+                Problem(
+                    ("scenes", scene_id),
+                    f"scene '{scene_id}' is unreachable from start",
+                    severity="warning",
+                    at_key=True,
+                )
             )
     reverse: dict[str, list[str]] = {s: [] for s in order}
     for source, targets in graph.items():
         for target in targets:
             reverse[target].append(source)
     finishing = _reach(reverse, endings)
-    stuck = {s: [t for t in graph[s] if t in reachable and t not in finishing]
-             for s in order if s in reachable and s not in finishing}
+    stuck = {
+        s: [t for t in graph[s] if t in reachable and t not in finishing]
+        for s in order
+        if s in reachable and s not in finishing
+    }
     for cycle in _cycles(stuck, order):
         problems.append(
-            Problem(("scenes", cycle[0]),
-                    f"no ending can be reached from the cycle {' -> '.join([*cycle, cycle[0]])}",
-                    severity="warning", at_key=True)
+            Problem(
+                ("scenes", cycle[0]),
+                f"no ending can be reached from the cycle {' -> '.join([*cycle, cycle[0]])}",
+                severity="warning",
+                at_key=True,
+            )
         )
     return problems
 
@@ -263,8 +286,12 @@ class Analysis:
             "scenario": self.scenario,
             "states": self.states,
             "endings": {
-                name: {**report.as_json(),
-                       "paths": report.paths if report.paths is not None else f"more than {self.path_cap}"}
+                name: {
+                    **report.as_json(),
+                    "paths": report.paths
+                    if report.paths is not None
+                    else f"more than {self.path_cap}",
+                }
                 for name, report in self.endings.items()
             },
             "never_offered": [{"scene": s, "choice": n} for s, n in self.never_offered],
@@ -272,7 +299,9 @@ class Analysis:
         }
 
 
-def _key(scenario: Scenario, scene: str, work: Work, tracked: frozenset[str], once: frozenset[int]) -> Key:
+def _key(
+    scenario: Scenario, scene: str, work: Work, tracked: frozenset[str], once: frozenset[int]
+) -> Key:
     return (
         scene,
         tuple(work.meters[m] for m in METERS),
@@ -295,7 +324,9 @@ def _work(key: Key) -> Work:
 def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000_000) -> Analysis:
     """Explore every reachable state breadth-first (raises StateLimit past `max_states`)."""
     tracked = frozenset(
-        ref.scene for _, text in _conditions(scenario) for ref in conditions.scenes_named(conditions.parse(text))
+        ref.scene
+        for _, text in _conditions(scenario)
+        for ref in conditions.scenes_named(conditions.parse(text))
     )
     once = frozenset(i for i, rule in enumerate(scenario.rules) if not rule.repeat)
     begin = Work(meters=scenario.meters.as_dict())

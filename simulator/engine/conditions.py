@@ -1,9 +1,9 @@
 """The condition language: parsed once by a small recursive-descent parser, never eval'd.
 
-    expr    := and ('or' and)*
-    and     := unary ('and' unary)*
-    unary   := 'not' unary | '(' expr ')' | 'visited' '(' SCENE ')' | compare
-    compare := operand OP operand        (one side a meter or ruptures_open, the other an integer)
+expr    := and ('or' and)*
+and     := unary ('and' unary)*
+unary   := 'not' unary | '(' expr ')' | 'visited' '(' SCENE ')' | compare
+compare := operand OP operand        (one side a meter or ruptures_open, the other an integer)
 """
 
 from __future__ import annotations
@@ -194,8 +194,11 @@ class _Parser:
         if left_kind == "int" and right_kind == "quantity":
             return Compare(str(right), FLIPPED[op.text], int(left))
         where = right_at if left_kind == "quantity" else left_at
-        raise ConditionError("a comparison needs a meter or ruptures_open on one side and a whole "
-                             "number on the other", where)
+        raise ConditionError(
+            "a comparison needs a meter or ruptures_open on one side and a whole "
+            "number on the other",
+            where,
+        )
 
 
 def _describe(token: _Token) -> str:

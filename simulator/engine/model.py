@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 METERS: tuple[str, ...] = ("authenticity", "attentiveness", "positivity", "trust")
 
@@ -96,9 +104,13 @@ class Scene(_Frozen):
             if present
         ]
         if len(kinds) > 1:
-            raise ValueError("a scene must be exactly one kind, but this looks like " + " and ".join(kinds))
+            raise ValueError(
+                "a scene must be exactly one kind, but this looks like " + " and ".join(kinds)
+            )
         if not kinds:
-            raise ValueError("a scene needs `client` and `choices`, or `next`, or `ending` and `outcome`")
+            raise ValueError(
+                "a scene needs `client` and `choices`, or `next`, or `ending` and `outcome`"
+            )
         if self.ending is not None and self.outcome is None:
             raise ValueError("an ending needs `outcome` (excellent, good, mixed or poor)")
         if self.outcome is not None and self.ending is None:
@@ -113,13 +125,17 @@ class Scene(_Frozen):
             if len(self.next) == 0:
                 raise ValueError("`next` needs at least one rule")
             if self.next[-1].when is not None:
-                raise ValueError("the last rule in `next` must have no `when`, so play always moves on")
+                raise ValueError(
+                    "the last rule in `next` must have no `when`, so play always moves on"
+                )
         if self.fallback is not None and self.choices is None:
             raise ValueError("`fallback` is only allowed on a choice scene")
         if self.text is not None and self.ending is None:
             raise ValueError("`text` is only allowed on an ending")
         if self.moment == "rupture" and self.rupture is None:
-            raise ValueError("a `moment: rupture` scene needs `rupture` (withdrawal or confrontation)")
+            raise ValueError(
+                "a `moment: rupture` scene needs `rupture` (withdrawal or confrontation)"
+            )
         if self.rupture is not None and self.moment != "rupture":
             raise ValueError("`rupture` on a scene needs `moment: rupture`")
         if (

@@ -133,7 +133,9 @@ def enter(scenario: Scenario, scene_id: str, work: Work) -> str:
     raise PlayError(f"play passes on for ever from scene '{scene_id}'")
 
 
-def apply_choice(scenario: Scenario, scene_id: str, choice: Choice, work: Work) -> tuple[str, int | None]:
+def apply_choice(
+    scenario: Scenario, scene_id: str, choice: Choice, work: Work
+) -> tuple[str, int | None]:
     """Apply one choice to a working state; return where play rests and the rule that fired."""
     for name, delta in choice.effects.items():
         work.meters[name] = min(100, max(0, work.meters[name] + delta))
@@ -189,7 +191,11 @@ def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
         return []
     scene = scenario.scenes[state.scene]
     work = _work(state)
-    return [(i, scene.choices[i]) for i in offered_in(scenario, state.scene, work)] if scene.choices else []
+    return (
+        [(i, scene.choices[i]) for i in offered_in(scenario, state.scene, work)]
+        if scene.choices
+        else []
+    )
 
 
 def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:

@@ -17,14 +17,20 @@ def test_a_clean_scenario_has_no_problems():
 def test_a_goto_to_a_missing_scene_is_an_error():
     sc = scenario({"a": talk(ask("x", "nowhere")), "e": end()})
     assert messages(sc) == [
-        (("scenes", "a", "choices", 0, "goto"), "`goto` names scene 'nowhere', which does not exist")
+        (
+            ("scenes", "a", "choices", 0, "goto"),
+            "`goto` names scene 'nowhere', which does not exist",
+        )
     ]
 
 
 def test_start_fallback_next_and_rules_are_checked_too():
     sc = scenario(
-        {"a": talk(ask("x", "e", when="trust > 1"), fallback="f"), "p": {"next": [{"goto": "q"}]},
-         "e": end()},
+        {
+            "a": talk(ask("x", "e", when="trust > 1"), fallback="f"),
+            "p": {"next": [{"goto": "q"}]},
+            "e": end(),
+        },
         start="s",
         rules=[{"when": "trust < 5", "goto": "r"}],
     )
@@ -57,61 +63,79 @@ def test_no_reachable_ending_is_an_error():
 
 
 def test_a_cycle_of_pass_throughs_is_an_error():
-    sc = scenario({
-        "a": talk(ask("x", "p")),
-        "p": {"next": [{"when": "trust > 10", "goto": "q"}, {"goto": "e"}]},
-        "q": {"next": [{"goto": "p"}]},
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "p")),
+            "p": {"next": [{"when": "trust > 10", "goto": "q"}, {"goto": "e"}]},
+            "q": {"next": [{"goto": "p"}]},
+            "e": end(),
+        }
+    )
     [(path, message)] = messages(sc, "error")
     assert path == ("scenes", "p")
     assert "p -> q -> p" in message and "for ever" in message
 
 
 def test_a_cycle_through_a_fallback_is_an_error():
-    sc = scenario({
-        "a": talk(ask("x", "p")),
-        "p": {"next": [{"goto": "c"}]},
-        "c": talk(ask("y", "e", when="trust > 90"), fallback="p"),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "p")),
+            "p": {"next": [{"goto": "c"}]},
+            "c": talk(ask("y", "e", when="trust > 90"), fallback="p"),
+            "e": end(),
+        }
+    )
     assert any("p -> c -> p" in m for _, m in messages(sc, "error"))
 
 
 def test_unreachable_scenes_are_warnings():
     sc = scenario({"a": talk(ask("x", "e")), "lost": talk(ask("y", "e")), "e": end()})
-    assert messages(sc, "warning") == [(("scenes", "lost"), "scene 'lost' is unreachable from start")]
+    assert messages(sc, "warning") == [
+        (("scenes", "lost"), "scene 'lost' is unreachable from start")
+    ]
     assert messages(sc, "error") == []
 
 
 def test_a_choice_that_can_never_be_offered_is_a_warning():
     sc = scenario({"a": talk(ask("x", "e", when="trust > 100"), ask("y", "e")), "e": end()})
     assert messages(sc, "warning") == [
-        (("scenes", "a", "choices", 0, "when"), "this choice is never offered: `trust > 100` can never hold")
+        (
+            ("scenes", "a", "choices", 0, "when"),
+            "this choice is never offered: `trust > 100` can never hold",
+        )
     ]
 
 
 def test_a_cycle_with_no_way_out_is_a_warning():
-    sc = scenario({
-        "a": talk(ask("x", "e"), ask("trap", "t1")),
-        "t1": talk(ask("y", "t2")), "t2": talk(ask("z", "t1")),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "e"), ask("trap", "t1")),
+            "t1": talk(ask("y", "t2")),
+            "t2": talk(ask("z", "t1")),
+            "e": end(),
+        }
+    )
     [(path, message)] = messages(sc, "warning")
     assert path == ("scenes", "t1")
     assert "t1 -> t2 -> t1" in message
 
 
 def test_analysis_reports_reachability_routes_ranges_and_open_ruptures():
-    sc = scenario({
-        "a": talk(ask("warm", "b", effects={"trust": 10}), ask("cold", "r", effects={"trust": -10},
-                                                                 rupture="withdrawal")),
-        "b": talk(ask("x", "good")),
-        "r": talk(ask("repair", "b", repairs=True, effects={"trust": 5}), ask("ignore", "poor")),
-        "good": end("good"),
-        "poor": end("poor"),
-        "never": end("excellent"),
-    })
+    sc = scenario(
+        {
+            "a": talk(
+                ask("warm", "b", effects={"trust": 10}),
+                ask("cold", "r", effects={"trust": -10}, rupture="withdrawal"),
+            ),
+            "b": talk(ask("x", "good")),
+            "r": talk(
+                ask("repair", "b", repairs=True, effects={"trust": 5}), ask("ignore", "poor")
+            ),
+            "good": end("good"),
+            "poor": end("poor"),
+            "never": end("excellent"),
+        }
+    )
     result = analyze(sc)
     good, poor, never = (result.endings[k] for k in ("good", "poor", "never"))
     assert good.reachable and good.shortest == [1, 1]
@@ -127,7 +151,11 @@ def test_analysis_reports_reachability_routes_ranges_and_open_ruptures():
 
 def test_analysis_lists_choices_never_offered_and_rules_never_fired():
     sc = scenario(
-        {"a": talk(ask("x", "e"), ask("rare", "e", when="trust < 40")), "e": end(), "out": end("poor")},
+        {
+            "a": talk(ask("x", "e"), ask("rare", "e", when="trust < 40")),
+            "e": end(),
+            "out": end("poor"),
+        },
         rules=[{"when": "trust < 10", "goto": "out"}],
     )
     result = analyze(sc)
@@ -136,10 +164,12 @@ def test_analysis_lists_choices_never_offered_and_rules_never_fired():
 
 
 def test_cycles_make_the_path_count_unbounded():
-    sc = scenario({
-        "a": talk(ask("again", "a"), ask("leave", "e")),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("again", "a"), ask("leave", "e")),
+            "e": end(),
+        }
+    )
     result = analyze(sc)
     assert result.endings["e"].paths is None
     assert result.as_json()["endings"]["e"]["paths"] == "more than 1000000"
@@ -147,8 +177,11 @@ def test_cycles_make_the_path_count_unbounded():
 
 def test_a_repeat_rule_and_meters_that_clamp_are_followed_to_a_fixed_point():
     sc = scenario(
-        {"a": talk(ask("lower", "a", effects={"trust": -30}), ask("leave", "e")),
-         "e": end(), "gone": end("poor")},
+        {
+            "a": talk(ask("lower", "a", effects={"trust": -30}), ask("leave", "e")),
+            "e": end(),
+            "gone": end("poor"),
+        },
         rules=[{"when": "trust <= 0", "goto": "gone", "repeat": True}],
     )
     result = analyze(sc)
@@ -158,8 +191,10 @@ def test_a_repeat_rule_and_meters_that_clamp_are_followed_to_a_fixed_point():
 
 
 def test_the_state_bound_stops_the_analysis():
-    sc = scenario({"a": talk(ask("up", "a", effects={"trust": 1}), ask("leave", "e")), "e": end()},
-                  meters={"trust": 0})
+    sc = scenario(
+        {"a": talk(ask("up", "a", effects={"trust": 1}), ask("leave", "e")), "e": end()},
+        meters={"trust": 0},
+    )
     try:
         analyze(sc, max_states=20)
     except StateLimit as error:

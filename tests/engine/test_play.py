@@ -22,7 +22,10 @@ from .helpers import ask, end, scenario, talk
 def test_meters_start_at_fifty_unless_the_scenario_says_otherwise():
     sc = scenario({"a": talk(ask("x", "e")), "e": end()}, meters={"trust": 35})
     assert start(sc).meters.as_dict() == {
-        "authenticity": 50, "attentiveness": 50, "positivity": 50, "trust": 35,
+        "authenticity": 50,
+        "attentiveness": 50,
+        "positivity": 50,
+        "trust": 35,
     }
 
 
@@ -30,7 +33,10 @@ def test_effects_move_only_the_meters_they_name():
     sc = scenario({"a": talk(ask("x", "e", effects={"trust": 7})), "e": end()})
     state, step = choose(sc, start(sc), 0)
     assert state.meters.as_dict() == {
-        "authenticity": 50, "attentiveness": 50, "positivity": 50, "trust": 57,
+        "authenticity": 50,
+        "attentiveness": 50,
+        "positivity": 50,
+        "trust": 57,
     }
     assert step.changes == {"authenticity": 0, "attentiveness": 0, "positivity": 0, "trust": 7}
 
@@ -54,13 +60,20 @@ def test_a_choice_scene_waits_for_the_trainee():
 
 
 def test_a_pass_through_follows_the_first_rule_that_holds():
-    sc = scenario({
-        "a": talk(ask("x", "p", effects={"trust": 20})),
-        "p": {"next": [{"when": "trust < 60", "goto": "low"}, {"when": "trust >= 60", "goto": "high"},
-                       {"goto": "low"}]},
-        "low": end("poor"),
-        "high": end("excellent"),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "p", effects={"trust": 20})),
+            "p": {
+                "next": [
+                    {"when": "trust < 60", "goto": "low"},
+                    {"when": "trust >= 60", "goto": "high"},
+                    {"goto": "low"},
+                ]
+            },
+            "low": end("poor"),
+            "high": end("excellent"),
+        }
+    )
     state, _ = choose(sc, start(sc), 0)
     assert state.scene == "high"
     assert state.trail == ("a", "p", "high")
@@ -81,10 +94,14 @@ def test_an_ending_ends_the_run_and_offers_nothing():
 
 
 def test_a_choice_with_when_is_offered_only_while_it_holds():
-    sc = scenario({
-        "a": talk(ask("always", "a", effects={"trust": -10}), ask("trusting", "e", when="trust >= 45")),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(
+                ask("always", "a", effects={"trust": -10}), ask("trusting", "e", when="trust >= 45")
+            ),
+            "e": end(),
+        }
+    )
     state = start(sc)
     assert len(offered(sc, state)) == 2
     state, _ = choose(sc, state, 0)
@@ -94,12 +111,14 @@ def test_a_choice_with_when_is_offered_only_while_it_holds():
 
 
 def test_a_choice_scene_that_offers_nothing_passes_on_to_its_fallback():
-    sc = scenario({
-        "a": talk(ask("drop", "b", effects={"trust": -40})),
-        "b": talk(ask("only if trusted", "e", when="trust > 30"), fallback="gone"),
-        "e": end(),
-        "gone": end("poor"),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("drop", "b", effects={"trust": -40})),
+            "b": talk(ask("only if trusted", "e", when="trust > 30"), fallback="gone"),
+            "e": end(),
+            "gone": end("poor"),
+        }
+    )
     state, step = choose(sc, start(sc), 0)
     assert state.scene == "gone"
     assert state.trail == ("a", "b", "gone")
@@ -107,13 +126,15 @@ def test_a_choice_scene_that_offers_nothing_passes_on_to_its_fallback():
 
 
 def test_conditions_can_ask_whether_a_scene_was_visited():
-    sc = scenario({
-        "a": talk(ask("to b", "b"), ask("to c", "c")),
-        "b": talk(ask("on", "c")),
-        "c": talk(ask("went by b", "good", when="visited(b)"), ask("on", "plain")),
-        "good": end("good"),
-        "plain": end("mixed"),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("to b", "b"), ask("to c", "c")),
+            "b": talk(ask("on", "c")),
+            "c": talk(ask("went by b", "good", when="visited(b)"), ask("on", "plain")),
+            "good": end("good"),
+            "plain": end("mixed"),
+        }
+    )
     via_b, _ = play_through(sc, [1, 1, 1])
     assert via_b.scene == "good"
     direct = start(sc)
@@ -122,18 +143,26 @@ def test_conditions_can_ask_whether_a_scene_was_visited():
 
 
 def test_visited_counts_pass_throughs():
-    sc = scenario({
-        "a": talk(ask("x", "p")),
-        "p": {"next": [{"goto": "c"}]},
-        "c": talk(ask("yes", "e", when="visited(p)"), ask("no", "e", when="not visited(p)"), fallback="e"),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "p")),
+            "p": {"next": [{"goto": "c"}]},
+            "c": talk(
+                ask("yes", "e", when="visited(p)"),
+                ask("no", "e", when="not visited(p)"),
+                fallback="e",
+            ),
+            "e": end(),
+        }
+    )
     state, _ = choose(sc, start(sc), 0)
     assert [c.say for _, c in offered(sc, state)] == ["yes"]
 
 
 def test_a_choice_with_rupture_opens_one_where_it_was_made():
-    sc = scenario({"a": talk(ask("push", "b", rupture="withdrawal")), "b": talk(ask("x", "e")), "e": end()})
+    sc = scenario(
+        {"a": talk(ask("push", "b", rupture="withdrawal")), "b": talk(ask("x", "e")), "e": end()}
+    )
     state, step = choose(sc, start(sc), 0)
     assert [r.model_dump() for r in state.ruptures] == [
         {"type": "withdrawal", "opened_at": "a", "repaired_at": None}
@@ -143,35 +172,44 @@ def test_a_choice_with_rupture_opens_one_where_it_was_made():
 
 
 def test_entering_a_rupture_moment_opens_a_rupture_when_none_is_open():
-    sc = scenario({
-        "a": talk(ask("x", "r")),
-        "r": talk(ask("y", "e"), moment="rupture", rupture="confrontation"),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "r")),
+            "r": talk(ask("y", "e"), moment="rupture", rupture="confrontation"),
+            "e": end(),
+        }
+    )
     state, _ = choose(sc, start(sc), 0)
     assert [(r.type, r.opened_at) for r in state.ruptures] == [("confrontation", "r")]
 
 
 def test_a_harmful_choice_into_a_rupture_scene_opens_one_rupture_not_two():
-    sc = scenario({
-        "a": talk(ask("x", "r", rupture="withdrawal")),
-        "r": talk(ask("y", "e"), moment="rupture", rupture="withdrawal"),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("x", "r", rupture="withdrawal")),
+            "r": talk(ask("y", "e"), moment="rupture", rupture="withdrawal"),
+            "e": end(),
+        }
+    )
     state, _ = choose(sc, start(sc), 0)
     assert [(r.type, r.opened_at) for r in state.ruptures] == [("withdrawal", "a")]
 
 
 def test_repairs_mends_the_oldest_open_rupture_first():
-    sc = scenario({
-        "a": talk(ask("one", "b", rupture="withdrawal")),
-        "b": talk(ask("two", "c", rupture="confrontation")),
-        "c": talk(ask("mend", "d", repairs=True)),
-        "d": talk(ask("mend again", "e", repairs=True)),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("one", "b", rupture="withdrawal")),
+            "b": talk(ask("two", "c", rupture="confrontation")),
+            "c": talk(ask("mend", "d", repairs=True)),
+            "d": talk(ask("mend again", "e", repairs=True)),
+            "e": end(),
+        }
+    )
     state, _ = play_through(sc, [1, 1, 1])
-    assert [(r.type, r.repaired_at) for r in state.ruptures] == [("withdrawal", "c"), ("confrontation", None)]
+    assert [(r.type, r.repaired_at) for r in state.ruptures] == [
+        ("withdrawal", "c"),
+        ("confrontation", None),
+    ]
     state, step = choose(sc, state, 0)
     assert [r.repaired_at for r in state.ruptures] == ["c", "d"]
     assert step.repaired
@@ -185,20 +223,29 @@ def test_repairs_with_no_rupture_open_repairs_nothing():
 
 
 def test_ruptures_open_counts_unrepaired_ruptures_in_conditions():
-    sc = scenario({
-        "a": talk(ask("push", "b", rupture="withdrawal")),
-        "b": talk(ask("open", "e", when="ruptures_open > 0"), ask("closed", "e", when="ruptures_open == 0"),
-                  fallback="e"),
-        "e": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("push", "b", rupture="withdrawal")),
+            "b": talk(
+                ask("open", "e", when="ruptures_open > 0"),
+                ask("closed", "e", when="ruptures_open == 0"),
+                fallback="e",
+            ),
+            "e": end(),
+        }
+    )
     state, _ = choose(sc, start(sc), 0)
     assert [c.say for _, c in offered(sc, state)] == ["open"]
 
 
 def test_effects_apply_before_rules_are_checked():
     sc = scenario(
-        {"a": talk(ask("hurt", "b", effects={"trust": -30})), "b": talk(ask("x", "e")), "e": end(),
-         "out": end("poor")},
+        {
+            "a": talk(ask("hurt", "b", effects={"trust": -30})),
+            "b": talk(ask("x", "e")),
+            "e": end(),
+            "out": end("poor"),
+        },
         rules=[{"when": "trust <= 20", "goto": "out"}],
     )
     state, step = choose(sc, start(sc), 0)
@@ -208,8 +255,12 @@ def test_effects_apply_before_rules_are_checked():
 
 def test_ruptures_are_recorded_before_rules_are_checked():
     sc = scenario(
-        {"a": talk(ask("push", "b", rupture="confrontation")), "b": talk(ask("x", "e")), "e": end(),
-         "tense": talk(ask("x", "e"))},
+        {
+            "a": talk(ask("push", "b", rupture="confrontation")),
+            "b": talk(ask("x", "e")),
+            "e": end(),
+            "tense": talk(ask("x", "e")),
+        },
         rules=[{"when": "ruptures_open > 0", "goto": "tense"}],
     )
     state, _ = choose(sc, start(sc), 0)
@@ -218,9 +269,18 @@ def test_ruptures_are_recorded_before_rules_are_checked():
 
 def test_the_first_rule_that_holds_wins():
     sc = scenario(
-        {"a": talk(ask("x", "b")), "b": talk(ask("x", "e")), "e": end(), "one": end(), "two": end()},
-        rules=[{"when": "trust > 90", "goto": "two"}, {"when": "trust >= 50", "goto": "one"},
-               {"when": "trust >= 0", "goto": "two"}],
+        {
+            "a": talk(ask("x", "b")),
+            "b": talk(ask("x", "e")),
+            "e": end(),
+            "one": end(),
+            "two": end(),
+        },
+        rules=[
+            {"when": "trust > 90", "goto": "two"},
+            {"when": "trust >= 50", "goto": "one"},
+            {"when": "trust >= 0", "goto": "two"},
+        ],
     )
     state, _ = choose(sc, start(sc), 0)
     assert state.scene == "one"
@@ -228,8 +288,13 @@ def test_the_first_rule_that_holds_wins():
 
 def test_a_rule_fires_at_most_once_per_run():
     sc = scenario(
-        {"a": talk(ask("x", "b")), "b": talk(ask("x", "c")), "c": talk(ask("x", "e")),
-         "side": talk(ask("back", "b")), "e": end()},
+        {
+            "a": talk(ask("x", "b")),
+            "b": talk(ask("x", "c")),
+            "c": talk(ask("x", "e")),
+            "side": talk(ask("back", "b")),
+            "e": end(),
+        },
         rules=[{"when": "trust >= 0", "goto": "side"}],
     )
     state, _ = choose(sc, start(sc), 0)
@@ -243,7 +308,12 @@ def test_a_rule_fires_at_most_once_per_run():
 
 def test_a_rule_with_repeat_fires_every_time_it_holds():
     sc = scenario(
-        {"a": talk(ask("x", "b")), "b": talk(ask("x", "e")), "side": talk(ask("back", "b")), "e": end()},
+        {
+            "a": talk(ask("x", "b")),
+            "b": talk(ask("x", "e")),
+            "side": talk(ask("back", "b")),
+            "e": end(),
+        },
         rules=[{"when": "not visited(e)", "goto": "side", "repeat": True}],
     )
     state, _ = play_through(sc, [1, 1, 1])
@@ -251,15 +321,20 @@ def test_a_rule_with_repeat_fires_every_time_it_holds():
 
 
 def test_rules_are_not_checked_on_entering():
-    sc = scenario({"a": talk(ask("x", "e")), "e": end(), "out": end()},
-                  rules=[{"when": "trust >= 0", "goto": "out"}])
+    sc = scenario(
+        {"a": talk(ask("x", "e")), "e": end(), "out": end()},
+        rules=[{"when": "trust >= 0", "goto": "out"}],
+    )
     assert start(sc).scene == "a"
 
 
 def test_the_start_scene_is_entered_like_any_other():
     sc = scenario(
-        {"open": {"next": [{"goto": "r"}]},
-         "r": talk(ask("x", "e"), moment="rupture", rupture="withdrawal"), "e": end()},
+        {
+            "open": {"next": [{"goto": "r"}]},
+            "r": talk(ask("x", "e"), moment="rupture", rupture="withdrawal"),
+            "e": end(),
+        },
     )
     state = start(sc)
     assert state.trail == ("open", "r")
@@ -267,11 +342,18 @@ def test_the_start_scene_is_entered_like_any_other():
 
 
 def test_choose_offered_counts_only_offered_choices():
-    sc = scenario({
-        "a": talk(ask("hidden", "x", when="trust > 99"), ask("first", "x"), ask("second", "y"),
-                  fallback="y"),
-        "x": end(), "y": end(),
-    })
+    sc = scenario(
+        {
+            "a": talk(
+                ask("hidden", "x", when="trust > 99"),
+                ask("first", "x"),
+                ask("second", "y"),
+                fallback="y",
+            ),
+            "x": end(),
+            "y": end(),
+        }
+    )
     state, step = choose_offered(sc, start(sc), 2)
     assert step.say == "second" and step.choice == 2
     with pytest.raises(NotOffered) as error:
@@ -296,8 +378,11 @@ def test_summary_reports_an_unfinished_run_with_null_ending():
 
 def test_state_round_trips_through_json_exactly():
     sc = scenario(
-        {"a": talk(ask("push", "b", rupture="withdrawal", effects={"trust": -5})),
-         "b": talk(ask("x", "e", repairs=True), hint="Slow down."), "e": end()},
+        {
+            "a": talk(ask("push", "b", rupture="withdrawal", effects={"trust": -5})),
+            "b": talk(ask("x", "e", repairs=True), hint="Slow down."),
+            "e": end(),
+        },
         rules=[{"when": "trust < 0", "goto": "e"}],
     )
     state, _ = choose(sc, start(sc), 0)

@@ -1,0 +1,113 @@
+"""The `rapport` command-line contract."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from simulator.cli import main
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE = str(DATA / "coat-still-on.yaml")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_play_prints_the_contract_json():
+    result = run("play", EXAMPLE, "--choose", "3,2", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "scenario": "coat-still-on",
+        "finished": True,
+        "ending": "walkout",
+        "outcome": "poor",
+        "scene": "walkout",
+        "meters": {"authenticity": 50, "attentiveness": 40, "positivity": 50, "trust": 15},
+        "trail": ["arrival", "shutdown", "check", "walkout"],
+        "ruptures": [{"type": "withdrawal", "opened_at": "arrival", "repaired_at": None}],
+    }
+
+
+def test_play_reports_a_repaired_rupture_and_where():
+    result = run("play", EXAMPLE, "--choose", "3,1,1", "--json")
+    data = json.loads(result.stdout)
+    assert data["ending"] == "good-end" and data["outcome"] == "good"
+    assert data["ruptures"] == [{"type": "withdrawal", "opened_at": "arrival", "repaired_at": "shutdown"}]
+    assert data["trail"] == ["arrival", "shutdown", "ambivalence", "good-end"]
+
+
+def test_play_stops_unfinished_when_choices_run_out():
+    data = json.loads(run("play", EXAMPLE, "--choose", "1", "--json").stdout)
+    assert data["finished"] is False and data["ending"] is None and data["outcome"] is None
+    assert data["scene"] == "ambivalence"
+
+
+def test_play_ignores_numbers_after_an_ending():
+    result = run("play", EXAMPLE, "--choose", "1,1,3,3,3", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["ending"] == "good-end"
+
+
+def test_a_choice_not_offered_exits_2_naming_the_scene_and_count():
+    result = run("play", EXAMPLE, "--choose", "3,5", "--json")
+    assert result.exit_code == 2
+    assert "scene 'shutdown' offers 2 choices; 5 is not one of them" in result.stderr
+    assert result.stdout == ""
+
+
+def test_play_without_json_reads_as_text():
+    result = run("play", EXAMPLE, "--choose", "3,2")
+    assert "ending: walkout (poor)" in result.stdout
+    assert "rupture: withdrawal opened at arrival, repaired: not repaired" in result.stdout
+
+
+def test_validate_exits_0_for_valid_files_and_1_listing_every_problem():
+    assert run("validate", EXAMPLE).exit_code == 0
+    result = run("validate", EXAMPLE, str(DATA / "broken" / "bad-values.yaml"))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{DATA / 'broken' / 'bad-values.yaml'}:16:36: 'trust' must be at most 100" in lines
+    assert len(lines) == 3
+
+
+def test_validate_takes_folders():
+    result = run("validate", str(DATA / "broken"))
+    assert result.exit_code == 1
+    assert "12 files checked: 0 valid, 12 invalid" in result.stderr
+
+
+def test_validate_prints_warnings_but_passes(tmp_path):
+    text = Path(EXAMPLE).read_text().replace("rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:")
+    file = tmp_path / "warned.yaml"
+    file.write_text(text)
+    result = run("validate", str(file))
+    assert result.exit_code == 0
+    assert result.stdout == f"{file}:80:3: warning: scene 'lonely' is unreachable from start\n"
+
+
+def test_play_of_an_invalid_file_exits_1_with_its_errors():
+    result = run("play", str(DATA / "broken" / "missing-scene.yaml"), "--json")
+    assert result.exit_code == 1
+    assert "missing-scene.yaml:15:15: `goto` names scene 'elsewhere'" in result.stderr
+
+
+def test_analyze_reports_the_contract_shape():
+    result = run("analyze", EXAMPLE, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["scenario"] == "coat-still-on"
+    assert set(data) == {"scenario", "states", "endings", "never_offered", "never_fired"}
+    good = data["endings"]["good-end"]
+    assert good["reachable"] and good["shortest"] == [1, 1] and good["unrepaired"] is False
+    assert data["endings"]["walkout"]["shortest"] == [3, 2]
+    assert data["endings"]["walkout"]["min"]["trust"] == 15
+    assert data["never_fired"] == [1]
+    assert data["never_offered"] == []
+
+
+def test_analyze_stops_at_the_state_bound():
+    result = run("analyze", EXAMPLE, "--max-states", "3")
+    assert result.exit_code == 1
+    assert "more than 3 states" in result.stderr

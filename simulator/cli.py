@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from .engine import analysis
+from .engine.graph import to_dot, to_mermaid
 from .engine.play import NotOffered, play_through, summary
-from .scenarios import Loaded, load_file, scenario_files
+from .engine.schema import scenario_schema
+from .scenarios import Loaded, load_file, locate_all, scenario_files
 
 
 def _load_or_exit(file: str) -> Loaded:
@@ -123,6 +126,146 @@ def analyze(file: str, as_json: bool, max_states: int) -> None:
         click.echo(f"  never offered: {scene} choice {number}")
     for number in result.never_fired:
         click.echo(f"  never fired: rule {number}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format."""
+    click.echo(json.dumps(scenario_schema(), indent=2))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def lint(paths: tuple[str, ...]) -> None:
+    """Validation warnings plus authoring smells; exit 1 if anything is found."""
+    found = 0
+    for file in scenario_files(paths):
+        loaded = load_file(file)
+        if not loaded.ok:
+            for message in loaded.errors:
+                click.echo(str(message))
+            found += len(loaded.errors)
+            continue
+        assert loaded.scenario is not None
+        messages = locate_all(loaded, analysis.lint(loaded.scenario))
+        for message in messages:
+            click.echo(str(message))
+        found += len(messages)
+    click.echo(f"{found} finding{'s' if found != 1 else ''}", err=True)
+    sys.exit(1 if found else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["svg", "dot", "mermaid"]), default="svg", show_default=True)
+def graph(file: str, fmt: str) -> None:
+    """Draw the scene graph (svg needs Graphviz's dot; dot and mermaid never do)."""
+    scenario = _load_or_exit(file).scenario
+    assert scenario is not None
+    if fmt == "dot":
+        click.echo(to_dot(scenario), nl=False)
+    elif fmt == "mermaid":
+        click.echo(to_mermaid(scenario), nl=False)
+    else:
+        from .graphs import GraphvizMissing, render_svg
+
+        try:
+            click.echo(render_svg(scenario), nl=False)
+        except GraphvizMissing as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+
+
+NEW_SCENARIO = """# yaml-language-server: $schema=scenario.schema.json
+format: 1
+id: {slug}
+title: {title}
+summary: A short first session to build on. Replace this with your own.
+difficulty: beginner
+minutes: 5
+tags: [starter]
+objectives:
+  - Notice a withdrawal marker and name it gently.
+client:
+  name: Alex
+  age: 30
+  pronouns: they/them
+  concern: Feeling stuck at work.
+  background: |
+    Alex was referred by their GP and has not been in therapy before.
+start: opening
+scenes:
+  opening:
+    cue: Alex sits on the edge of the chair, arms folded.
+    client: "I'm not really sure what I'm supposed to say here."
+    choices:
+      - say: "It can feel odd to start. What made today the day you came?"
+        skill: open-question
+        quality: strong
+        effects: {{attentiveness: 5, trust: 5}}
+        feedback: An open question invites Alex to set the pace and tells them there is no script.
+        goto: closing
+      - say: "Just tell me everything that's going wrong."
+        skill: directive
+        quality: weak
+        effects: {{attentiveness: -5, trust: -5}}
+        feedback: A broad demand adds pressure when Alex has just said they feel unsure.
+        rupture: withdrawal
+        goto: pulling-back
+  pulling-back:
+    moment: rupture
+    rupture: withdrawal
+    cue: Alex shrugs and looks at the floor.
+    client: "Dunno. It's fine, I guess."
+    thought: I knew this would be a waste of time.
+    choices:
+      - say: "I think I rushed you just now. Can we slow down?"
+        skill: metacommunication
+        quality: strong
+        repairs: true
+        effects: {{authenticity: 10, trust: 5}}
+        feedback: Owning your part of the moment invites Alex back without blame.
+        goto: closing
+      - say: "Okay. So, work."
+        skill: closed-question
+        quality: weak
+        effects: {{trust: -5, positivity: -5}}
+        feedback: Moving on past "it's fine" leaves the withdrawal unspoken.
+        goto: closing
+  closing:
+    next:
+      - when: "trust >= 55 and ruptures_open == 0"
+        goto: good-end
+      - goto: mixed-end
+  good-end:
+    ending: A first step
+    outcome: good
+    text: Alex unfolds their arms and agrees to come back next week.
+  mixed-end:
+    ending: Polite but distant
+    outcome: mixed
+    text: Alex answers the questions, but leaves without booking again.
+"""
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--dir", "folder", default="scenarios", show_default=True, type=click.Path())
+def new(slug: str, folder: str) -> None:
+    """Write a starter scenario SLUG.yaml that validates and plays."""
+    import re
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        click.echo("error: SLUG must use a-z, 0-9 and '-', e.g. first-session", err=True)
+        sys.exit(2)
+    target = Path(folder) / f"{slug}.yaml"
+    if target.exists():
+        click.echo(f"error: {target} already exists; choose another slug", err=True)
+        sys.exit(1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    title = slug.replace("-", " ").capitalize()
+    target.write_text(NEW_SCENARIO.format(slug=slug, title=title), encoding="utf-8")
+    click.echo(f"wrote {target}: try `rapport play {target} --choose 1 --json`")
 
 
 @main.command()

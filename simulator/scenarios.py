@@ -53,6 +53,7 @@ class Loaded:
     warnings: list[Message] = field(default_factory=list)
     source: str = ""
     digest: str = ""
+    positions: _Positions | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -199,6 +200,17 @@ def _column(mark: Mark, offset: int) -> int:
     return mark.column + offset + (1 if mark.style in ("'", '"') else 0)
 
 
+def locate_all(loaded: Loaded, problems: Iterable[Problem]) -> list[Message]:
+    """Engine problems as FILE:LINE:COLUMN messages, sorted."""
+    positions = loaded.positions or _Positions()
+    messages = []
+    for problem in problems:
+        mark = positions.locate(problem.path, problem.at_key)
+        column = _column(mark, problem.offset) if problem.offset else mark.column
+        messages.append(Message(loaded.path, mark.line, column, problem.message, problem.severity))
+    return sorted(messages)
+
+
 def load_text(text: str, path: str = "<scenario>") -> Loaded:
     """Load and validate scenario text; every problem is collected, none raises."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -251,11 +263,9 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
             error(positions.locate(where, at_key), message)
         loaded.errors.sort()
         return loaded
-    for problem in check(scenario):
-        mark = positions.locate(problem.path, problem.at_key)
-        column = _column(mark, problem.offset) if problem.offset else mark.column
-        message = Message(path, mark.line, column, problem.message, problem.severity)
-        (loaded.errors if problem.severity == "error" else loaded.warnings).append(message)
+    loaded.positions = positions
+    for message in locate_all(loaded, check(scenario)):
+        (loaded.errors if message.severity == "error" else loaded.warnings).append(message)
     loaded.errors.sort()
     loaded.warnings.sort()
     if not loaded.errors:

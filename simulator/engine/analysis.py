@@ -451,3 +451,51 @@ def _topological(graph: dict[Key, list[Key]], first: Key, cyclic: set[Key]) -> l
             order.append(node)
     order.reverse()
     return order
+
+
+# --- lint ------------------------------------------------------------------------------------
+
+
+def lint(scenario: Scenario) -> list[Problem]:
+    """The validation warnings plus authoring smells, each located by path."""
+    found = [p for p in check(scenario) if p.severity == "warning"]
+
+    def smell(path: Path, message: str, at_key: bool = False) -> None:
+        found.append(Problem(path, message, severity="warning", at_key=at_key))
+
+    graph = edges(scenario)
+    moved: set[str] = set()
+    for scene_id, scene in scenario.scenes.items():
+        choices = scene.choices or ()
+        for i, choice in enumerate(choices):
+            moved.update(name for name, delta in choice.effects.items() if delta)
+            if choice.feedback is None:
+                smell(("scenes", scene_id, "choices", i), "choice has no feedback: say why it helps or hurts")
+        if scene.choices is not None and len(choices) == 1:
+            smell(("scenes", scene_id), f"scene '{scene_id}' offers a single choice", at_key=True)
+        seen: dict[str, int] = {}
+        for i, choice in enumerate(choices):
+            if choice.say in seen:
+                smell(
+                    ("scenes", scene_id, "choices", i, "say"),
+                    f"the same words as choice {seen[choice.say] + 1} of this scene",
+                )
+            seen.setdefault(choice.say, i)
+        if scene.moment == "self-disclosure" and not any(c.disclosure for c in choices):
+            smell(
+                ("scenes", scene_id),
+                "self-disclosure moment whose choices have no `disclosure` category",
+                at_key=True,
+            )
+        if scene.moment == "rupture":
+            ahead = _reach(graph, [scene_id])
+            if not any(c.repairs for s in ahead for c in scenario.scenes[s].choices or ()):
+                smell(
+                    ("scenes", scene_id),
+                    "no repairing choice (`repairs: true`) is reachable from this rupture moment",
+                    at_key=True,
+                )
+    for meter in METERS:
+        if meter not in moved:
+            smell(("scenes",), f"no choice ever moves {meter}", at_key=True)
+    return found

@@ -1,0 +1,67 @@
+"""The JSON Schema of the scenario format, generated from the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Scenario
+
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "Scenario": {
+        "format": "The format version: 1.",
+        "id": "A slug (a-z, 0-9, '-'), unique in the library.",
+        "title": "Shown in the catalog.",
+        "summary": "One or two sentences for the catalog.",
+        "difficulty": "beginner, intermediate or advanced.",
+        "minutes": "Estimated play time in minutes.",
+        "objectives": "What the trainee should practise; shown in the briefing.",
+        "meters": "Starting values, 0..100; each defaults to 50.",
+        "start": "The id of the first scene.",
+        "scenes": "Scene id -> scene. A scene is a choice scene, a pass-through or an ending.",
+        "rules": "Checked after every choice, in order; the first that holds sends play to its goto.",
+        "content_warnings": "Shown in the catalog and the briefing before play starts.",
+        "references": "The research the scenario draws on.",
+    },
+    "Scene": {
+        "cue": "Narration or a nonverbal cue, shown before the client's words.",
+        "client": "What the client says (choice scenes).",
+        "choices": "What the trainee can say (choice scenes).",
+        "fallback": "Where play goes when no choice is offered.",
+        "next": "Pass-through: the first rule whose `when` holds sends play on; the last has no `when`.",
+        "ending": "The ending's title: a scene with `ending` ends the run.",
+        "outcome": "excellent, good, mixed or poor.",
+        "text": "What happens after the ending.",
+        "moment": "A key moment: rupture or self-disclosure.",
+        "rupture": "withdrawal or confrontation (required with moment: rupture).",
+        "thought": "What the client feels but does not say; revealed in the debrief.",
+        "hint": "A coaching hint a trainee may ask for in practice mode.",
+    },
+    "Choice": {
+        "say": "What the trainee says.",
+        "goto": "The next scene id.",
+        "effects": "Meter deltas, e.g. {trust: -10}.",
+        "feedback": "Why this choice helps or hurts, in the language of the field.",
+        "quality": "strong, adequate, weak or harmful.",
+        "skill": "A free tag: reflection, open-question, self-disclosure, ...",
+        "when": "A condition: the choice is offered only while it holds.",
+        "rupture": "withdrawal or confrontation: choosing this opens a rupture.",
+        "repairs": "true: choosing this repairs the oldest open rupture.",
+        "disclosure": "decline, deflect, brief, extended or excessive.",
+    },
+}
+
+
+def scenario_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for scenario files, with descriptions for editors."""
+    schema = Scenario.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+    for name, notes in DESCRIPTIONS.items():
+        target = schema if name == "Scenario" else defs[name]
+        for key, text in notes.items():
+            target["properties"][key]["description"] = text
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+        "title": "Rapport scenario, format 1",
+        "description": "A branching therapy-training scenario for the Rapport simulator.",
+    }

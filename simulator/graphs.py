@@ -1,0 +1,31 @@
+"""Scene graphs drawn by Graphviz: the engine writes dot text, `dot` lays it out."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from .engine.graph import to_dot
+from .engine.model import Scenario
+
+
+class GraphvizMissing(RuntimeError):
+    """Graphviz's `dot` is not installed."""
+
+
+def render_svg(scenario: Scenario, timeout: float = 20.0) -> str:
+    """The scene graph as SVG text (raises GraphvizMissing when `dot` is not installed)."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizMissing(
+            "Graphviz is not installed: install it (Debian: apt-get install graphviz) for SVG, "
+            "or use --format dot or --format mermaid"
+        )
+    done = subprocess.run(
+        [dot, "-Tsvg"], input=to_dot(scenario), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.strip()}")
+    svg = done.stdout
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg

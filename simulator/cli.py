@@ -157,7 +157,13 @@ def lint(paths: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["svg", "dot", "mermaid"]), default="svg", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "dot", "mermaid"]),
+    default="svg",
+    show_default=True,
+)
 def graph(file: str, fmt: str) -> None:
     """Draw the scene graph (svg needs Graphviz's dot; dot and mermaid never do)."""
     scenario = _load_or_exit(file).scenario

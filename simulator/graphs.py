@@ -22,7 +22,12 @@ def render_svg(scenario: Scenario, timeout: float = 20.0) -> str:
             "or use --format dot or --format mermaid"
         )
     done = subprocess.run(
-        [dot, "-Tsvg"], input=to_dot(scenario), capture_output=True, text=True, timeout=timeout, check=False
+        [dot, "-Tsvg"],
+        input=to_dot(scenario),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.strip()}")

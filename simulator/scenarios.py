@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .engine.analysis import check
+from .engine.analysis import Problem, check
 from .engine.model import Scenario
 
 MAX_BYTES = 1024 * 1024

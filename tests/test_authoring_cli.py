@@ -26,7 +26,9 @@ def run(*args):
 def test_the_committed_schema_matches_the_model():
     printed = json.loads(run("schema").stdout)
     assert printed == scenario_schema()
-    assert json.loads(SCHEMA_FILE.read_text()) == printed, "run: rapport schema > scenarios/scenario.schema.json"
+    assert json.loads(SCHEMA_FILE.read_text()) == printed, (
+        "run: rapport schema > scenarios/scenario.schema.json"
+    )
 
 
 @pytest.mark.parametrize("file", [*BUNDLED, Path(EXAMPLE)], ids=lambda p: p.stem)
@@ -37,7 +39,9 @@ def test_scenarios_validate_against_the_committed_schema_with_jsonschema(file):
 
 @pytest.mark.parametrize("file", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenarios_point_editors_at_the_schema(file):
-    assert file.read_text().splitlines()[0] == "# yaml-language-server: $schema=scenario.schema.json"
+    assert (
+        file.read_text().splitlines()[0] == "# yaml-language-server: $schema=scenario.schema.json"
+    )
 
 
 def test_the_schema_refuses_an_unknown_key_and_a_bad_meter():

@@ -34,7 +34,9 @@ def test_play_reports_a_repaired_rupture_and_where():
     result = run("play", EXAMPLE, "--choose", "3,1,1", "--json")
     data = json.loads(result.stdout)
     assert data["ending"] == "good-end" and data["outcome"] == "good"
-    assert data["ruptures"] == [{"type": "withdrawal", "opened_at": "arrival", "repaired_at": "shutdown"}]
+    assert data["ruptures"] == [
+        {"type": "withdrawal", "opened_at": "arrival", "repaired_at": "shutdown"}
+    ]
     assert data["trail"] == ["arrival", "shutdown", "ambivalence", "good-end"]
 
 
@@ -79,7 +81,11 @@ def test_validate_takes_folders():
 
 
 def test_validate_prints_warnings_but_passes(tmp_path):
-    text = Path(EXAMPLE).read_text().replace("rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:")
+    text = (
+        Path(EXAMPLE)
+        .read_text()
+        .replace("rules:", "  lonely:\n    ending: Never\n    outcome: mixed\nrules:")
+    )
     file = tmp_path / "warned.yaml"
     file.write_text(text)
     result = run("validate", str(file))

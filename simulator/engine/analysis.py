@@ -470,7 +470,10 @@ def lint(scenario: Scenario) -> list[Problem]:
         for i, choice in enumerate(choices):
             moved.update(name for name, delta in choice.effects.items() if delta)
             if choice.feedback is None:
-                smell(("scenes", scene_id, "choices", i), "choice has no feedback: say why it helps or hurts")
+                smell(
+                    ("scenes", scene_id, "choices", i),
+                    "choice has no feedback: say why it helps or hurts",
+                )
         if scene.choices is not None and len(choices) == 1:
             smell(("scenes", scene_id), f"scene '{scene_id}' offers a single choice", at_key=True)
         seen: dict[str, int] = {}

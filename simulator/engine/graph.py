@@ -8,7 +8,13 @@ import json
 from .model import Scenario, Scene
 
 SHAPES = {"choice": "box", "pass": "diamond", "ending": "doubleoctagon"}
-EDGE_STYLE = {"strong": "bold", "adequate": "solid", "weak": "dashed", "harmful": "dotted", None: "solid"}
+EDGE_STYLE = {
+    "strong": "bold",
+    "adequate": "solid",
+    "weak": "dashed",
+    "harmful": "dotted",
+    None: "solid",
+}
 MOMENT_LABEL = {"rupture": "RUPTURE", "self-disclosure": "SELF-DISCLOSURE"}
 
 
@@ -32,7 +38,7 @@ def edges_of(scenario: Scenario) -> list[tuple[str, str, str, str | None]]:
             result.append((scene_id, choice.goto, str(i + 1), choice.quality))
         if scene.fallback:
             result.append((scene_id, scene.fallback, "fallback", None))
-        for i, rule in enumerate(scene.next or ()):
+        for rule in scene.next or ():
             result.append((scene_id, rule.goto, rule.when or "else", None))
     return result
 
@@ -46,7 +52,11 @@ def to_dot(scenario: Scenario) -> str:
         '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
     ]
     for scene_id, scene in scenario.scenes.items():
-        attrs = [f"shape={SHAPES[scene.kind]}", f"label={q(_label(scene_id, scene))}", f"id={q(scene_id)}"]
+        attrs = [
+            f"shape={SHAPES[scene.kind]}",
+            f"label={q(_label(scene_id, scene))}",
+            f"id={q(scene_id)}",
+        ]
         if scene.moment:
             attrs.append("peripheries=2, style=bold")
         if scene_id == scenario.start:
@@ -57,7 +67,9 @@ def to_dot(scenario: Scenario) -> str:
         text = f"{label} {quality}" if quality else label
         out.append(f"  {q(source)} -> {q(target)} [label={q(text)}, style={style}];")
     for i, rule in enumerate(scenario.rules):
-        out.append(f"  {q('rule ' + str(i + 1))} [shape=note, label={q('rule ' + str(i + 1) + ': ' + rule.when)}];")
+        out.append(
+            f"  {q('rule ' + str(i + 1))} [shape=note, label={q('rule ' + str(i + 1) + ': ' + rule.when)}];"
+        )
         out.append(f"  {q('rule ' + str(i + 1))} -> {q(rule.goto)} [style=dashed];")
     out.append("}")
     return "\n".join(out) + "\n"

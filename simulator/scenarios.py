@@ -243,8 +243,8 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
         return error(Mark(1, 1), "the file nests too deeply")
     except yaml.YAMLError as exc:
         return error(Mark(1, 1), f"YAML does not parse: {exc}")
-    for mark, message in builder.problems:
-        error(mark, message)
+    for where_at, problem in builder.problems:
+        error(where_at, problem)
     if not isinstance(data, dict):
         return error(_mark(node), "a scenario must be a mapping of keys (format, id, title, ...)")
     positions = builder.positions
@@ -253,19 +253,19 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
     except ValidationError as exc:
         raw = exc.errors()
         for item in raw:
-            loc = tuple(item["loc"])
+            item_loc = tuple(item["loc"])
             if item["type"] == "too_short" and any(
-                tuple(other["loc"])[: len(loc)] == loc and tuple(other["loc"]) != loc
+                tuple(other["loc"])[: len(item_loc)] == item_loc and tuple(other["loc"]) != item_loc
                 for other in raw
             ):
                 continue  # pydantic's echo of a failing item, not a problem of its own
-            where, message, at_key = _pydantic_message(dict(item), data)
-            error(positions.locate(where, at_key), message)
+            item_path, text, at_key = _pydantic_message(dict(item), data)
+            error(positions.locate(item_path, at_key), text)
         loaded.errors.sort()
         return loaded
     loaded.positions = positions
-    for message in locate_all(loaded, check(scenario)):
-        (loaded.errors if message.severity == "error" else loaded.warnings).append(message)
+    for found in locate_all(loaded, check(scenario)):
+        (loaded.errors if found.severity == "error" else loaded.warnings).append(found)
     loaded.errors.sort()
     loaded.warnings.sort()
     if not loaded.errors:

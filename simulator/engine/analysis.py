@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from . import conditions
 from .model import METERS, Scenario
 from .play import Work, apply_choice, enter, offered_in
 
 Path = tuple[str | int, ...]
+N = TypeVar("N", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,13 @@ def _reach(graph: dict[str, list[str]], roots: list[str]) -> set[str]:
     return seen
 
 
-def _components(graph: dict[str, list[str]]) -> list[list[str]]:
+def _components(graph: Mapping[N, list[N]]) -> list[list[N]]:
     """Strongly connected components (Tarjan's algorithm, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
+    index: dict[N, int] = {}
+    low: dict[N, int] = {}
+    stack: list[N] = []
+    on_stack: set[N] = set()
+    result: list[list[N]] = []
     counter = 0
     for root in graph:
         if root in index:
@@ -406,7 +408,7 @@ def _count_paths(graph: dict[Key, list[Key]], first: Key, cap: int) -> dict[str,
     # States on a cycle that can still reach an ending make the count unbounded.
     scene_of = {key: key[0] for key in graph}
     cyclic: set[Key] = set()
-    for component in _components(graph):  # type: ignore[arg-type]
+    for component in _components(graph):
         if len(component) > 1 or component[0] in graph[component[0]]:
             cyclic.update(component)
     order = _topological(graph, first, cyclic)

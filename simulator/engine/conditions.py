@@ -269,8 +269,8 @@ def satisfiable(node: Node, max_ruptures: int = 8) -> bool:
         cases *= len(candidates[name])
     if cases > 200_000:  # too many to try: give the author the benefit of the doubt
         return True
-    for values in itertools.product(*(sorted(candidates[name]) for name in names)):
-        chosen = dict(zip(names, values, strict=True))
+    for combo in itertools.product(*(sorted(candidates[name]) for name in names)):
+        chosen = dict(zip(names, combo, strict=True))
         meters = {m: chosen.get(m, 50) for m in METERS}
         open_count = chosen.get("ruptures_open", 0)
         for flags in itertools.product((False, True), repeat=len(scene_list)):

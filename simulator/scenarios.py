@@ -16,6 +16,7 @@ from .engine.analysis import Problem, check
 from .engine.model import Scenario
 
 MAX_BYTES = 1024 * 1024
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 MAX_NODES = 100_000  # bounds alias expansion ("billion laughs")
 SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -223,7 +224,7 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
     if len(text.encode("utf-8")) > MAX_BYTES:
         return error(Mark(1, 1), f"the file is larger than {MAX_BYTES // 1024} KB")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)

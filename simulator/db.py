@@ -1,0 +1,72 @@
+"""The database lifecycle: one engine and one scoped session per app, tables created at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import JSON, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+EXTENSION = "rapport.db"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class Database:
+    """An engine and its scoped session, owned by one app."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        options: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            options["connect_args"] = {"timeout": 15}
+        self.engine: Engine = create_engine(url, **options)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
+
+    def create_all(self) -> None:
+        """Create any missing tables."""
+        from . import models  # noqa: F401  (registers the tables on Base.metadata)
+
+        Base.metadata.create_all(self.engine)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers carry on while a choice is written; foreign keys are off by default.
+    # synchronous=NORMAL in WAL mode survives an app crash or restart (only a power cut
+    # can lose the last commits), and keeps a choice's commit well under a millisecond.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app: Flask) -> Database:
+    """Open the app's database, create its tables, and end each request's session."""
+    database = Database(app.config["DATABASE_URL"])
+    database.create_all()
+    app.extensions[EXTENSION] = database
+
+    @app.teardown_appcontext
+    def remove_session(_exc: BaseException | None) -> None:
+        database.session.remove()
+
+    return database
+
+
+def session() -> Session:
+    """The current app's session for this request."""
+    database: Database = current_app.extensions[EXTENSION]
+    return database.session()

@@ -1,0 +1,155 @@
+"""Rows: a Run per play-through (its state as JSON) and a Step per choice; small queries."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .db import Base
+from .engine.play import State, Step
+
+MODES = ("practice", "assessment")
+
+
+def now() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    """An unguessable run id (128 random bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+class Run(Base):
+    """One play-through of one pinned scenario version by one browser."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_run_id)
+    owner: Mapped[str] = mapped_column(String(64))
+    scenario_id: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    scenario_digest: Mapped[str] = mapped_column(String(64))
+    scenario_source: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16), default="practice")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scene: Mapped[str] = mapped_column(String(100))
+    steps: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    ending: Mapped[str | None] = mapped_column(String(100), default=None)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # Every UPDATE checks and bumps this, so two requests that read the same state can
+    # never both write it (a hint racing a choice, or two tabs): the second one fails.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    step_rows: Mapped[list[StepRow]] = relationship(
+        back_populates="run", order_by="StepRow.number", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_runs_owner_finished", "owner", "finished"),)
+
+    @property
+    def play_state(self) -> State:
+        """The engine state this run stands at."""
+        return State.model_validate(self.state)
+
+    def advance(self, state: State, outcome: str | None = None) -> None:
+        """Store a new engine state and the columns queries need."""
+        self.state = state.model_dump(mode="json")
+        self.scene = state.scene
+        self.steps = state.steps
+        self.updated_at = now()
+        if state.finished and not self.finished:
+            self.finished = True
+            self.ending = state.scene
+            self.outcome = outcome
+            self.finished_at = self.updated_at
+
+
+class StepRow(Base):
+    """One choice made in a run: the engine's Step, stored whole."""
+
+    __tablename__ = "steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    scene: Mapped[str] = mapped_column(String(100))
+    choice: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    run: Mapped[Run] = relationship(back_populates="step_rows")
+
+    __table_args__ = (UniqueConstraint("run_id", "number", name="uq_steps_run_number"),)
+
+    @property
+    def step(self) -> Step:
+        """The engine's record of this choice."""
+        return Step.model_validate(self.data)
+
+    @classmethod
+    def of(cls, run: Run, step: Step) -> StepRow:
+        """A row for this engine Step of this run."""
+        return cls(
+            run_id=run.id,
+            number=step.number,
+            scene=step.scene,
+            choice=step.choice,
+            data=step.model_dump(mode="json"),
+        )
+
+
+def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:
+    """The run with this id if this browser owns it, else None."""
+    if owner is None or len(run_id) > 64:
+        return None
+    run = db.get(Run, run_id)
+    return run if run is not None and secrets.compare_digest(run.owner, owner) else None
+
+
+def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Run]:
+    """This browser's unfinished runs, most recently played first."""
+    if owner is None:
+        return []
+    query = (
+        select(Run)
+        .where(Run.owner == owner, Run.finished.is_(False))
+        .order_by(Run.updated_at.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(query))
+
+
+def last_step(db: Session, run: Run) -> Step | None:
+    """The most recent choice of a run, if any."""
+    if run.steps == 0:
+        return None
+    row = db.scalar(select(StepRow).where(StepRow.run_id == run.id, StepRow.number == run.steps))
+    return row.step if row is not None else None
+
+
+def run_steps(db: Session, run: Run) -> list[Step]:
+    """Every choice of a run, in order."""
+    rows = db.scalars(select(StepRow).where(StepRow.run_id == run.id).order_by(StepRow.number))
+    return [row.step for row in rows]

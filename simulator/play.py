@@ -1,0 +1,285 @@
+"""The trainee's blueprint: catalog, briefing, a run played choice by choice, its debrief."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from . import db
+from .engine import debrief as debriefs
+from .engine import play as engine
+from .engine.model import METERS, Scenario
+from .models import MODES, Run, StepRow, last_step, owned_run, run_steps, unfinished_runs
+from .scenarios import Library, Loaded
+from .web import ERRORS, browser_id, form_int, is_htmx, meter_chart, render
+
+bp = Blueprint("play", __name__)
+
+MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
+OUTCOMES = {"excellent": "Excellent", "good": "Good", "mixed": "Mixed", "poor": "Poor"}
+
+
+def library() -> Library:
+    """The app's scenario library."""
+    found: Library = current_app.extensions["rapport.library"]
+    return found
+
+
+def current(scenario_id: str) -> Loaded:
+    """The current valid version of a scenario with its source text, or 404."""
+    for entry in library().entries():  # in file order: on a duplicate id the first file wins
+        loaded = entry.loaded
+        if loaded.scenario is not None and loaded.scenario.id == scenario_id:
+            return loaded
+    abort(404)
+
+
+def owned(run_id: str) -> Run:
+    """The run if this browser started it; 404 for anyone else, as for a run that never was."""
+    run = owned_run(db.session(), run_id, browser_id())
+    if run is None:
+        abort(404)
+    return run
+
+
+def pinned(run: Run) -> Scenario:
+    """The exact scenario version this run started with."""
+    scenario = library().version(run.scenario_digest, run.scenario_source)
+    if scenario is None:  # the stored text no longer loads (only if validation got stricter)
+        abort(500)
+    return scenario
+
+
+@bp.get("/")
+def index() -> Response:
+    """The catalog: every valid scenario, and this browser's unfinished runs."""
+    scenarios = [scenario for scenario, _digest in library().scenarios()]
+    runs = unfinished_runs(db.session(), browser_id())
+    return render("play/index.html", scenarios=scenarios, runs=runs)
+
+
+@bp.get("/scenarios/<scenario_id>")
+def briefing(scenario_id: str) -> Response:
+    """The client briefing, objectives and warnings, and the mode to play in."""
+    loaded = current(scenario_id)
+    return render("play/briefing.html", scenario=loaded.scenario)
+
+
+@bp.post("/scenarios/<scenario_id>/runs")
+def start(scenario_id: str) -> Response:
+    """Start a run of the current version of a scenario, pinned to that exact text."""
+    loaded = current(scenario_id)
+    scenario = loaded.scenario
+    assert scenario is not None
+    mode = request.form.get("mode", "practice")
+    if mode not in MODES:
+        abort(400, "Choose practice or assessment mode.")
+    state = engine.start(scenario)
+    run = Run(
+        owner=browser_id(create=True),
+        scenario_id=scenario.id,
+        title=scenario.title,
+        scenario_digest=loaded.digest,
+        scenario_source=loaded.source,
+        mode=mode,
+        steps=0,
+        finished=False,
+    )
+    run.advance(state, _outcome(scenario, state))
+    session = db.session()
+    session.add(run)
+    session.commit()
+    return redirect(url_for("play.run", run_id=run.id), 303)
+
+
+@bp.get("/runs/<run_id>")
+def run(run_id: str) -> Response:
+    """The play page: where the run stands now (also after a reload or days later)."""
+    found = owned(run_id)
+    return _play(found, announcement=_announce_last(found))
+
+
+@bp.post("/runs/<run_id>/choose")
+def choose(run_id: str) -> Response:
+    """Make one choice. A stale or repeated form shows the current state; it never applies twice."""
+    found = owned(run_id)
+    step_number, index = form_int("step"), form_int("choice")
+    if step_number is None or index is None:
+        _refuse(found, "Please pick one of the replies on the page.")
+    if step_number != found.steps or found.finished:
+        return _settled(found, "That reply was already recorded. Here is where the session is now.")
+    scenario = pinned(found)
+    try:
+        state, step = engine.choose(scenario, found.play_state, index)
+    except engine.PlayError:
+        _refuse(found, "That reply isn't on offer at this point. Please pick one of those shown.")
+    session = db.session()
+    session.add(StepRow.of(found, step))
+    found.advance(state, _outcome(scenario, state))
+    try:
+        session.commit()  # the step row and the run's new state together, or neither
+    except (IntegrityError, StaleDataError):
+        # another request (a double click, a second tab) recorded this step first
+        session.rollback()
+        return _settled(owned(run_id), "That reply was already recorded.")
+    return _settled(found, _announce(found, step, scenario))
+
+
+@bp.post("/runs/<run_id>/hint")
+def hint(run_id: str) -> Response:
+    """Show the current scene's hint (practice mode only); asking is recorded for the debrief."""
+    found = owned(run_id)
+    step_number = form_int("step")
+    if step_number is None:
+        _refuse(found, "Please use the hint button on the page.")
+    if found.mode != "practice":
+        _refuse(found, "Hints are part of practice mode; this session is an assessment.")
+    if step_number != found.steps or found.finished:
+        return _settled(found, "Here is where the session is now.")
+    scenario = pinned(found)
+    state = found.play_state
+    asked = engine.ask_hint(scenario, state)
+    if asked != state:
+        found.advance(asked)
+        session = db.session()
+        try:
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            return _settled(owned(run_id), "Here is where the session is now.")
+    return _settled(found, "Hint shown.", focus="hint-heading")
+
+
+@bp.get("/runs/<run_id>/debrief")
+def debrief(run_id: str) -> Response:
+    """The debrief of a finished run; an unfinished run goes back to its play page."""
+    found = owned(run_id)
+    if not found.finished:
+        return redirect(url_for("play.run", run_id=run_id), 303)
+    scenario = pinned(found)
+    report = debriefs.build(scenario, run_steps(db.session(), found), found.play_state)
+    response = render(
+        "play/debrief.html",
+        run=found,
+        scenario=scenario,
+        report=report,
+        chart=meter_chart(report.timeline, report.moments),
+        outcomes=OUTCOMES,
+        moments=MOMENTS,
+        sentence=debriefs.changes_sentence,
+        meters=METERS,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _outcome(scenario: Scenario, state: engine.State) -> str | None:
+    return scenario.scenes[state.scene].outcome if state.finished else None
+
+
+def _settled(run: Run, announcement: str, focus: str | None = None) -> Response:
+    """After a POST: htmx gets the play block in place; a plain form gets a 303 to the run."""
+    if is_htmx():
+        return _play(run, announcement=announcement, focus=focus)
+    return redirect(url_for("play.run", run_id=run.id), 303)
+
+
+def _refuse(run: Run, message: str) -> NoReturn:
+    """A forged or impossible form: 400, with the current play block for htmx."""
+    if is_htmx():
+        abort(_play(run, status=400, notice=message, announcement=message))
+    heading, _ = ERRORS[400]
+    page = render(
+        "errors/error.html",
+        status=400,
+        code=400,
+        heading=heading,
+        message=message,
+        back=url_for("play.run", run_id=run.id),
+        back_label="Back to your session",
+    )
+    abort(page)
+
+
+def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:
+    """What the live region says after a choice: meter changes in practice, less in assessment."""
+    state = run.play_state
+    if run.mode == "practice":
+        words = [debriefs.changes_sentence(step.changes, step.after.as_dict())]
+        if step.opened:
+            words.append(f"A {step.opened} rupture opened.")
+        if step.repaired:
+            words.append("The rupture was repaired.")
+    else:
+        words = ["Your reply was recorded."]
+    if state.finished:
+        words.append(f"The session has ended: {scenario.scenes[state.scene].ending}.")
+    return " ".join(words)
+
+
+def _announce_last(run: Run) -> str:
+    step = last_step(db.session(), run)
+    return _announce(run, step, pinned(run)) if step is not None else ""
+
+
+def _play(
+    run: Run,
+    status: int = 200,
+    notice: str | None = None,
+    announcement: str = "",
+    focus: str | None = None,
+) -> Response:
+    """Render the play page (or its `play` block for htmx) for where the run stands."""
+    scenario = pinned(run)
+    state = run.play_state
+    practice = run.mode == "practice"
+    last = last_step(db.session(), run)
+    context: dict[str, Any] = {
+        "run": run,
+        "scenario": scenario,
+        "client": scenario.client,
+        "state": state,
+        "scene": scenario.scenes[state.scene],
+        "offered": engine.offered(scenario, state),
+        "practice": practice,
+        "last": last if practice else None,
+        "left": scenario.scenes[last.scene] if (practice and last) else None,
+        "changes": debriefs.changes_sentence(last.changes, last.after.as_dict()) if last else "",
+        "meters": _meters(state, last) if practice else [],
+        "show_hint": practice and state.scene in state.hints,
+        "notice": notice,
+        "announcement": announcement,
+        "moments": MOMENTS,
+        "outcomes": OUTCOMES,
+    }
+    if focus is None:
+        if practice and last is not None:
+            focus = "happened-heading"
+        elif state.finished:
+            focus = "ending-heading"
+        else:
+            focus = "client-line"
+    context["focus"] = focus
+    response = render("play/run.html", block="play", status=status, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _meters(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
+    changes = last.changes if last is not None else {}
+    return [
+        {
+            "name": meter,
+            "label": meter.capitalize(),
+            "value": state.meters.get(meter),
+            "delta": changes.get(meter, 0),
+        }
+        for meter in METERS
+    ]

@@ -1,0 +1,184 @@
+"""Small helpers shared by the blueprints: full page or htmx block, the browser's id."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, make_response, render_template, request, session
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from .engine.model import METERS
+
+BROWSER_KEY = "browser"
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent this request (it always sends `HX-Request: true`)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
+    """The full page, or only `block` of the same template when htmx asked for it."""
+    context.setdefault("htmx", is_htmx())
+    if block is not None and context["htmx"]:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def browser_id(create: bool = False) -> str | None:
+    """This browser's random id from the signed session cookie; made on first need."""
+    current = session.get(BROWSER_KEY)
+    if isinstance(current, str) and current:
+        return current
+    if not create:
+        return None
+    session[BROWSER_KEY] = current = secrets.token_urlsafe(16)
+    session.permanent = True
+    return current
+
+
+def form_int(name: str) -> int | None:
+    """A form field as a non-negative integer, or None when missing or not one."""
+    raw = request.form.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        return None
+    return int(raw)
+
+
+# The debrief chart: geometry is computed here so the template only draws.
+DASHES = {
+    "trust": "",
+    "authenticity": "10 5",
+    "attentiveness": "2 4",
+    "positivity": "12 4 2 4",
+}
+MARKERS = {
+    "trust": "circle",
+    "authenticity": "square",
+    "attentiveness": "diamond",
+    "positivity": "triangle",
+}
+
+
+def meter_chart(
+    timeline: Sequence[dict[str, int]],
+    moments: Sequence[Any] = (),
+    width: int = 640,
+    height: int = 260,
+) -> dict[str, Any]:
+    """Polylines, points, direct labels and moment lines for an inline SVG of the meters."""
+    left, right, top, bottom = 40, 150, 30, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    count = max(len(timeline) - 1, 1)
+
+    def x(index: int) -> float:
+        return round(left + plot_w * index / count, 1)
+
+    def y(value: int) -> float:
+        return round(top + plot_h * (100 - value) / 100, 1)
+
+    series: list[dict[str, Any]] = []
+    for meter in METERS:
+        points = [(x(i), y(values[meter])) for i, values in enumerate(timeline)]
+        series.append(
+            {
+                "meter": meter,
+                "label": meter.capitalize(),
+                "dash": DASHES[meter],
+                "marker": MARKERS[meter],
+                "points": points,
+                "path": " ".join(f"{px},{py}" for px, py in points),
+                "last": timeline[-1][meter] if timeline else 0,
+            }
+        )
+    # direct labels at the right end, nudged apart so they never overlap
+    placed: list[float] = []
+    for item in sorted(series, key=lambda s: s["points"][-1][1] if s["points"] else 0):
+        wanted = item["points"][-1][1] if item["points"] else top
+        label_y = max(wanted, placed[-1] + 15) if placed else wanted
+        placed.append(label_y)
+        item["label_y"] = round(min(label_y, height - bottom + 12), 1)
+    if placed and placed[-1] > height - bottom + 4:
+        shift = placed[-1] - (height - bottom + 4)
+        for item in series:
+            item["label_y"] = round(item["label_y"] - shift, 1)
+    grid = [{"value": v, "y": y(v)} for v in (0, 25, 50, 75, 100)]
+    ticks = [{"label": "Start" if i == 0 else str(i), "x": x(i)} for i in range(len(timeline))]
+    lines = [
+        {"x": x(m.step), "step": m.step, "label": m.label, "kind": m.kind, "row": n % 2}
+        for n, m in enumerate(moments)
+        if 0 <= m.step < len(timeline)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": height - bottom,
+        "label_x": width - right + 8,
+        "series": series,
+        "grid": grid,
+        "ticks": ticks,
+        "moments": lines,
+    }
+
+
+ERRORS: dict[int, tuple[str, str]] = {
+    400: (
+        "We couldn't use that request",
+        "Something in the form didn't make sense to us, so nothing was changed.",
+    ),
+    404: (
+        "We couldn't find that page",
+        "The address may be mistyped, or the page may have moved. A session can only be "
+        "opened in the browser that started it.",
+    ),
+    405: ("That page can't be used that way", "Try going back and using the buttons on the page."),
+    413: ("That was too much to send", "Nothing was changed."),
+    500: (
+        "Something went wrong on our side",
+        "We're sorry. Your session is saved up to your last choice: try again in a moment.",
+    ),
+}
+
+
+def error_page(error: HTTPException) -> Response:
+    """A friendly page (or, for htmx, a fragment) for any HTTP error; never a traceback."""
+    code = error.code or 500
+    heading, message = ERRORS.get(code, ("Something went wrong", "Try again in a moment."))
+    if error.description and error.description != type(error).description and code < 500:
+        message = error.description  # our own words, from abort(400, "...")
+    response = render(
+        "errors/error.html",
+        block="message",
+        status=code,
+        code=code,
+        heading=heading,
+        message=message,
+    )
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Friendly error pages, and `Vary: HX-Request` on every response (one URL, two forms)."""
+    app.register_error_handler(HTTPException, error_page)
+
+    @app.after_request
+    def vary_on_htmx(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        return response
+
+    @app.template_filter("day")
+    def day(value: datetime | None) -> str:
+        return value.strftime("%-d %b %Y") if value else ""

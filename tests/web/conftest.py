@@ -1,0 +1,49 @@
+"""The Flask test client over a fresh SQLite file and a temporary scenario folder per test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from simulator import create_app
+
+from .helpers import COAT
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A scenario folder holding the contract's example."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    shutil.copy(COAT, scenarios / COAT.name)
+    return scenarios
+
+
+@pytest.fixture
+def app(tmp_path: Path, folder: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+            "SCENARIO_DIR": str(folder),
+            "SECRET_KEY": "tests",
+        }
+    )
+    yield app
+    app.extensions["rapport.db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def other(app: Flask) -> FlaskClient:
+    """A second browser, with its own cookies."""
+    return app.test_client()

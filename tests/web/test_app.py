@@ -1,0 +1,82 @@
+"""The app's wiring: configuration from the environment, the secret, error pages."""
+
+from __future__ import annotations
+
+import stat
+
+from simulator import _persistent_secret, create_app
+
+from .helpers import HTMX, start
+
+
+def test_configuration_comes_from_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'env' / 'rapport.db'}")
+    monkeypatch.setenv("RAPPORT_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("RAPPORT_SCENARIO_DIR", str(tmp_path / "library"))
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SCENARIO_DIR"] == str(tmp_path / "library")
+    assert (tmp_path / "env" / "rapport.db").exists()  # the folder is made, the tables too
+    assert "No scenarios are available yet" in app.test_client().get("/").text
+    app.extensions["rapport.db"].engine.dispose()
+
+
+def test_the_default_scenario_folder_is_the_bundled_one(monkeypatch, tmp_path):
+    monkeypatch.delenv("RAPPORT_SCENARIO_DIR", raising=False)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"})
+    assert app.config["SCENARIO_DIR"].endswith("scenarios")
+    app.extensions["rapport.db"].engine.dispose()
+
+
+def test_the_generated_secret_is_kept_so_cookies_survive_a_restart(tmp_path):
+    file = tmp_path / "secret_key"
+    first = _persistent_secret(file)
+    assert len(first) == 64
+    assert _persistent_secret(file) == first
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary left behind
+
+
+def test_an_unexpected_error_gets_a_friendly_500_never_a_traceback(app, client, monkeypatch):
+    from simulator.engine import play as engine
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    run = start(client)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(engine, "offered", explode)
+    for headers in ({}, HTMX):
+        page = client.get(run, headers=headers)
+        assert page.status_code == 500
+        assert "Something went wrong on our side" in page.text
+        assert "secret internals" not in page.text and "Traceback" not in page.text
+    assert "<html" not in client.get(run, headers=HTMX).text
+
+
+def test_a_wrong_method_gets_a_friendly_405(client):
+    run = start(client)
+    page = client.get(f"{run}/choose")
+    assert page.status_code == 405
+    assert "can&#39;t be used that way" in page.text
+    assert page.headers["Allow"]
+
+
+def test_the_run_cookie_is_signed_http_only_and_same_site(client):
+    response = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"})
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("rapport=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+
+def test_the_play_page_stays_small(client, app):
+    """HTML + CSS + JS of a play page's first load stays well under 60 KB (htmx ~37 KB)."""
+    run = start(client)
+    html = client.get(run).data
+    total = len(html)
+    for asset in ("css/app.css", "vendor/htmx-4.0.1.min.js", "js/play.js"):
+        response = client.get(f"/static/{asset}")
+        assert response.status_code == 200
+        total += len(response.data)
+        response.close()
+    assert total < 60 * 1024, total

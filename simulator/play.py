@@ -100,7 +100,9 @@ def start(scenario_id: str) -> Response:
 def run(run_id: str) -> Response:
     """The play page: where the run stands now (also after a reload or days later)."""
     found = owned(run_id)
-    return _play(found, announcement=_announce_last(found))
+    last = last_step(db.session(), found)
+    announcement = _announce(found, last, pinned(found)) if last is not None else ""
+    return _play(found, last, announcement=announcement)
 
 
 @bp.post("/runs/<run_id>/choose")
@@ -126,7 +128,7 @@ def choose(run_id: str) -> Response:
         # another request (a double click, a second tab) recorded this step first
         session.rollback()
         return _settled(owned(run_id), "That reply was already recorded.")
-    return _settled(found, _announce(found, step, scenario))
+    return _settled(found, _announce(found, step, scenario), last=step)
 
 
 @bp.post("/runs/<run_id>/hint")
@@ -184,17 +186,25 @@ def _outcome(scenario: Scenario, state: engine.State) -> str | None:
     return scenario.scenes[state.scene].outcome if state.finished else None
 
 
-def _settled(run: Run, announcement: str, focus: str | None = None) -> Response:
+def _settled(
+    run: Run,
+    announcement: str,
+    focus: str | None = None,
+    last: engine.Step | None = None,
+) -> Response:
     """After a POST: htmx gets the play block in place; a plain form gets a 303 to the run."""
     if is_htmx():
-        return _play(run, announcement=announcement, focus=focus)
+        if last is None:
+            last = last_step(db.session(), run)
+        return _play(run, last, announcement=announcement, focus=focus)
     return redirect(url_for("play.run", run_id=run.id), 303)
 
 
 def _refuse(run: Run, message: str) -> NoReturn:
     """A forged or impossible form: 400, with the current play block for htmx."""
     if is_htmx():
-        abort(_play(run, status=400, notice=message, announcement=message))
+        last = last_step(db.session(), run)
+        abort(_play(run, last, status=400, notice=message, announcement=message))
     heading, _ = ERRORS[400]
     page = render(
         "errors/error.html",
@@ -224,13 +234,9 @@ def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:
     return " ".join(words)
 
 
-def _announce_last(run: Run) -> str:
-    step = last_step(db.session(), run)
-    return _announce(run, step, pinned(run)) if step is not None else ""
-
-
 def _play(
     run: Run,
+    last: engine.Step | None,
     status: int = 200,
     notice: str | None = None,
     announcement: str = "",
@@ -240,7 +246,6 @@ def _play(
     scenario = pinned(run)
     state = run.play_state
     practice = run.mode == "practice"
-    last = last_step(db.session(), run)
     context: dict[str, Any] = {
         "run": run,
         "scenario": scenario,

@@ -99,17 +99,10 @@ def meter_chart(
                 "last": timeline[-1][meter] if timeline else 0,
             }
         )
-    # direct labels at the right end, nudged apart so they never overlap
-    placed: list[float] = []
-    for item in sorted(series, key=lambda s: s["points"][-1][1] if s["points"] else 0):
-        wanted = item["points"][-1][1] if item["points"] else top
-        label_y = max(wanted, placed[-1] + 15) if placed else wanted
-        placed.append(label_y)
-        item["label_y"] = round(min(label_y, height - bottom + 12), 1)
-    if placed and placed[-1] > height - bottom + 4:
-        shift = placed[-1] - (height - bottom + 4)
-        for item in series:
-            item["label_y"] = round(item["label_y"] - shift, 1)
+    for item, y_at in zip(
+        series, _label_positions([s["points"][-1][1] for s in series], high=height - 6), strict=True
+    ):
+        item["label_y"] = y_at
     grid = [{"value": v, "y": y(v)} for v in (0, 25, 50, 75, 100)]
     ticks = [{"label": "Start" if i == 0 else str(i), "x": x(i)} for i in range(len(timeline))]
     lines = [
@@ -182,3 +175,33 @@ def init_app(app: Flask) -> None:
     @app.template_filter("day")
     def day(value: datetime | None) -> str:
         return value.strftime("%-d %b %Y") if value else ""
+
+
+def _label_positions(
+    wanted: Sequence[float], gap: float = 15, low: float = 12, high: float = 1e9
+) -> list[float]:
+    """Direct-label heights near `wanted`, at least `gap` apart: overlapping labels form a
+    cluster centred on the mean of what its members want."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    clusters: list[list[int]] = []
+    for index in order:
+        clusters.append([index])
+        while len(clusters) > 1:
+            above, below = clusters[-2], clusters[-1]
+            if _cluster_top(above, wanted, gap) + gap * len(above) <= _cluster_top(
+                below, wanted, gap
+            ):
+                break
+            clusters[-2:] = [above + below]
+    placed = [0.0] * len(wanted)
+    for cluster in clusters:
+        start = _cluster_top(cluster, wanted, gap)
+        start = max(low, min(start, high - gap * (len(cluster) - 1)))
+        for offset, index in enumerate(cluster):
+            placed[index] = round(start + offset * gap, 1)
+    return placed
+
+
+def _cluster_top(cluster: list[int], wanted: Sequence[float], gap: float) -> float:
+    mean = sum(wanted[i] for i in cluster) / len(cluster)
+    return mean - gap * (len(cluster) - 1) / 2

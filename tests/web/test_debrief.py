@@ -59,6 +59,7 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert 'action="/scenarios/coat-still-on/runs"' in html
     assert 'name="mode" value="assessment"' in html
     assert "Hints you asked for" not in html
+    assert client.get(f"{run}/debrief", headers=HTMX).text == html  # one page either way
 
 
 def test_an_unrepaired_rupture_is_named_gently(client):

@@ -45,6 +45,13 @@ def test_the_run_page_for_htmx_is_only_the_play_block(client):
     assert 'id="announcer"' not in fragment.text
 
 
+def test_starting_with_htmx_also_redirects_to_the_run(client):
+    response = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"}, headers=HTMX)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/runs/")
+    assert "HX-Request" in response.headers["Vary"]
+
+
 def test_a_mode_that_is_not_offered_is_refused(client):
     response = client.post("/scenarios/coat-still-on/runs", data={"mode": "god-mode"})
     assert response.status_code == 400

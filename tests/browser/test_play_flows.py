@@ -1,0 +1,210 @@
+"""A trainee plays in a real Chromium: by mouse, by keyboard, across a reload, with a double click."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from simulator import db
+from simulator.models import StepRow
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).parents[2]
+REPAIRING = "I think I rushed ahead just now. Can we go back to how it felt to come in today?"
+
+
+def start_run(page: Page, mode: str = "Practice") -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Coat Still On").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coat Still On")
+    page.get_by_label(mode).check()
+    page.get_by_role("button", name="Start the session").click()
+    expect(
+        page.get_by_role("heading", name=re.compile("My sister thinks I need this"))
+    ).to_be_visible()
+
+
+def steps_recorded(live_app, run_id: str) -> int:
+    with live_app.app_context():
+        return db.session().scalar(
+            select(func.count()).select_from(StepRow).where(StepRow.run_id == run_id)
+        )
+
+
+def run_id_of(page: Page) -> str:
+    match = re.search(r"/runs/([^/?#]+)", page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+def test_a_trainee_plays_to_the_debrief_by_mouse(page: Page):
+    start_run(page)
+    meters = page.get_by_role("region", name="Alliance meters")
+    expect(meters).to_contain_text("Trust")
+    expect(meters).to_contain_text("35")
+
+    page.get_by_role("button", name=re.compile("Well, you're here now")).click()
+    expect(page.get_by_role("heading", name="What happened")).to_be_focused()
+    expect(page.locator(".happened")).to_contain_text(
+        "Pushing on to goals ignores the withdrawal marker."
+    )
+    expect(page.get_by_text("Rupture", exact=False).first).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(re.compile("Trust fell by 10 to 25"))
+    expect(meters).to_contain_text("25")
+
+    page.get_by_role("button", name=REPAIRING).click()
+    expect(page.locator(".happened")).to_contain_text("metacommunication")
+    page.get_by_role("button", name="Part of you wonders whether this is worth your time.").click()
+    expect(page.get_by_role("heading", name=re.compile("A first foothold"))).to_be_visible()
+
+    page.get_by_role("link", name="Read your debrief").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Debrief")
+    expect(page.locator("body")).to_contain_text("A first foothold")
+    expect(page.locator("svg").first).to_be_visible()
+    ruptures = page.get_by_role("region", name=re.compile("Rupture", re.I)).first
+    expect(ruptures).to_contain_text("Withdrawal rupture: repaired")
+    expect(ruptures).to_contain_text("Repaired at choice 2")
+    expect(page.get_by_role("table").first).to_contain_text("Trust")
+
+
+def test_a_trainee_plays_by_keyboard_alone(page: Page):
+    page.goto("/")
+    link = page.get_by_role("link", name="Coat Still On")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coat Still On")
+    page.get_by_label("Assessment").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Start the session").focus()
+    page.keyboard.press("Enter")
+    client_line = page.get_by_role("heading", name=re.compile("My sister thinks I need this"))
+    expect(client_line).to_be_visible()
+    expect(page.get_by_role("region", name="Alliance meters")).to_have_count(0)
+    expect(page.locator("html.js")).to_have_count(1)  # the number-key script has loaded
+
+    page.keyboard.press("3")  # "Well, you're here now..."
+    expect(
+        page.get_by_role("heading", name=re.compile("Sure. Whatever you think."))
+    ).to_be_focused()
+    expect(page.locator(".happened")).to_have_count(0)  # assessment: no feedback until the debrief
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "rushed ahead" in focused
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking fixes"))
+    ).to_be_focused()
+    page.keyboard.press("1")
+    expect(page.get_by_role("heading", name=re.compile("A first foothold"))).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Debrief")
+    expect(page.locator("body")).to_contain_text(
+        "Pushing on to goals ignores the withdrawal marker."
+    )
+
+
+def test_a_reload_mid_run_resumes_at_the_same_place(page: Page, live_app):
+    start_run(page)
+    page.get_by_role("button", name=re.compile("It sounds like coming here")).click()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    run_id = run_id_of(page)
+    page.reload()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_role("region", name="Continue where you left off")).to_contain_text(
+        "Coat Still On"
+    )
+    page.get_by_role("region", name="Continue where you left off").get_by_role("link").first.click()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    assert steps_recorded(live_app, run_id) == 1
+
+
+def test_a_double_click_records_one_step(page: Page, live_app):
+    start_run(page)
+    run_id = run_id_of(page)
+    page.get_by_role("button", name=re.compile("It sounds like coming here")).dblclick()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    page.reload()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    assert steps_recorded(live_app, run_id) == 1
+
+
+def test_a_stale_form_in_a_second_tab_is_not_applied(page: Page, live_app):
+    start_run(page)
+    run_id = run_id_of(page)
+    second = page.context.new_page()
+    second.goto(page.url)
+    page.get_by_role("button", name=re.compile("It sounds like coming here")).click()
+    expect(
+        page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    second.get_by_role("button", name=re.compile("Well, you're here now")).click()
+    expect(
+        second.get_by_role("heading", name=re.compile("I just don't see how talking"))
+    ).to_be_visible()
+    expect(second.get_by_role("status")).to_contain_text("already recorded")
+    assert steps_recorded(live_app, run_id) == 1
+
+
+def test_without_javascript_the_back_button_never_applies_a_choice_twice(
+    browser, base_url, live_app
+):
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    try:
+        page = context.new_page()
+        start_run(page)
+        run_id = run_id_of(page)
+        page.get_by_role("button", name=re.compile("It sounds like coming here")).click()
+        expect(
+            page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+        ).to_be_visible()
+        page.go_back()
+        if page.get_by_role("button", name=re.compile("It sounds like coming here")).count():
+            page.get_by_role("button", name=re.compile("It sounds like coming here")).click()
+        page.goto(f"/runs/{run_id}")
+        expect(
+            page.get_by_role("heading", name=re.compile("I just don't see how talking"))
+        ).to_be_visible()
+        assert steps_recorded(live_app, run_id) == 1
+    finally:
+        context.close()
+
+
+def test_another_browser_cannot_open_the_run(page: Page, browser):
+    start_run(page)
+    url = page.url
+    other = browser.new_context()
+    try:
+        stranger = other.new_page()
+        response = stranger.goto(url)
+        assert response is not None and response.status == 404
+        expect(stranger.get_by_role("heading", level=1)).to_contain_text("couldn't find")
+    finally:
+        other.close()
+
+
+def test_screenshot_of_the_play_screen_for_the_readme(page: Page):
+    page.set_viewport_size({"width": 1200, "height": 820})
+    start_run(page)
+    page.get_by_role("button", name=re.compile("Well, you're here now")).click()
+    expect(page.get_by_role("heading", name="What happened")).to_be_visible()
+    target = ROOT / "docs" / "img" / "play.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size > 10_000

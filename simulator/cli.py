@@ -287,5 +287,13 @@ def serve(host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug)
 
 
+def _register_subgroups() -> None:
+    from .auth import instructor_cli
+
+    main.add_command(instructor_cli)
+
+
+_register_subgroups()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

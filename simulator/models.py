@@ -153,3 +153,23 @@ def run_steps(db: Session, run: Run) -> list[Step]:
     """Every choice of a run, in order."""
     rows = db.scalars(select(StepRow).where(StepRow.run_id == run.id).order_by(StepRow.number))
     return [row.step for row in rows]
+
+
+class Instructor(Base):
+    """An instructor account: an email and a scrypt password hash."""
+
+    __tablename__ = "instructors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    # what Flask-Login asks of a user object
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session."""
+        return str(self.id)

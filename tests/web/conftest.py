@@ -25,13 +25,20 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, folder: Path) -> Iterator[Flask]:
+def csrf_enabled() -> bool:
+    return False
+
+
+@pytest.fixture
+def app(tmp_path: Path, folder: Path, csrf_enabled: bool) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
             "SCENARIO_DIR": str(folder),
             "SECRET_KEY": "tests",
+            # most web tests post like a plain client; test_auth.py checks CSRF with it on
+            "WTF_CSRF_ENABLED": csrf_enabled,
         }
     )
     yield app

@@ -356,6 +356,7 @@ def test_a_run_survives_a_restart_of_the_app(client, app, tmp_path, folder):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
             "SCENARIO_DIR": str(folder),
             "SECRET_KEY": "tests",
+            "WTF_CSRF_ENABLED": False,
         }
     )
     browser = again.test_client()

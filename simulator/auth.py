@@ -1,0 +1,158 @@
+"""Instructor accounts: login and logout, CSRF on every state-changing request, the decorator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+from flask import Blueprint, Flask, redirect, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from . import db
+from .models import Instructor
+from .web import render
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+F = TypeVar("F", bound=Callable[..., Any])
+
+# A hash to check against when the email is unknown, so both cases take as long.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def instructor_required(view: F) -> F:
+    """Only a logged-in instructor may use this view; others are sent to the login page."""
+    return login_required(view)  # type: ignore[no-any-return]
+
+
+def current_instructor() -> Instructor | None:
+    """The logged-in instructor, or None."""
+    user = current_user._get_current_object() if current_user else None
+    return user if isinstance(user, Instructor) else None
+
+
+def find(email: str) -> Instructor | None:
+    """The instructor with this email (case-insensitive), or None."""
+    return db.session().scalar(select(Instructor).where(Instructor.email == email.strip().lower()))
+
+
+def create(email: str, password: str) -> Instructor:
+    """Create an instructor account (raises ValueError with a reason)."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise ValueError(f"'{email}' does not look like an email address")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+    if find(email) is not None:
+        raise ValueError(f"an instructor with email {email} already exists")
+    instructor = Instructor(email=email, password_hash=generate_password_hash(password))
+    session = db.session()
+    session.add(instructor)
+    session.commit()
+    return instructor
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("author.library") if "author.library" in _endpoints() else url_for("play.index")
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    """The instructor login page."""
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()
+        password = request.form.get("password", "")
+        instructor = find(email) if email else None
+        valid = check_password_hash(
+            instructor.password_hash if instructor else _DUMMY_HASH, password
+        )
+        if instructor is not None and valid:
+            login_user(instructor)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        error = "That email and password do not match an instructor account."
+    status = 401 if error else 200
+    return render("auth/login.html", status=status, error=error, email=email)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out and go back to the catalog."""
+    logout_user()
+    return redirect(url_for("play.index"), code=303)
+
+
+def _csrf_failed(error: CSRFError) -> Response:
+    return render(
+        "errors/error.html",
+        "message",
+        status=400,
+        code=400,
+        heading="This form has expired",
+        message="For your safety the form could not be sent. Please reload the page and try again; nothing was changed.",
+    )
+
+
+def _load(user_id: str) -> Instructor | None:
+    if not user_id.isdigit():
+        return None
+    return db.session().get(Instructor, int(user_id))
+
+
+def init_app(app: Flask) -> None:
+    """Wire login, CSRF and the instructor commands into the app."""
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    login_manager.init_app(app)
+    login_manager.user_loader(_load)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in as an instructor to see that page."
+    csrf.init_app(app)
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_blueprint(bp)
+
+
+@click.group("instructor")
+def instructor_cli() -> None:
+    """Manage instructor accounts."""
+
+
+@instructor_cli.command("add")
+@click.argument("email")
+@click.password_option("--password", prompt="Password", help="Asked twice when not given.")
+def add_instructor(email: str, password: str) -> None:
+    """Create an instructor account (the password is asked twice and stored as a scrypt hash)."""
+    from . import create_app
+
+    app = create_app()
+    with app.app_context():
+        try:
+            made = create(email, password)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"instructor {made.email} created")
+
+
+__all__ = ["BadRequest", "bp", "create", "current_instructor", "init_app", "instructor_required"]

@@ -1,0 +1,146 @@
+"""Instructor accounts, login and logout, and CSRF on every state-changing request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from simulator import auth
+from simulator.cli import main
+from simulator.models import Instructor
+
+from .helpers import HTMX
+
+
+def token(client: FlaskClient, path: str = "/") -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def instructor(app: Flask) -> Instructor:
+    with app.app_context():
+        return auth.create("Ada@Example.org", "correct horse battery")
+
+
+def log_in(
+    client: FlaskClient, email: str = "ada@example.org", password: str = "correct horse battery"
+):
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token(client, "/login")}
+    )
+
+
+class TestAccounts:
+    def test_passwords_are_stored_as_scrypt_hashes(self, app, instructor):
+        assert instructor.email == "ada@example.org"
+        assert instructor.password_hash.startswith("scrypt:")
+        assert "correct horse" not in instructor.password_hash
+
+    def test_bad_accounts_are_refused_with_a_reason(self, app, instructor):
+        with app.app_context():
+            for email, password, words in [
+                ("not-an-email", "long enough pass", "does not look like an email"),
+                ("b@example.org", "short", "at least 10 characters"),
+                ("ADA@example.org", "another long one", "already exists"),
+            ]:
+                with pytest.raises(ValueError, match=words):
+                    auth.create(email, password)
+
+    def test_the_command_asks_for_the_password_twice(self, app, monkeypatch, tmp_path):
+        monkeypatch.setenv("RAPPORT_DATABASE_URL", app.config["DATABASE_URL"])
+        monkeypatch.setenv("RAPPORT_SCENARIO_DIR", app.config["SCENARIO_DIR"])
+        monkeypatch.setenv("RAPPORT_SECRET_KEY", "tests")
+        runner = CliRunner()
+        mismatch = runner.invoke(
+            main, ["instructor", "add", "cli@example.org"], input="first pass 1\nother pass 2\n" * 3
+        )
+        assert mismatch.exit_code != 0
+        made = runner.invoke(
+            main, ["instructor", "add", "cli@example.org"], input="good password\ngood password\n"
+        )
+        assert made.exit_code == 0, made.output
+        assert "instructor cli@example.org created" in made.output
+        again = runner.invoke(
+            main, ["instructor", "add", "cli@example.org"], input="good password\ngood password\n"
+        )
+        assert again.exit_code == 1 and "already exists" in again.output
+
+
+class TestLogin:
+    def test_a_right_password_logs_in_and_a_wrong_one_does_not(self, client, instructor):
+        wrong = log_in(client, password="wrong password")
+        assert wrong.status_code == 401
+        assert "do not match an instructor account" in wrong.text
+        assert "Log out" not in wrong.text
+        right = log_in(client)
+        assert right.status_code == 303
+        assert "ada@example.org" in client.get("/").text
+
+    def test_an_unknown_email_gets_the_same_message(self, client, instructor):
+        response = log_in(client, email="nobody@example.org")
+        assert response.status_code == 401
+        assert "do not match an instructor account" in response.text
+
+    def test_logout_ends_the_session(self, client, instructor):
+        log_in(client)
+        response = client.post("/logout", data={"csrf_token": token(client)})
+        assert response.status_code == 303
+        assert "Instructor login" in client.get("/").text
+
+    def test_next_never_redirects_off_site(self, client, instructor):
+        response = client.post(
+            "/login?next=//evil.example/x",
+            data={
+                "email": "ada@example.org",
+                "password": "correct horse battery",
+                "csrf_token": token(client, "/login"),
+            },
+        )
+        assert response.status_code == 303
+        assert "evil.example" not in response.headers["Location"]
+
+
+class TestCsrf:
+    @pytest.fixture
+    def csrf_enabled(self) -> bool:
+        return True
+
+    def test_a_form_without_its_token_is_refused_kindly(self, client):
+        response = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"})
+        assert response.status_code == 400
+        assert "This form has expired" in response.text
+        assert "Traceback" not in response.text
+
+    def test_the_same_form_with_its_token_works(self, client):
+        response = client.post(
+            "/scenarios/coat-still-on/runs",
+            data={"mode": "practice", "csrf_token": token(client, "/scenarios/coat-still-on")},
+        )
+        assert response.status_code == 303
+
+    def test_htmx_requests_carry_the_token_in_a_header(self, client):
+        run_url = client.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "csrf_token": token(client)}
+        ).headers["Location"]
+        page = client.get(run_url).text
+        assert "hx-headers:inherited" in page
+        refused = client.post(f"{run_url}/choose", data={"step": "0", "choice": "0"}, headers=HTMX)
+        assert refused.status_code == 400
+        assert "This form has expired" in refused.text
+        accepted = client.post(
+            f"{run_url}/choose",
+            data={"step": "0", "choice": "0"},
+            headers={**HTMX, "X-CSRFToken": token(client)},
+        )
+        assert accepted.status_code == 200
+        assert "What happened" in accepted.text
+
+    def test_logout_needs_the_token(self, client, instructor):
+        log_in(client)
+        assert client.post("/logout").status_code == 400

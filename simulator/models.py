@@ -57,6 +57,26 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # stored for the scoreboard and exports, so no query ever replays a run
+    score: Mapped[int] = mapped_column(Integer, default=50)
+    ruptures_opened: Mapped[int] = mapped_column(Integer, default=0)
+    ruptures_repaired: Mapped[int] = mapped_column(Integer, default=0)
+    # a playtest run of an instructor's: marked, and never counted in class results
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "rewind to this moment": the run this one branched from, after that run's step N
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), default=None)
+    branched_at: Mapped[int | None] = mapped_column(Integer, default=None)
+    # class sessions: the trainee's run belongs to one
+    classroom_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classrooms.id", ondelete="CASCADE"), default=None, index=True
+    )
+    trainee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trainees.id", ondelete="SET NULL"), default=None, index=True
+    )
+    # the trainee's own reactions, asked first in the debrief and shown to their instructor
+    reaction_rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    reaction_text: Mapped[str | None] = mapped_column(Text, default=None)
+    reacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # Every UPDATE checks and bumps this, so two requests that read the same state can
     # never both write it (a hint racing a choice, or two tabs): the second one fails.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -78,6 +98,9 @@ class Run(Base):
         self.state = state.model_dump(mode="json")
         self.scene = state.scene
         self.steps = state.steps
+        self.score = state.meters.alliance
+        self.ruptures_opened = len(state.ruptures)
+        self.ruptures_repaired = sum(1 for r in state.ruptures if r.repaired_at is not None)
         self.updated_at = now()
         if state.finished and not self.finished:
             self.finished = True
@@ -173,3 +196,53 @@ class Instructor(Base):
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session."""
         return str(self.id)
+
+
+BOARDS = ("ranked", "anonymous", "aggregate")
+
+
+class Classroom(Base):
+    """A class session: an instructor's join code, chosen scenarios, mode and scoreboard style."""
+
+    __tablename__ = "classrooms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("instructors.id", ondelete="CASCADE"), index=True)
+    scenario_ids: Mapped[list[str]] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(16), default="practice")
+    board: Mapped[str] = mapped_column(String(16), default="ranked")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # while frozen the room sees this snapshot; play goes on underneath
+    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    frozen_board: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+    trainees: Mapped[list[Trainee]] = relationship(
+        back_populates="classroom", order_by="Trainee.joined_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Whether trainees may still join and play."""
+        return self.closed_at is None
+
+
+class Trainee(Base):
+    """A trainee in one class session: a display name and the browser that joined."""
+
+    __tablename__ = "trainees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    classroom: Mapped[Classroom] = relationship(back_populates="trainees")
+
+    __table_args__ = (
+        UniqueConstraint("classroom_id", "name", name="uq_trainees_classroom_name"),
+        Index("ix_trainees_classroom_owner", "classroom_id", "owner"),
+    )

@@ -178,6 +178,18 @@ class Meters(_Frozen):
         """A plain dict in the canonical meter order."""
         return {m: self.get(m) for m in METERS}
 
+    @property
+    def alliance(self) -> int:
+        """The alliance score, 0..100: trust counts double beside the other three."""
+        return alliance_score(self.as_dict())
+
+
+def alliance_score(meters: dict[str, int]) -> int:
+    """The one definition of the alliance score: (authenticity + attentiveness + positivity
+    + 2 x trust) / 5, rounded half up. Trust is the headline, so it weighs twice."""
+    total = sum(meters[m] for m in METERS) + meters["trust"]
+    return (total * 2 + 5) // 10
+
 
 class Scenario(_Frozen):
     """A whole scenario file."""

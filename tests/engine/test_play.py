@@ -401,3 +401,10 @@ def test_playtesting_can_start_at_any_scene_with_chosen_meters():
     sc = scenario({"a": talk(ask("x", "b")), "b": talk(ask("y", "e")), "e": end()})
     state = start(sc, scene="b", meters=Meters(trust=12))
     assert state.scene == "b" and state.meters.trust == 12
+
+
+def test_the_alliance_score_counts_trust_double():
+    assert Meters().alliance == 50
+    assert Meters(trust=100, authenticity=0, attentiveness=0, positivity=0).alliance == 40
+    assert Meters(trust=0, authenticity=100, attentiveness=100, positivity=100).alliance == 60
+    assert Meters(authenticity=53).alliance == 51  # 253 / 5 = 50.6 rounds up

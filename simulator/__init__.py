@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
+        SESSION_REFRESH_EACH_REQUEST=False,  # no need to re-sign the cookie on every choice
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(config or {})

@@ -46,7 +46,8 @@ class Run(Base):
     scenario_id: Mapped[str] = mapped_column(String(100), index=True)
     title: Mapped[str] = mapped_column(String(200))
     scenario_digest: Mapped[str] = mapped_column(String(64))
-    scenario_source: Mapped[str] = mapped_column(Text)
+    # loaded only when this process has not seen the pinned version yet
+    scenario_source: Mapped[str] = mapped_column(Text, deferred=True)
     mode: Mapped[str] = mapped_column(String(16), default="practice")
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     scene: Mapped[str] = mapped_column(String(100))
@@ -90,12 +91,18 @@ class Run(Base):
 
     @property
     def play_state(self) -> State:
-        """The engine state this run stands at."""
-        return State.model_validate(self.state)
+        """The engine state this run stands at (parsed once per loaded row)."""
+        cached = self.__dict__.get("_parsed_state")
+        if cached is not None and cached[0] is self.state:
+            return cached[1]  # type: ignore[no-any-return]
+        state = State.model_validate(self.state)
+        self.__dict__["_parsed_state"] = (self.state, state)
+        return state
 
     def advance(self, state: State, outcome: str | None = None) -> None:
         """Store a new engine state and the columns queries need."""
         self.state = state.model_dump(mode="json")
+        self.__dict__["_parsed_state"] = (self.state, state)
         self.scene = state.scene
         self.steps = state.steps
         self.score = state.meters.alliance

@@ -48,7 +48,9 @@ def owned(run_id: str) -> Run:
 
 def pinned(run: Run) -> Scenario:
     """The exact scenario version this run started with."""
-    scenario = library().version(run.scenario_digest, run.scenario_source)
+    scenario = library().version(run.scenario_digest)
+    if scenario is None:  # first use in this process: rebuild it from the stored text
+        scenario = library().version(run.scenario_digest, run.scenario_source)
     if scenario is None:  # the stored text no longer loads (only if validation got stricter)
         abort(500)
     return scenario

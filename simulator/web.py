@@ -176,6 +176,11 @@ def init_app(app: Flask) -> None:
     def day(value: datetime | None) -> str:
         return value.strftime("%-d %b %Y") if value else ""
 
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """For load balancers and benchmarks: the process answers."""
+        return {"status": "ok"}
+
 
 def _label_positions(
     wanted: Sequence[float], gap: float = 15, low: float = 12, high: float = 1e9

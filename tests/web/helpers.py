@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import undefer
 
 from simulator.db import session as db_session
 from simulator.models import Run, StepRow
@@ -82,6 +83,6 @@ def rows(app: Flask, run: str) -> tuple[Run, list[StepRow]]:
     """The run's row and its step rows, read fresh from the database."""
     with app.app_context():
         db = db_session()
-        found = db.get(Run, run.rsplit("/", 1)[-1])
+        found = db.get(Run, run.rsplit("/", 1)[-1], options=[undefer(Run.scenario_source)])
         assert found is not None
         return found, list(found.step_rows)

@@ -1,8 +1,10 @@
 """Server time per choice: POST to response, warm, SQLite. Target: median under 5 ms.
 
-Baseline in the same run: a trivial route (GET /health) through the same app and client.
-Both are timed in-process around the WSGI call, so the numbers are the server's work
-without network latency. Run: .venv/bin/python bench/bench_choice.py
+Baseline in the same run: a trivial route (GET /health) through the same app. The server
+time is the app's own Server-Timing header (from before the view to the finished response:
+loading the run, the engine, the commit and the rendered fragment), which leaves out the
+test client's work; the wall time around the whole in-process call is printed beside it.
+Run: .venv/bin/python bench/bench_choice.py
 """
 
 from __future__ import annotations
@@ -64,10 +66,13 @@ scenes:
 """
 
 
-def timed(call) -> float:
+def timed(call) -> tuple[float, float]:
+    """(server seconds from the Server-Timing header, wall seconds around the call)."""
     began = time.perf_counter()
-    call()
-    return time.perf_counter() - began
+    response = call()
+    wall = time.perf_counter() - began
+    server = float(response.headers["Server-Timing"].split("dur=")[1]) / 1000
+    return server, wall
 
 
 def main(choices: int = 400, per_run: int = 16) -> int:
@@ -89,12 +94,15 @@ def main(choices: int = 400, per_run: int = 16) -> int:
         def new_run() -> str:
             return str(client.post("/scenarios/loop/runs", data={"mode": "practice"}).headers["Location"])
 
-        def choose(run: str, step: int) -> None:
+        def choose(run: str, step: int):
             response = client.post(f"{run}/choose", data={"step": str(step), "choice": "0"}, headers=htmx)
             assert response.status_code == 200 and b"What happened" in response.data
+            return response
 
-        def health() -> None:
-            assert client.get("/health").status_code == 200
+        def health():
+            response = client.get("/health")
+            assert response.status_code == 200
+            return response
 
         warm = new_run()
         for step in range(20):  # warm up: caches, connection pool, templates
@@ -108,12 +116,15 @@ def main(choices: int = 400, per_run: int = 16) -> int:
                 choice_times.append(timed(lambda r=run, s=step: choose(r, s)))
                 health_times.append(timed(health))
         app.extensions["rapport.db"].engine.dispose()
-    choice_ms = statistics.median(choice_times) * 1000
-    health_ms = statistics.median(health_times) * 1000
-    print(f"choices timed: {choices}")
-    print(f"baseline GET /health: median {health_ms:.2f} ms")
-    print(f"POST choose (htmx):   median {choice_ms:.2f} ms  (ratio {choice_ms / health_ms:.1f}x baseline)")
-    print(f"                      p90 {statistics.quantiles(choice_times, n=10)[-1] * 1000:.2f} ms")
+    def ms(times: list[tuple[float, float]], which: int) -> float:
+        return statistics.median(t[which] for t in times) * 1000
+
+    choice_ms, health_ms = ms(choice_times, 0), ms(health_times, 0)
+    p90 = statistics.quantiles([t[0] for t in choice_times], n=10)[-1] * 1000
+    print(f"choices timed: {len(choice_times)} (in runs of {per_run})")
+    print(f"baseline GET /health: server median {health_ms:.2f} ms  (wall {ms(health_times, 1):.2f} ms)")
+    print(f"POST choose (htmx):   server median {choice_ms:.2f} ms  (wall {ms(choice_times, 1):.2f} ms)")
+    print(f"                      server p90 {p90:.2f} ms; ratio {choice_ms / health_ms:.0f}x baseline")
     ok = choice_ms < 5.0
     print(f"target under 5 ms: {'met' if ok else 'MISSED'}")
     return 0 if ok else 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, make_response, render_template, request, session
+from flask import Flask, Response, g, make_response, render_template, request, session
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -167,9 +168,16 @@ def init_app(app: Flask) -> None:
     """Friendly error pages, and `Vary: HX-Request` on every response (one URL, two forms)."""
     app.register_error_handler(HTTPException, error_page)
 
+    @app.before_request
+    def start_clock() -> None:
+        g.started = time.perf_counter()
+
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:
         response.vary.add("HX-Request")
+        started = g.get("started")
+        if started is not None:  # the server's own time, shown in the browser's dev tools
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
 
     @app.template_filter("day")

@@ -80,3 +80,10 @@ def test_the_play_page_stays_small(client, app):
         total += len(response.data)
         response.close()
     assert total < 60 * 1024, total
+
+
+def test_every_response_reports_its_server_time(client):
+    header = client.get("/health").headers["Server-Timing"]
+    assert header.startswith("app;dur=")
+    assert float(header.split("dur=")[1]) >= 0
+    assert client.get("/health").get_json() == {"status": "ok"}

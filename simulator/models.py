@@ -87,7 +87,11 @@ class Run(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_runs_owner_finished", "owner", "finished"),)
+    __table_args__ = (
+        Index("ix_runs_owner_finished", "owner", "finished"),
+        # the class scoreboard: a class's runs by trainee and scenario, first attempt first
+        Index("ix_runs_class_trainee", "classroom_id", "trainee_id", "scenario_id", "started_at"),
+    )
 
     @property
     def play_state(self) -> State:
@@ -156,6 +160,14 @@ def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:
         return None
     run = db.get(Run, run_id)
     return run if run is not None and secrets.compare_digest(run.owner, owner) else None
+
+
+def classroom_closed(db: Session, run: Run) -> bool:
+    """Whether this run belongs to a class session that has closed (no more choices)."""
+    if run.classroom_id is None:
+        return False
+    classroom = db.get(Classroom, run.classroom_id)
+    return classroom is not None and classroom.closed_at is not None
 
 
 def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Run]:
@@ -244,6 +256,8 @@ class Trainee(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(40))
+    # the name case-folded: display names are unique in a class session regardless of case
+    key: Mapped[str] = mapped_column(String(160))
     owner: Mapped[str] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
@@ -251,5 +265,6 @@ class Trainee(Base):
 
     __table_args__ = (
         UniqueConstraint("classroom_id", "name", name="uq_trainees_classroom_name"),
+        UniqueConstraint("classroom_id", "key", name="uq_trainees_classroom_key"),
         Index("ix_trainees_classroom_owner", "classroom_id", "owner"),
     )

@@ -13,7 +13,16 @@ from . import db
 from .engine import debrief as debriefs
 from .engine import play as engine
 from .engine.model import METERS, Scenario
-from .models import MODES, Run, StepRow, last_step, owned_run, run_steps, unfinished_runs
+from .models import (
+    MODES,
+    Run,
+    StepRow,
+    classroom_closed,
+    last_step,
+    owned_run,
+    run_steps,
+    unfinished_runs,
+)
 from .scenarios import Library, Loaded
 from .web import ERRORS, browser_id, form_int, is_htmx, meter_chart, render
 
@@ -80,18 +89,7 @@ def start(scenario_id: str) -> Response:
     mode = request.form.get("mode", "practice")
     if mode not in MODES:
         abort(400, "Choose practice or assessment mode.")
-    state = engine.start(scenario)
-    run = Run(
-        owner=browser_id(create=True),
-        scenario_id=scenario.id,
-        title=scenario.title,
-        scenario_digest=loaded.digest,
-        scenario_source=loaded.source,
-        mode=mode,
-        steps=0,
-        finished=False,
-    )
-    run.advance(state, _outcome(scenario, state))
+    run = new_run(loaded, mode)
     session = db.session()
     session.add(run)
     session.commit()
@@ -104,7 +102,8 @@ def run(run_id: str) -> Response:
     found = owned(run_id)
     last = last_step(db.session(), found)
     announcement = _announce(found, last, pinned(found)) if last is not None else ""
-    return _play(found, last, announcement=announcement)
+    notice = CLASS_CLOSED if classroom_closed(db.session(), found) and not found.finished else None
+    return _play(found, last, announcement=announcement, notice=notice)
 
 
 @bp.post("/runs/<run_id>/choose")
@@ -116,6 +115,8 @@ def choose(run_id: str) -> Response:
         _refuse(found, "Please pick one of the replies on the page.")
     if step_number != found.steps or found.finished:
         return _settled(found, "That reply was already recorded. Here is where the session is now.")
+    if classroom_closed(db.session(), found):
+        _refuse(found, CLASS_CLOSED)
     scenario = pinned(found)
     try:
         state, step = engine.choose(scenario, found.play_state, index)
@@ -164,6 +165,11 @@ def debrief(run_id: str) -> Response:
     found = owned(run_id)
     if not found.finished:
         return redirect(url_for("play.run", run_id=run_id), 303)
+    return debrief_page(found)
+
+
+def debrief_page(found: Run, **extra: Any) -> Response:
+    """The debrief page of a finished run, for whoever may see it (its trainee, their instructor)."""
     scenario = pinned(found)
     report = debriefs.build(scenario, run_steps(db.session(), found), found.play_state)
     response = render(
@@ -176,12 +182,39 @@ def debrief(run_id: str) -> Response:
         moments=MOMENTS,
         sentence=debriefs.changes_sentence,
         meters=METERS,
+        **extra,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+CLASS_CLOSED = (
+    "This class session has closed, so no more replies can be recorded. "
+    "Everything up to your last choice is kept."
+)
+
+
+def new_run(loaded: Loaded, mode: str, **links: Any) -> Run:
+    """A new run (not yet added) of this exact scenario text for this browser, at its start;
+    `links` sets further columns, such as a class session's classroom_id and trainee_id."""
+    scenario = loaded.scenario
+    assert scenario is not None
+    state = engine.start(scenario)
+    run = Run(
+        owner=browser_id(create=True),
+        scenario_id=scenario.id,
+        title=scenario.title,
+        scenario_digest=loaded.digest,
+        scenario_source=loaded.source,
+        mode=mode,
+        steps=0,
+        finished=False,
+        **links,
+    )
+    run.advance(state, _outcome(scenario, state))
+    return run
 
 
 def _outcome(scenario: Scenario, state: engine.State) -> str | None:

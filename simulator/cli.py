@@ -283,7 +283,16 @@ def serve(host: str, port: int, debug: bool) -> None:
     from . import create_app
 
     app = create_app()
-    click.echo(f"Rapport at http://{host}:{port}/ (scenarios from {app.config['SCENARIO_DIR']})")
+    entries = app.extensions["rapport.library"].entries()
+    broken = [entry for entry in entries if not entry.loaded.ok]
+    click.echo(
+        f"scenarios from {app.config['SCENARIO_DIR']}: {len(entries) - len(broken)} valid, "
+        f"{len(broken)} broken (not served)"
+    )
+    for entry in broken:
+        for message in entry.loaded.errors:
+            click.echo(f"  {message}")
+    click.echo(f"Rapport at http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)
 
 

@@ -117,3 +117,24 @@ def test_analyze_stops_at_the_state_bound():
     result = run("analyze", EXAMPLE, "--max-states", "3")
     assert result.exit_code == 1
     assert "more than 3 states" in result.stderr
+
+
+def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch):
+    import shutil
+
+    from flask import Flask
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder)
+    shutil.copy(DATA / "broken" / "missing-scene.yaml", folder)
+    monkeypatch.setenv("RAPPORT_SCENARIO_DIR", str(folder))
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("RAPPORT_SECRET_KEY", "tests")
+    served = []
+    monkeypatch.setattr(Flask, "run", lambda self, **options: served.append(options))
+    result = run("serve", "--port", "5123")
+    assert result.exit_code == 0, result.output
+    assert served == [{"host": "127.0.0.1", "port": 5123, "debug": False}]
+    assert "1 valid, 1 broken (not served)" in result.stdout
+    assert "missing-scene.yaml:15:15: `goto` names scene 'elsewhere'" in result.stdout

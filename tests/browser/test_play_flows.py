@@ -200,10 +200,13 @@ def test_another_browser_cannot_open_the_run(page: Page, browser):
 
 
 def test_screenshot_of_the_play_screen_for_the_readme(page: Page):
-    page.set_viewport_size({"width": 1200, "height": 820})
-    start_run(page)
-    page.get_by_role("button", name=re.compile("Well, you're here now")).click()
-    expect(page.get_by_role("heading", name="What happened")).to_be_visible()
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto("/")
+    page.get_by_role("link", name="Ten Minutes Late").click()
+    page.get_by_role("button", name="Start the session").click()
+    page.get_by_role("button", name=re.compile("Jo, I'm ten minutes late and I'm sorry")).click()
+    expect(page.get_by_role("heading", name=re.compile("It's fine. Honestly."))).to_be_visible()
+    expect(page.get_by_text("Rupture", exact=True)).to_be_visible()
     target = ROOT / "docs" / "img" / "play.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=False)

@@ -201,3 +201,23 @@ def test_the_state_bound_stops_the_analysis():
         assert "more than 20 states" in str(error)
     else:
         raise AssertionError("the bound did not stop the analysis")
+
+
+def test_analysis_follows_fallbacks_and_counts_routes_by_hand():
+    # a: 1 -> b (trust 50), 2 -> b (trust 30). b offers "stay" only while trust >= 40,
+    # else falls back to "cold". So: via 1, b offers stay -> warm (route 1,1);
+    # via 2, b offers nothing and play falls back to cold at once (route 2).
+    sc = scenario({
+        "a": talk(ask("ok", "b"), ask("hurt", "b", effects={"trust": -20})),
+        "b": talk(ask("stay", "warm", when="trust >= 40"), fallback="cold"),
+        "warm": end("good"),
+        "cold": end("poor"),
+        "never": end("mixed"),
+    })
+    result = analyze(sc)
+    assert result.endings["warm"].shortest == [1, 1] and result.endings["warm"].paths == 1
+    assert result.endings["cold"].shortest == [2] and result.endings["cold"].paths == 1
+    assert result.endings["cold"].max is not None and result.endings["cold"].max["trust"] == 30
+    assert not result.endings["never"].reachable
+    assert result.never_offered == []
+    assert result.states == 4  # a, b (trust 50), warm, cold

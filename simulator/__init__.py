@@ -45,6 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["rapport.library"] = Library(app.config["SCENARIO_DIR"])
     app.register_blueprint(play.bp)
     auth.init_app(app)
+    from . import classroom  # class sessions: the blueprint and the join rate limit
+
+    classroom.init_app(app)
     web.init_app(app)
     return app
 

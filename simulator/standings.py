@@ -1,0 +1,328 @@
+"""Class results as read queries over stored columns: the scoreboard, the moments, the export.
+
+Nothing here replays a run. Each function is one indexed query over the columns a Run keeps
+up to date on every choice (steps, finished, score, rupture counts) or over the Step rows.
+
+What counts on the scoreboard and in the moments: each trainee's first run of each of the
+class's scenarios (a replay is practice, and a board that a replay could change would invite
+score-fishing). Test runs and runs of removed trainees never count. The export lists every
+run, replays and removed trainees included.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from .engine.model import METERS, Scenario
+from .models import Run, StepRow, Trainee
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One trainee's row on the scoreboard: their counted runs added up."""
+
+    trainee_id: int
+    name: str
+    runs: int  # counted runs started (at most one per class scenario)
+    finished: int  # of those, how many have ended
+    steps: int
+    score: int | None  # the mean alliance score of the counted runs; None before any run
+    ruptures_opened: int
+    ruptures_repaired: int
+
+    def as_json(self) -> dict[str, Any]:
+        """A plain dict, for a frozen board's snapshot."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Standing:
+        """A row back from a frozen board's snapshot."""
+        return cls(**{key: data[key] for key in cls.__dataclass_fields__})
+
+
+def _counted_runs(classroom_id: int) -> Any:
+    """A subquery of the class's countable runs, numbered per trainee and scenario by age."""
+    attempt = (
+        func.row_number()
+        .over(partition_by=(Run.trainee_id, Run.scenario_id), order_by=(Run.started_at, Run.id))
+        .label("attempt")
+    )
+    return (
+        select(
+            Run.id,
+            Run.trainee_id,
+            Run.scenario_id,
+            Run.scenario_digest,
+            Run.steps,
+            Run.finished,
+            Run.score,
+            Run.ruptures_opened,
+            Run.ruptures_repaired,
+            attempt,
+        )
+        .where(
+            Run.classroom_id == classroom_id,
+            Run.is_test.is_(False),
+            Run.trainee_id.is_not(None),
+        )
+        .subquery("counted")
+    )
+
+
+def standings_query(classroom_id: int) -> Select[Any]:
+    """Every trainee of the class with their counted runs added up, in joining order."""
+    counted = _counted_runs(classroom_id)
+    return (
+        select(
+            Trainee.id,
+            Trainee.name,
+            func.count(counted.c.id),
+            func.coalesce(func.sum(case((counted.c.finished, 1), else_=0)), 0),
+            func.coalesce(func.sum(counted.c.steps), 0),
+            func.avg(counted.c.score),
+            func.coalesce(func.sum(counted.c.ruptures_opened), 0),
+            func.coalesce(func.sum(counted.c.ruptures_repaired), 0),
+        )
+        .outerjoin(counted, (counted.c.trainee_id == Trainee.id) & (counted.c.attempt == 1))
+        .where(Trainee.classroom_id == classroom_id)
+        .group_by(Trainee.id, Trainee.name, Trainee.joined_at)
+        .order_by(Trainee.joined_at, Trainee.id)
+    )
+
+
+def standings(db: Session, classroom_id: int) -> list[Standing]:
+    """The scoreboard's rows, one per trainee, from one read query."""
+    return [
+        Standing(
+            trainee_id=row[0],
+            name=row[1],
+            runs=int(row[2]),
+            finished=int(row[3]),
+            steps=int(row[4]),
+            # round half up, as the alliance score itself does
+            score=None if row[5] is None else int(float(row[5]) + 0.5),
+            ruptures_opened=int(row[6]),
+            ruptures_repaired=int(row[7]),
+        )
+        for row in db.execute(standings_query(classroom_id))
+    ]
+
+
+def ranked(rows: Sequence[Standing]) -> list[tuple[int | None, Standing]]:
+    """Rows by alliance score, highest first, with shared ranks for ties (1, 2, 2, 4);
+    trainees who have not started come last, unranked, in joining order."""
+    playing = sorted(
+        (r for r in rows if r.score is not None),
+        key=lambda r: (-(r.score or 0), -r.finished, -r.steps),
+    )
+    out: list[tuple[int | None, Standing]] = []
+    for position, row in enumerate(playing, start=1):
+        previous = out[-1] if out else None
+        same = previous is not None and previous[1].score == row.score
+        out.append((previous[0] if same and previous else position, row))
+    out += [(None, r) for r in rows if r.score is None]
+    return out
+
+
+BANDS = ((0, 19), (20, 39), (40, 59), (60, 79), (80, 100))
+
+
+def summary(rows: Sequence[Standing], scenarios: int) -> dict[str, Any]:
+    """The aggregate board: counts, means and a distribution; never a row per person.
+    A trainee has finished when they have finished each of the class's `scenarios`."""
+    playing = [r for r in rows if r.runs]
+    scores = [r.score for r in playing if r.score is not None]
+    opened = sum(r.ruptures_opened for r in playing)
+    repaired = sum(r.ruptures_repaired for r in playing)
+    bands = [
+        {"low": low, "high": high, "count": sum(1 for s in scores if low <= s <= high)}
+        for low, high in BANDS
+    ]
+    for band in bands:
+        band["percent"] = _percent(band["count"], len(scores))
+    return {
+        "joined": len(rows),
+        "started": len(playing),
+        "finished": sum(1 for r in playing if r.finished >= max(scenarios, 1)),
+        "mean": round(statistics.fmean(scores)) if scores else None,
+        "median": round(statistics.median(scores)) if scores else None,
+        "steps": round(statistics.fmean(r.steps for r in playing), 1) if playing else None,
+        "opened": opened,
+        "repaired": repaired,
+        "repaired_percent": _percent(repaired, opened),
+        "bands": bands,
+    }
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+# -- moments -------------------------------------------------------------------------------
+
+
+def split_query(classroom_id: int) -> Select[Any]:
+    """How many counted runs made each choice at each scene, per scenario version."""
+    counted = _counted_runs(classroom_id)
+    return (
+        select(
+            counted.c.scenario_id,
+            counted.c.scenario_digest,
+            StepRow.scene,
+            StepRow.choice,
+            func.count(),
+        )
+        .join(counted, (counted.c.id == StepRow.run_id) & (counted.c.attempt == 1))
+        .group_by(counted.c.scenario_id, counted.c.scenario_digest, StepRow.scene, StepRow.choice)
+    )
+
+
+Counts = list[tuple[str, str, str, int, int]]
+
+
+def choice_counts(db: Session, classroom_id: int) -> Counts:
+    """(scenario id, version digest, scene, choice index, count) rows from one grouped query."""
+    return as_counts(db.execute(split_query(classroom_id)))
+
+
+def as_counts(rows: Iterable[Sequence[Any]]) -> Counts:
+    """Count rows with their types checked (from the query, or a frozen board's JSON)."""
+    return [(str(a), str(b), str(c), int(d), int(e)) for a, b, c, d, e in rows]
+
+
+@dataclass
+class Bar:
+    """One choice at a key moment and how many of the class made it."""
+
+    say: str
+    skill: str | None
+    count: int = 0
+    percent: int = 0
+
+
+@dataclass
+class Moment:
+    """A key moment scene of a scenario and the class's split at it."""
+
+    scenario_id: str
+    scenario_title: str
+    scene: str
+    kind: str
+    client: str
+    bars: list[Bar]
+
+    @property
+    def total(self) -> int:
+        """How many choices were made here."""
+        return sum(bar.count for bar in self.bars)
+
+
+def moment_split(
+    counts: Counts,
+    scenarios: Sequence[Scenario],
+    versions: dict[str, Scenario | None],
+) -> list[Moment]:
+    """Label the grouped counts with the scenarios' words: for each key moment of each class
+    scenario (current version), every choice with its count and share. Counts made under an
+    earlier version of a scenario are matched to the current one by the words of the choice."""
+    moments: dict[tuple[str, str], Moment] = {}
+    for scenario in scenarios:
+        for scene_id, scene in scenario.scenes.items():
+            if scene.moment is None or not scene.choices:
+                continue
+            moments[(scenario.id, scene_id)] = Moment(
+                scenario.id,
+                scenario.title,
+                scene_id,
+                scene.moment,
+                scene.client or "",
+                [Bar(choice.say, choice.skill) for choice in scene.choices],
+            )
+    current = {s.id: s for s in scenarios}
+    for scenario_id, digest, scene_id, index, count in counts:
+        moment = moments.get((scenario_id, scene_id))
+        if moment is None:
+            continue
+        pinned = versions.get(digest) or current.get(scenario_id)
+        at = pinned.scenes.get(scene_id) if pinned else None
+        if at is None or not at.choices or not 0 <= index < len(at.choices):
+            continue
+        choice = at.choices[index]
+        bar = next((b for b in moment.bars if b.say == choice.say), None)
+        if bar is None:  # a choice this version no longer has: keep it, in its own words
+            bar = Bar(choice.say, choice.skill)
+            moment.bars.append(bar)
+        bar.count += count
+    for moment in moments.values():
+        for bar in moment.bars:
+            bar.percent = _percent(bar.count, moment.total)
+    return list(moments.values())
+
+
+# -- export --------------------------------------------------------------------------------
+
+COLUMNS = (
+    "trainee",
+    "scenario",
+    "title",
+    "mode",
+    "ending",
+    "outcome",
+    *METERS,
+    "alliance_score",
+    "ruptures_opened",
+    "ruptures_repaired",
+    "steps",
+    "finished",
+    "started_at",
+    "finished_at",
+)
+REMOVED = "(removed trainee)"
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the UTC offset (SQLite hands back naive times: they are UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def export_rows(db: Session, classroom_id: int) -> list[dict[str, Any]]:
+    """One row per run of the class (replays too; test runs never), in the order they began."""
+    query = (
+        select(Run, Trainee.name)
+        .outerjoin(Trainee, Trainee.id == Run.trainee_id)
+        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
+        .order_by(Run.started_at, Run.id)
+    )
+    rows = []
+    for run, name in db.execute(query):
+        meters = run.state.get("meters", {}) if isinstance(run.state, dict) else {}
+        rows.append(
+            {
+                "trainee": name if name is not None else REMOVED,
+                "scenario": run.scenario_id,
+                "title": run.title,
+                "mode": run.mode,
+                "ending": run.ending,
+                "outcome": run.outcome,
+                **{meter: meters.get(meter) for meter in METERS},
+                "alliance_score": run.score,
+                "ruptures_opened": run.ruptures_opened,
+                "ruptures_repaired": run.ruptures_repaired,
+                "steps": run.steps,
+                "finished": run.finished,
+                "started_at": iso(run.started_at),
+                "finished_at": iso(run.finished_at),
+            }
+        )
+    return rows

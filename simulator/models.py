@@ -197,6 +197,16 @@ def run_steps(db: Session, run: Run) -> list[Step]:
     return [row.step for row in rows]
 
 
+def run_branches(db: Session, run: Run) -> list[Run]:
+    """The runs rewound from this one by the same browser, oldest first."""
+    query = (
+        select(Run)
+        .where(Run.parent_id == run.id, Run.owner == run.owner)
+        .order_by(Run.started_at, Run.id)
+    )
+    return list(db.scalars(query))
+
+
 class Instructor(Base):
     """An instructor account: an email and a scrypt password hash."""
 

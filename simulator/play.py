@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -19,7 +21,9 @@ from .models import (
     StepRow,
     classroom_closed,
     last_step,
+    now,
     owned_run,
+    run_branches,
     run_steps,
     unfinished_runs,
 )
@@ -29,7 +33,13 @@ from .web import ERRORS, browser_id, form_int, is_htmx, meter_chart, render
 bp = Blueprint("play", __name__)
 
 MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
-OUTCOMES = {"excellent": "Excellent", "good": "Good", "mixed": "Mixed", "poor": "Poor"}
+# what a trainee reads for each outcome: "poor" describes the client, never the trainee
+OUTCOMES = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "mixed": "Mixed",
+    "poor": "The client disengaged",
+}
 
 
 def library() -> Library:
@@ -168,27 +178,235 @@ def debrief(run_id: str) -> Response:
     return debrief_page(found)
 
 
-def debrief_page(found: Run, **extra: Any) -> Response:
+def debrief_page(found: Run, status: int = 200, **extra: Any) -> Response:
     """The debrief page of a finished run, for whoever may see it (its trainee, their instructor)."""
-    scenario = pinned(found)
-    report = debriefs.build(scenario, run_steps(db.session(), found), found.play_state)
-    response = render(
-        "play/debrief.html",
-        run=found,
-        scenario=scenario,
-        report=report,
-        chart=meter_chart(report.timeline, report.moments),
-        outcomes=OUTCOMES,
-        moments=MOMENTS,
-        sentence=debriefs.changes_sentence,
-        meters=METERS,
-        **extra,
-    )
+    response = render("play/debrief.html", status=status, **_debrief_context(found, **extra))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+@bp.post("/runs/<run_id>/reactions")
+def reactions(run_id: str) -> Response:
+    """Save the trainee's own reactions (a rating 1-5 and a few words), asked for first."""
+    found = owned(run_id)
+    if not found.finished:
+        return redirect(url_for("play.run", run_id=run_id), 303)
+    rating = form_int("rating")
+    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    errors: dict[str, str] = {}
+    if rating is None or not 1 <= rating <= 5:
+        errors["rating"] = "Choose a number from 1 to 5."
+    if len(text) > REACTION_CHARS:
+        errors["text"] = (
+            f"Please keep this to {REACTION_CHARS} characters; it has {len(text)}. "
+            "Nothing was saved yet."
+        )
+    if errors:
+        form = {"rating": request.form.get("rating", ""), "text": text}
+        if is_htmx():
+            return _reactions_block(found, status=400, reaction_errors=errors, reaction_form=form)
+        return debrief_page(found, status=400, reaction_errors=errors, reaction_form=form)
+    found.reaction_rating = rating
+    found.reaction_text = text or None
+    found.reacted_at = now()
+    session = db.session()
+    try:
+        session.commit()
+    except StaleDataError:  # a choice or a second tab changed the run meanwhile
+        session.rollback()
+        return _refuse_debrief(owned(run_id), "Your reactions weren't saved: please try again.")
+    if is_htmx():
+        return _reactions_block(found, saved=True)
+    return redirect(url_for("play.debrief", run_id=run_id, _anchor="reactions"), 303)
+
+
+@bp.post("/runs/<run_id>/rewind")
+def rewind(run_id: str) -> Response:
+    """Practice mode: a new run from the state before choice N+1 of this one (its first N
+    choices replayed), linked to it; this run stays as it was."""
+    found = owned(run_id)
+    keep = form_int("step")
+    if found.mode != "practice":
+        _refuse_debrief(found, REWIND_ASSESSMENT)
+    if not found.finished:
+        return redirect(url_for("play.run", run_id=run_id), 303)
+    if keep is None or keep >= found.steps:
+        _refuse_debrief(found, "Please use one of the rewind buttons on the debrief.")
+    scenario = pinned(found)
+    kept = run_steps(db.session(), found)[:keep]
+    state = engine.start(scenario)
+    try:
+        for step in kept:  # play is deterministic: the same choices reach the same state
+            state, replayed = engine.choose(scenario, state, step.choice)
+            if replayed != step:
+                raise engine.PlayError(f"step {step.number} does not replay")
+    except (engine.PlayError, KeyError):
+        _refuse_debrief(found, "This session can't be rewound. Play again to try another path.")
+    asked = {step.scene for step in kept}
+    state = state.model_copy(
+        update={"hints": tuple(h for h in found.play_state.hints if h in asked)}
+    )
+    branch = Run(
+        owner=found.owner,
+        scenario_id=found.scenario_id,
+        title=found.title,
+        scenario_digest=found.scenario_digest,
+        scenario_source=found.scenario_source,
+        mode="practice",
+        steps=0,
+        finished=False,
+        is_test=found.is_test,
+        parent_id=found.id,
+        branched_at=keep,
+    )
+    branch.advance(state, _outcome(scenario, state))
+    session = db.session()
+    session.add(branch)
+    session.flush()  # gives the branch its id for its step rows
+    session.add_all(StepRow.of(branch, step) for step in kept)
+    session.commit()
+    return redirect(url_for("play.run", run_id=branch.id), 303)
+
+
+@bp.get("/runs/<run_id>/debrief.json")
+def debrief_json(run_id: str) -> Response:
+    """The Debrief value as a JSON download."""
+    found = owned(run_id)
+    if not found.finished:
+        abort(404)
+    report = _report(found, pinned(found))
+    response = current_app.response_class(
+        report.model_dump_json(indent=2), mimetype="application/json"
+    )
+    return _download(response, found, "json")
+
+
+@bp.get("/runs/<run_id>/debrief.html")
+def debrief_html(run_id: str) -> Response:
+    """The debrief as one self-contained HTML file: inline CSS and SVG, no scripts, no requests."""
+    found = owned(run_id)
+    if not found.finished:
+        abort(404)
+    context = _debrief_context(found, export=True)
+    body = render_template("play/debrief_export.html", css=_export_css(), **context)
+    response = current_app.response_class(body, mimetype="text/html")
+    return _download(response, found, "html")
+
+
 # -- helpers -------------------------------------------------------------------------------
+
+REACTION_CHARS = 2000
+REWIND_ASSESSMENT = (
+    "Rewinding is part of practice mode. In an assessment each session stands as it was "
+    "played, so it shows one attempt; play again to try another path."
+)
+EXPORT_CSS = ("css/app.css", "css/debrief.css")
+
+
+def _summaries() -> list[debriefs.ScenarioSummary]:
+    """The library as the debrief needs it, to suggest a next scenario."""
+    return [
+        debriefs.ScenarioSummary(
+            id=s.id, title=s.title, difficulty=s.difficulty, tags=s.tags, summary=s.summary
+        )
+        for s, _digest in library().scenarios()
+    ]
+
+
+def _report(found: Run, scenario: Scenario) -> debriefs.Debrief:
+    """The Debrief value of a finished run, with the trainee's reactions if they gave them."""
+    reactions = None
+    if found.reaction_rating is not None:
+        reactions = debriefs.Reactions(
+            rating=found.reaction_rating,
+            text=found.reaction_text,
+            at=found.reacted_at.isoformat() if found.reacted_at else None,
+        )
+    steps = run_steps(db.session(), found)
+    return debriefs.build(scenario, steps, found.play_state, _summaries(), reactions)
+
+
+def _is_owner(found: Run) -> bool:
+    viewer = browser_id()
+    return viewer is not None and secrets.compare_digest(found.owner, viewer)
+
+
+def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
+    """Everything the debrief templates need, for the page, its blocks and the export."""
+    scenario = pinned(found)
+    report = _report(found, scenario)
+    session = db.session()
+    owner = _is_owner(found) and not extra.get("review")
+    parent = session.get(Run, found.parent_id) if found.parent_id else None
+    if parent is not None and parent.owner != found.owner:
+        parent = None
+    context: dict[str, Any] = {
+        "run": found,
+        "scenario": scenario,
+        "report": report,
+        "chart": meter_chart(report.timeline, report.moments, keys=report.key_moments),
+        "outcomes": OUTCOMES,
+        "moments": MOMENTS,
+        "sentence": debriefs.changes_sentence,
+        "meters": METERS,
+        "interactive": owner and not extra.get("export"),
+        "parent": parent,
+        "branches": run_branches(session, found),
+        "export": False,
+        "review": None,
+        "reaction_errors": {},
+        "reaction_form": None,
+        "reaction_chars": REACTION_CHARS,
+        "rewind_note": REWIND_ASSESSMENT,
+    }
+    context.update(extra)
+    return context
+
+
+def _reactions_block(found: Run, status: int = 200, **extra: Any) -> Response:
+    """The reactions section alone, for htmx to swap in place."""
+    context = _debrief_context(found, **extra)
+    response = render("play/_reactions.html", status=status, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refuse_debrief(found: Run, message: str) -> NoReturn:
+    """A debrief form that can't be used: 400, with the way back to the debrief."""
+    heading, _ = ERRORS[400]
+    back = (
+        url_for("play.debrief", run_id=found.id)
+        if found.finished
+        else url_for("play.run", run_id=found.id)
+    )
+    page = render(
+        "errors/error.html",
+        block="message" if is_htmx() else None,
+        status=400,
+        code=400,
+        heading=heading,
+        message=message,
+        back=back,
+        back_label="Back to your debrief" if found.finished else "Back to your session",
+    )
+    abort(page)
+
+
+def _export_css() -> str:
+    """The stylesheets the export inlines, read from the static folder."""
+    folder = Path(current_app.static_folder or "static")
+    return "\n".join((folder / name).read_text(encoding="utf-8") for name in EXPORT_CSS)
+
+
+def _download(response: Response, found: Run, extension: str) -> Response:
+    """Mark a response as a file to save, named after the scenario and the day it ended."""
+    day = (found.finished_at or found.started_at).strftime("%Y-%m-%d")
+    name = f"rapport-debrief-{found.scenario_id}-{day}.{extension}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
 
 CLASS_CLOSED = (
     "This class session has closed, so no more replies can be recorded. "

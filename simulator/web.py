@@ -74,9 +74,13 @@ def meter_chart(
     moments: Sequence[Any] = (),
     width: int = 640,
     height: int = 260,
+    keys: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """Polylines, points, direct labels and moment lines for an inline SVG of the meters."""
+    """Polylines, points, direct labels and moment lines for an inline SVG of the meters;
+    `keys` (with .step, .number) adds a row of numbered key-moment badges under the axis."""
     left, right, top, bottom = 40, 150, 30, 36
+    if keys:
+        height, bottom = height + 34, bottom + 34
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(len(timeline) - 1, 1)
 
@@ -123,6 +127,11 @@ def meter_chart(
         "grid": grid,
         "ticks": ticks,
         "moments": lines,
+        "badges": [
+            {"x": x(k.step), "number": k.number, "y": height - 16}
+            for k in keys
+            if 0 <= k.step < len(timeline)
+        ],
     }
 
 

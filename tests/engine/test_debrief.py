@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from simulator.engine.debrief import build, changes_sentence
+import re
+
+import pytest
+from pydantic import ValidationError
+
+from simulator.engine.debrief import (
+    Reactions,
+    ScenarioSummary,
+    build,
+    changes_sentence,
+    check_in,
+    marker_name,
+)
 from simulator.engine.play import ask_hint, choose, play_through, start
 
 from .helpers import ask, end, scenario, talk
@@ -190,12 +202,13 @@ def test_a_stronger_reply_that_was_not_on_offer_is_not_suggested():
     assert build(s, steps, state).path[0].stronger == ()
 
 
-def test_strengths_name_strong_replies_and_repairs_and_revisit_names_weak_ones():
+def test_a_repair_is_the_first_strength_named():
     s = session()
     state, steps = play_through(s, [2, 1, 2])
-    report = build(s, steps, state)
-    assert [p.number for p in report.strengths] == [2]
-    assert [p.number for p in report.revisit] == [1, 3]
+    (strength,) = build(s, steps, state).strengths
+    assert strength.step == 2
+    assert strength.title == "Repairing the withdrawal rupture at choice 2"
+    assert "“I moved too fast. Can we go back?”" in strength.detail
 
 
 def test_an_unfinished_run_has_a_debrief_without_an_ending():
@@ -229,3 +242,399 @@ def test_meter_changes_read_as_a_sentence():
         changes_sentence(changes, after) == "Attentiveness fell by 5 to 45. Trust rose by 5 to 40."
     )
     assert changes_sentence({}, after) == "The meters did not move."
+
+
+# -- the teaching parts: opener, key moments, the client's side, strengths, pattern, next ----
+
+BANNED = r"\b(wrong|bad|badly|fail|failed|failing|failure|mistakes?|poor performance|poor)\b"
+
+
+def layered():
+    """Two ruptures, a disclosure dilemma and a large early swing, to test the rules' order."""
+    return scenario(
+        {
+            "a": talk(
+                ask(
+                    "That took courage.",
+                    "b",
+                    quality="strong",
+                    skill="affirmation",
+                    effects={"trust": 20},
+                ),
+                ask("Let's begin.", "b", quality="adequate", skill="structuring"),
+                client="I nearly didn't come.",
+            ),
+            "b": talk(
+                ask(
+                    "Let's get to the plan, then.",
+                    "c",
+                    quality="weak",
+                    skill="structuring",
+                    effects={"trust": -5},
+                    feedback="Moves on past the marker.",
+                ),
+                ask(
+                    "You said fine, and you look tired. I may have rushed us.",
+                    "c",
+                    quality="strong",
+                    skill="metacommunication",
+                    repairs=True,
+                    effects={"trust": 5},
+                    feedback="Names the gap and owns a part.",
+                ),
+                ask("A perfect reply nobody is offered.", "c", quality="strong", when="trust > 95"),
+                moment="rupture",
+                rupture="withdrawal",
+                client="Fine.",
+                thought="You weren't listening.",
+            ),
+            "c": talk(
+                ask(
+                    "I have. What would it mean if I had?",
+                    "d",
+                    quality="strong",
+                    skill="self-disclosure",
+                    disclosure="brief",
+                    effects={"trust": 5},
+                ),
+                ask(
+                    "Why do you ask?",
+                    "d",
+                    quality="weak",
+                    disclosure="deflect",
+                    effects={"trust": -5},
+                ),
+                moment="self-disclosure",
+                client="Have you been through this?",
+                thought="Please say yes.",
+            ),
+            "d": talk(
+                ask(
+                    "Let me explain why I said that.",
+                    "e",
+                    quality="weak",
+                    skill="justification",
+                    rupture="confrontation",
+                    effects={"trust": -10},
+                ),
+                ask(
+                    "That's fair. Say more?",
+                    "e",
+                    quality="strong",
+                    skill="open-question",
+                    effects={"trust": 5},
+                ),
+                client="You don't get it.",
+            ),
+            "e": talk(
+                ask("Anyway, same time next week.", "z", quality="weak", skill="closing"),
+                ask(
+                    "I think I defended myself instead of listening.",
+                    "z",
+                    quality="strong",
+                    skill="metacommunication",
+                    repairs=True,
+                    effects={"trust": 5},
+                ),
+                client="Whatever.",
+                thought="Same as everyone.",
+            ),
+            "z": end("good"),
+        }
+    )
+
+
+def test_the_opener_makes_the_room_safe_before_anything_is_analysed():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 1, 1])
+    opener = " ".join(build(s, steps, state).opener)
+    assert "Ruptures happen in real sessions" in opener
+    assert "more than one reply would have worked" in opener
+    assert "not to grade you" in opener
+    assert "This session had 2 ruptures" in opener
+
+
+def test_key_moments_take_ruptures_first_then_disclosures_then_swings_and_never_more_than_three():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 1, 1])
+    reviews = build(s, steps, state).key_moments
+    # the reply to each rupture's marker (steps 2 and 5), then the disclosure (step 3);
+    # the largest swing (step 1, trust +20) does not fit
+    assert [(r.number, r.step, r.reason) for r in reviews] == [
+        (1, 2, "rupture"),
+        (2, 3, "self-disclosure"),
+        (3, 5, "rupture"),
+    ]
+    assert reviews[0].name == "Withdrawal marker: minimal response"
+    assert reviews[1].name == "Self-disclosure dilemma: brief disclosure"
+    assert reviews[2].name == "Withdrawal marker: minimal response"  # “Whatever.” is short
+
+
+def test_a_short_path_fills_its_key_moments_with_the_largest_swings():
+    s = layered()
+    state, steps = play_through(s, [1, 2])
+    reviews = build(s, steps, state).key_moments
+    assert [(r.step, r.reason) for r in reviews] == [(1, "swing"), (2, "rupture")]
+    assert reviews[0].name == "Alliance-building moment: an affirmation"
+    assert "moved the meters more than any other" in reviews[0].observation
+
+
+def test_each_key_moment_says_whether_its_rupture_was_repaired():
+    s = layered()
+    state, steps = play_through(s, [2, 2, 1, 1, 1])
+    first, _, last = build(s, steps, state).key_moments
+    assert first.repaired is True
+    assert (
+        first.status
+        == "Opened at choice 1. Repaired here: exploratory repair through metacommunication."
+    )
+    assert "the rupture was repaired at this point" in first.observation
+    assert last.repaired is False
+    assert last.status == "Opened at choice 4. Still open at the end of the session."
+    assert "stayed open to the end of the session" in last.observation
+    assert last.question.endswith("?")
+
+
+def test_the_alternative_is_the_best_other_reply_on_offer_shown_with_its_feedback():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 1, 1])
+    review = build(s, steps, state).key_moments[0]
+    assert review.say == "Let's get to the plan, then."
+    assert review.alternative is not None
+    assert review.alternative.say == "You said fine, and you look tired. I may have rushed us."
+    assert review.alternative.feedback == "Names the gap and owns a part."
+    assert review.alternative_label == "A stronger reply the scenario offered here"
+    assert review.impact == "Trust fell by 5 to 65."
+    assert review.why == "Moves on past the marker."
+
+
+def test_after_the_strongest_reply_the_alternative_is_offered_for_contrast_never_an_unoffered_one():
+    s = layered()
+    state, steps = play_through(s, [1, 2, 1, 2])
+    review = next(r for r in build(s, steps, state).key_moments if r.step == 2)
+    assert review.alternative is not None
+    assert review.alternative.say == "Let's get to the plan, then."  # not the `when` choice
+    assert review.alternative_label == "For contrast, another reply on offer here"
+
+
+def test_two_equally_strong_replies_are_offered_as_another_that_could_also_work():
+    s = scenario(
+        {
+            "a": talk(
+                ask("Reflection.", "z", quality="strong", skill="reflection", effects={"trust": 5}),
+                ask("Open question.", "z", quality="strong", effects={"trust": 5}),
+            ),
+            "z": end(),
+        }
+    )
+    state, steps = play_through(s, [1])
+    (review,) = build(s, steps, state).key_moments
+    assert review.alternative is not None and review.alternative.say == "Open question."
+    assert review.alternative_label == "Another reply that could also work here"
+
+
+def test_rupture_markers_are_named_in_the_field_s_terms():
+    assert marker_name("withdrawal", "It's fine. Honestly.") == "Withdrawal marker: denial"
+    assert marker_name("withdrawal", "Yeah.") == "Withdrawal marker: minimal response"
+    assert (
+        marker_name("withdrawal", "Anyway. What about school?") == "Withdrawal marker: topic shift"
+    )
+    assert marker_name("confrontation", "So it's my fault?") == (
+        "Confrontation marker: defending against the therapist"
+    )
+    assert marker_name("confrontation", "These worksheets are pointless.") == (
+        "Confrontation marker: complaint about the activities of therapy"
+    )
+    # a confrontation gone underground shows withdrawal markers
+    assert marker_name("confrontation", "The week's been fine, really.") == (
+        "Withdrawal marker: denial"
+    )
+    assert marker_name("withdrawal", "The garden has been lovely this week, all of it.") == (
+        "Withdrawal rupture: the client moving away"
+    )
+
+
+def test_through_the_client_s_eyes_sets_what_was_said_beside_what_was_thought():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 1, 1])
+    views = build(s, steps, state).client_side
+    assert [v.step for v in views] == [2, 3, 5]
+    first = views[0]
+    assert (first.said, first.thought, first.reply) == (
+        "Fine.",
+        "You weren't listening.",
+        "Let's get to the plan, then.",
+    )
+    # step 3 follows at once, so the client's next words are not repeated under step 2
+    assert first.then_said is None
+    assert views[1].then_said == "You don't get it." and views[1].then_thought is None
+
+
+def test_the_check_in_speaks_in_the_client_s_voice_by_rule_from_the_final_meters():
+    report = check_in(
+        layered(), {"authenticity": 65, "attentiveness": 30, "positivity": 45, "trust": 44}
+    )
+    words = {line.meter: (line.level, line.words) for line in report.lines}
+    assert words["authenticity"] == ("high", "You seemed real with me.")
+    assert words["attentiveness"] == ("low", "I'm not sure you got it.")
+    assert words["positivity"] == ("middle", "I'm not sure where this is going.")
+    assert words["trust"] == ("low", "I didn't feel safe saying much.")
+    assert "does not predict" in report.note and "not a measure" in report.note
+
+
+def test_skills_are_counted_from_the_tags_with_reflections_to_questions():
+    s = scenario(
+        {
+            "a": talk(ask("R1", "b", skill="reflection")),
+            "b": talk(ask("R2", "c", skill="reflection")),
+            "c": talk(ask("Q", "d", skill="open-question")),
+            "d": talk(ask("C", "e", skill="closed-question")),
+            "e": talk(ask("Untagged", "z")),
+            "z": end(),
+        }
+    )
+    state, steps = play_through(s, [1] * 5)
+    skills = build(s, steps, state).skills
+    assert skills is not None
+    assert [(c.skill, c.count) for c in skills.counts] == [
+        ("reflection", 2),
+        ("closed-question", 1),
+        ("open-question", 1),
+    ]
+    assert (
+        skills.reflections,
+        skills.questions,
+        skills.open_questions,
+        skills.closed_questions,
+    ) == (
+        2,
+        2,
+        1,
+        1,
+    )
+    assert skills.untagged == 1
+    assert skills.ratio == "2 reflections to 2 questions."
+    assert "not a grade" in skills.note
+
+
+def test_when_nothing_else_applies_the_strength_is_staying_to_the_end():
+    s = scenario(
+        {
+            "a": talk(ask("Hm.", "b", quality="weak", effects={"trust": -5})),
+            "b": talk(ask("Okay.", "z", quality="weak")),
+            "z": end("poor"),
+        }
+    )
+    state, steps = play_through(s, [1, 1])
+    report = build(s, steps, state)
+    (strength,) = report.strengths
+    assert strength.title == "Staying with the session"
+    assert "You stayed with Sam to the end of the session" in strength.detail
+    assert report.outcome_words == "the client disengaged"
+
+
+def test_the_pattern_names_explaining_after_a_confrontation():
+    s = scenario(
+        {
+            "a": talk(
+                ask(
+                    "Let me explain what I meant.",
+                    "b",
+                    skill="justification",
+                    effects={"trust": -5},
+                ),
+                moment="rupture",
+                rupture="confrontation",
+                client="So it's my fault?",
+            ),
+            "b": talk(ask("The research is clear on this.", "z", skill="information")),
+            "z": end("mixed"),
+        }
+    )
+    state, steps = play_through(s, [1, 1])
+    report = build(s, steps, state)
+    assert report.pattern is not None
+    assert report.pattern.kind == "explained-after-confrontation"
+    assert report.pattern.title == "After a confrontation, your replies tended to explain."
+    assert report.pattern.detail.startswith("At choices 1 and 2, Sam was pushing back")
+    assert report.takeaway is not None
+    assert "grain of truth" in report.takeaway.text
+
+
+def test_the_pattern_names_moving_on_after_a_withdrawal_and_the_take_away_answers_it():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 2])
+    report = build(s, steps, state)
+    assert report.pattern is not None
+    assert report.pattern.kind == "moved-on-after-withdrawal"
+    assert report.pattern.title == "When Sam pulled back, your replies tended to move on."
+    assert report.pattern.detail.startswith("At choice 2, a withdrawal was still open")
+    assert report.takeaway is not None and report.takeaway.kind == "change"
+    assert "naming the gap tentatively" in report.takeaway.text
+
+
+def test_a_session_whose_ruptures_were_all_repaired_says_so_and_keeps_what_worked():
+    s = layered()
+    state, steps = play_through(s, [1, 2, 1, 1, 2])
+    report = build(s, steps, state)
+    assert report.pattern is not None and report.pattern.kind == "returned-to-ruptures"
+    assert report.pattern.detail == "All 2 ruptures in this session were repaired."
+    assert report.takeaway is not None and report.takeaway.kind == "keep"
+    assert [s.step for s in report.strengths] == [2, 5]
+
+
+LIBRARY = (
+    ScenarioSummary(id="test", title="Test", difficulty="beginner", tags=("withdrawal",)),
+    ScenarioSummary(id="calm", title="Calm", difficulty="beginner", tags=("first-session",)),
+    ScenarioSummary(id="quiet", title="Quiet", difficulty="beginner", tags=("withdrawal",)),
+    ScenarioSummary(id="harder", title="Harder", difficulty="intermediate", tags=("withdrawal",)),
+    ScenarioSummary(id="angry", title="Angry", difficulty="intermediate", tags=("confrontation",)),
+)
+
+
+def test_the_next_scenario_practises_what_went_less_well_at_the_same_level():
+    s = layered()
+    state, steps = play_through(s, [1, 1, 1, 2])  # the withdrawal stays open
+    suggestion = build(s, steps, state, LIBRARY).next
+    assert suggestion is not None and suggestion.id == "quiet"
+    assert suggestion.reason == (
+        "A beginner scenario, at the same level, that practises noticing and repairing withdrawal."
+    )
+
+
+def test_after_a_session_that_went_well_the_next_scenario_is_a_step_up():
+    s = layered()
+    state, steps = play_through(s, [1, 2, 1, 2, 2])
+    assert state.finished and not any(r.repaired_at is None for r in state.ruptures)
+    suggestion = build(s, steps, state, LIBRARY).next
+    assert suggestion is not None and suggestion.id == "harder"
+    assert "one step up" in suggestion.reason
+
+
+def test_there_is_no_suggestion_when_the_library_holds_only_this_scenario():
+    s = layered()
+    state, steps = play_through(s, [1, 2, 1, 2])
+    assert build(s, steps, state, LIBRARY[:1]).next is None
+    assert build(s, steps, state).next is None
+
+
+def test_the_trainee_s_reactions_travel_with_the_debrief():
+    s = layered()
+    state, steps = play_through(s, [1, 2, 1, 2])
+    mine = Reactions(rating=4, text="The quiet bit was hard.", at="2026-01-02T03:04:05+00:00")
+    report = build(s, steps, state, reactions=mine)
+    assert report.reactions == mine
+    assert type(report).model_validate_json(report.model_dump_json()) == report
+    with pytest.raises(ValidationError):
+        Reactions(rating=6)
+
+
+@pytest.mark.parametrize(
+    "path", [[1, 1, 1, 1, 1], [2, 2, 2, 2, 2], [1, 2, 1, 1, 1], [2, 1, 2, 1, 2], [1, 2]]
+)
+def test_the_debrief_s_own_words_never_grade_the_person(path):
+    s = layered()
+    state, steps = play_through(s, path)
+    for text in build(s, steps, state, LIBRARY).prose():
+        outside_quotes = re.sub(r"“[^”]*”", "", text)
+        assert not re.search(BANNED, outside_quotes, re.I), text

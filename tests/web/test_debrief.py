@@ -1,15 +1,50 @@
-"""The debrief page: only for a finished run, with the path, chart, table, ruptures, disclosures."""
+"""The debrief page, the trainee's reactions, rewinding to a moment, and the two downloads."""
 
 from __future__ import annotations
 
+import html as markup
+import json
 import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simulator.db import session as db_session
+from simulator.engine.debrief import Debrief
+from simulator.engine.play import choose as engine_choose
+from simulator.engine.play import offered
+from simulator.engine.play import start as engine_start
+from simulator.models import Run, StepRow
+from simulator.scenarios import load_file
 
 from .helpers import ASKED, HTMX, WITH_THOUGHT, choose, rows, start
+
+ROOT = Path(__file__).parents[2]
+BANNED = re.compile(
+    r"\b(wrong|bad|badly|fail|fails|failed|failing|failure|mistakes?|poor performance|poor)\b",
+    re.I,
+)
 
 
 def play(client, run, *choices):
     for step, choice in enumerate(choices):
         assert choose(client, run, step, choice).status_code == 303
+
+
+def text_of(page: str) -> str:
+    """The words a reader sees, without markup."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return markup.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def finished(client, mode="practice", choices=(2, 0, 0)) -> str:
+    run = start(client, mode=mode)
+    play(client, run, *choices)
+    return run
+
+
+# -- the page ------------------------------------------------------------------------------
 
 
 def test_an_unfinished_run_has_no_debrief_yet(client):
@@ -30,7 +65,12 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert page.headers["Cache-Control"] == "no-store"
     html = page.text
     assert "Debrief: Coat Still On" in html
-    assert "Outcome: Good" in html and "A first foothold" in html
+    assert "Outcome: the alliance held" in html and "A first foothold" in html
+    assert "/static/css/debrief.css" in html
+    # the safe opener, then the reactions, before any analysis
+    opener = html.index("Before you read on")
+    assert opener < html.index("Your reactions first") < html.index("The session at a glance")
+    assert "Often more than one reply would have worked." in html
     # the path, with what assessment mode kept hidden until now
     assert html.count('class="path-step"') == 3
     assert "Pushing on to goals ignores the withdrawal marker." in html
@@ -42,36 +82,76 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     # the rupture and its repair
     assert "Withdrawal rupture: repaired" in html
     assert "Opened at choice 1." in html and "Repaired at choice 2." in html
-    # the chart and its table
+    # the chart, with the key moments marked, and its table
     svg = re.search(r"<svg.*?</svg>", html, re.S)
     assert svg is not None
-    assert 'role="img"' in svg.group(0)
-    assert '<title id="chart-title">' in svg.group(0) and '<desc id="chart-desc">' in svg.group(0)
-    assert "Trust went from 35 to 45." in svg.group(0)
-    assert 'stroke-dasharray="10 5"' in svg.group(0)  # lines differ by dash, not colour alone
-    assert ">Trust 45</text>" in svg.group(0)  # direct labels
-    assert "Rupture: withdrawal" in svg.group(0) and "Repair" in svg.group(0)
+    chart = svg.group(0)
+    assert 'role="img"' in chart
+    assert '<title id="chart-title">' in chart and '<desc id="chart-desc">' in chart
+    assert "Trust went from 35 to 45." in chart
+    assert "Key moment 2 at choice 2." in chart
+    assert 'stroke-dasharray="10 5"' in chart  # lines differ by dash, not colour alone
+    assert ">Trust 45</text>" in chart  # direct labels
+    assert "Rupture: withdrawal" in chart and "Repair" in chart
+    assert chart.count("<circle cx=") >= 4 + 1  # the trust markers and a key-moment badge
     table = re.search(r"<table.*?</table>", html, re.S)
     assert table is not None
     assert table.group(0).count("<tr>") == 5  # header, start, three choices
     assert '<th scope="row">Choice 1</th>' in table.group(0)
+    assert "Key moment 2" in table.group(0)
+    # the client check-in and the skills
+    assert "Maya's check-in at the end" in html
+    assert "does not predict how a real client would do" in html
+    assert "1 reflection and no questions." not in html  # the path used no reflection
+    assert "No reflections or questions were tagged on this path." in html
+    # the key moment, its alternative after the trainee's own reply
+    # the key moments: the first swing, the reply to the rupture marker, the second swing
+    moments = re.findall(r'<article class="review.*?</article>', html, re.S)
+    assert len(moments) == 3
+    words = text_of(moments[1])
+    assert "Key moment 2, choice 2: Withdrawal marker: deferential agreement" in words
+    assert "Opened at choice 1. Repaired here." in words
+    assert "the rupture was repaired at this point" in words
+    assert words.index("You said") < words.index("Another reply that could also work here")
+    assert "Great. So, what would you like to work on?" in words
+    first = text_of(moments[0])
+    assert "Key moment 1, choice 1: Strain on the alliance" in first
+    assert first.index("You said") < first.index("A stronger reply the scenario offered here")
+    assert "It sounds like coming here wasn't entirely your idea." in first
+    assert "A reflection names the ambivalence without judging it." in first
+    # assessment mode: play again, but no rewind, and why
     assert "Play again" in html
     assert 'action="/scenarios/coat-still-on/runs"' in html
     assert 'name="mode" value="assessment"' in html
+    assert "Rewind to this moment" not in html
+    assert "Rewinding is part of practice mode. In an assessment each session stands" in html
     assert "Hints you asked for" not in html
-    assert client.get(f"{run}/debrief", headers=HTMX).text == html  # one page either way
+    # one page either way (CSRF tokens carry a timestamp, so they may differ)
+    tokens = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+    again = client.get(f"{run}/debrief", headers=HTMX).text
+    assert tokens.sub("TOKEN", again) == tokens.sub("TOKEN", html)
+
+
+def test_a_practice_debrief_offers_a_rewind_at_every_choice_and_each_key_moment(client):
+    run = finished(client)
+    html = client.get(f"{run}/debrief").text
+    forms = re.findall(r'<form class="rewind".*?</form>', html, re.S)
+    steps = sorted({int(re.search(r'name="step" value="(\d+)"', f).group(1)) for f in forms})
+    assert steps == [0, 1, 2]
+    assert all(f'action="{run}/rewind"' in f for f in forms)
+    assert '<button type="submit" aria-label="Rewind to this moment: choice 2">' in html
+    assert "Rewinding is part of practice mode" not in html
 
 
 def test_an_unrepaired_rupture_is_named_gently(client):
-    run = start(client)
-    play(client, run, 2, 1)  # rupture, then trust falls to the walkout
+    run = finished(client, choices=(2, 1))  # rupture, then trust falls to the walkout
     html = client.get(f"{run}/debrief").text
     assert "Withdrawal rupture: not repaired" in html
     assert "Maya leaves early" in html
+    assert "Outcome: the client disengaged" in html
     assert "what might have invited Maya back" in html
-    text = re.sub(r"<[^>]+>", " ", html).lower()
-    for word in ("wrong", "bad", "failed", "failure"):
-        assert not re.search(rf"\b{word}\b", text), word
+    assert "Still open at the end of the session." in html
+    assert not BANNED.search(text_of(html).replace("Maya leaves early", ""))
 
 
 def test_disclosures_and_hints_are_in_the_debrief(client, folder):
@@ -84,16 +164,328 @@ def test_disclosures_and_hints_are_in_the_debrief(client, folder):
     assert "Choice 1: Excessive" in html
     assert "the therapist&#39;s own needs take over" in html
     assert "Whose need did this answer meet" in html
+    assert "Self-disclosure dilemma: over-disclosure" in html
     assert "Hints you asked for" in html
     assert "A brief answer can help if it comes back to him." in html
     assert "Hint used" in html
     assert "I have. I&#39;m wondering what it would mean to you if I had." in html  # stronger
+    assert 'Suggested next: <a href="/scenarios/coat-still-on">Coat Still On</a>' in html
 
 
 def test_play_again_starts_a_new_run_in_the_same_mode(client, app):
-    run = start(client, mode="assessment")
-    play(client, run, 0, 0)
+    run = finished(client, mode="assessment", choices=(0, 0))
+    assert "Play again" in client.get(f"{run}/debrief").text
     again = client.post("/scenarios/coat-still-on/runs", data={"mode": "assessment"})
     assert again.status_code == 303 and again.headers["Location"] != run
     found, steps = rows(app, again.headers["Location"])
     assert found.mode == "assessment" and steps == []
+
+
+@pytest.fixture
+def bundled(folder: Path) -> Path:
+    for file in (ROOT / "scenarios").glob("*.yaml"):
+        shutil.copy(file, folder / file.name)
+    return folder
+
+
+def test_no_bundled_debrief_page_grades_the_person(client, bundled):
+    """Every bundled scenario, along its least skilled path: the page's own words (everything
+    but the scenario's and the trainee's words) never say wrong, bad, failed or the like."""
+    for file in sorted(bundled.glob("*.yaml")):
+        scenario = load_file(file).scenario
+        if scenario is None or file.stem == "coat-still-on":
+            continue
+        run, state, step = start(client, scenario=scenario.id), engine_start(scenario), 0
+        while not state.finished:
+            index = min(
+                offered(scenario, state), key=lambda pair: (pair[1].quality != "harmful", pair[0])
+            )[0]
+            assert choose(client, run, step, index).status_code == 303
+            state, _ = engine_choose(scenario, state, index)
+            step += 1
+        words = text_of(client.get(f"{run}/debrief").text)
+        verbatim = [scenario.client.name, scenario.title, *scenario.objectives]
+        for scene in scenario.scenes.values():
+            verbatim += [
+                scene.client,
+                scene.thought,
+                scene.cue,
+                scene.hint,
+                scene.ending,
+                scene.text,
+            ]
+            verbatim += [c.say for c in scene.choices or ()]
+            verbatim += [c.feedback for c in scene.choices or ()]
+        for line in sorted((v for v in verbatim if v), key=len, reverse=True):
+            words = words.replace(" ".join(line.split()), " ")
+        words = re.sub(r"“[^”]*”", " ", words)
+        assert not BANNED.search(words), (scenario.id, BANNED.search(words))
+
+
+# -- reactions ------------------------------------------------------------------------------
+
+
+def test_reactions_are_saved_shown_back_and_can_be_changed(client, app):
+    run = finished(client)
+    html = client.get(f"{run}/debrief").text
+    assert 'action="' + run + '/reactions"' in html and 'hx-post="' + run + '/reactions"' in html
+    assert 'name="csrf_token"' in html
+    response = client.post(
+        f"{run}/reactions", data={"rating": "2", "text": "I froze when she said\r\nwhatever."}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{run}/debrief#reactions"
+    found, _ = rows(app, run)
+    assert (found.reaction_rating, found.reaction_text) == (2, "I froze when she said\nwhatever.")
+    assert found.reacted_at is not None
+    html = client.get(f"{run}/debrief").text
+    shown = re.search(r'<section id="reactions".*?</section>', html, re.S)
+    assert shown is not None
+    assert "2 out of 5" in shown.group(0)
+    assert "I froze when she said\nwhatever." in shown.group(0)
+    assert "Change your reactions" in shown.group(0)
+    client.post(f"{run}/reactions", data={"rating": "4", "text": ""})
+    found, _ = rows(app, run)
+    assert (found.reaction_rating, found.reaction_text) == (4, None)
+
+
+def test_reactions_with_htmx_swap_the_section_in_place(client, app):
+    run = finished(client)
+    response = client.post(
+        f"{run}/reactions", data={"rating": "5", "text": "Relief."}, headers=HTMX
+    )
+    assert response.status_code == 200
+    body = response.text
+    assert body.lstrip().startswith('<section id="reactions"')
+    assert "<html" not in body
+    assert 'role="status"' in body and "Your reactions are saved." in body
+    assert "5 out of 5" in body and "Relief." in body
+    assert "autofocus" in body
+    assert rows(app, run)[0].reaction_rating == 5
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"text": "No rating."}, "Choose a number from 1 to 5."),
+        ({"rating": "0"}, "Choose a number from 1 to 5."),
+        ({"rating": "6"}, "Choose a number from 1 to 5."),
+        ({"rating": "three"}, "Choose a number from 1 to 5."),
+        ({"rating": "3", "text": "x" * 2001}, "Please keep this to 2000 characters; it has 2001."),
+    ],
+)
+def test_reactions_that_cannot_be_saved_are_explained_and_nothing_is_saved(
+    client, app, form, message
+):
+    run = finished(client)
+    for headers in ({}, HTMX):
+        response = client.post(f"{run}/reactions", data=form, headers=headers)
+        assert response.status_code == 400
+        assert message in response.text
+        assert 'role="alert"' in response.text
+        assert (form.get("text") or "") in response.text  # what they wrote is kept for them
+    assert rows(app, run)[0].reaction_rating is None
+
+
+def test_two_thousand_characters_are_accepted(client, app):
+    run = finished(client)
+    assert (
+        client.post(f"{run}/reactions", data={"rating": "1", "text": "y" * 2000}).status_code == 303
+    )
+    assert rows(app, run)[0].reaction_text == "y" * 2000
+
+
+def test_only_the_trainee_who_played_may_give_reactions(client, other, app):
+    run = finished(client)
+    response = other.post(f"{run}/reactions", data={"rating": "1", "text": "Not mine."})
+    assert response.status_code == 404
+    assert rows(app, run)[0].reaction_rating is None
+
+
+def test_an_unfinished_run_takes_no_reactions_yet(client, app):
+    run = start(client)
+    response = client.post(f"{run}/reactions", data={"rating": "3"})
+    assert response.status_code == 303 and response.headers["Location"] == run
+    assert rows(app, run)[0].reaction_rating is None
+
+
+# -- rewind ---------------------------------------------------------------------------------
+
+
+def test_rewinding_starts_a_new_linked_run_from_the_moment_before_that_choice(client, app):
+    run = finished(client)  # choices 1, 2 and 3
+    original, original_steps = rows(app, run)
+    before = (dict(original.state), original.steps, original.version, original.outcome)
+    response = client.post(f"{run}/rewind", data={"step": "1"})  # keep choice 1, redo choice 2
+    assert response.status_code == 303
+    branch_url = response.headers["Location"]
+    assert branch_url != run and re.fullmatch(r"/runs/[A-Za-z0-9_-]{22}", branch_url)
+    branch, branch_steps = rows(app, branch_url)
+    assert (branch.parent_id, branch.branched_at, branch.mode) == (original.id, 1, "practice")
+    assert branch.owner == original.owner and not branch.finished
+    assert branch.scenario_digest == original.scenario_digest
+    # the state after replaying the first choice: at the rupture scene with its meters
+    scenario = load_file(ROOT / "tests" / "data" / "coat-still-on.yaml").scenario
+    expected, _ = engine_choose(scenario, engine_start(scenario), 2)
+    assert branch.play_state == expected
+    assert branch.scene == "shutdown" and branch.steps == 1
+    assert [s.number for s in branch_steps] == [1]
+    assert branch_steps[0].data == original_steps[0].data
+    # the original is untouched
+    again, again_steps = rows(app, run)
+    assert (dict(again.state), again.steps, again.version, again.outcome) == before
+    assert len(again_steps) == 3
+    # the branch plays on from there, down a different path
+    assert choose(client, branch_url, 1, 1).status_code == 303
+    branch, _ = rows(app, branch_url)
+    assert branch.finished and branch.ending == "walkout"
+
+
+def test_the_two_debriefs_link_to_each_other(client, app):
+    run = finished(client)
+    branch_url = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    play_on = choose(client, branch_url, 1, 1)
+    assert play_on.status_code == 303
+    branch = client.get(f"{branch_url}/debrief").text
+    assert "This session was rewound from an earlier one" in branch
+    assert (
+        "it replays that session's first 1 choice, then follows a new path from choice 2" in branch
+    )
+    assert f'href="{run}/debrief">Read the earlier debrief</a>' in branch
+    assert branch.count('class="path-step replayed"') == 1  # the whole path, copied step marked
+    assert branch.count('class="path-step"') == 1
+    original = client.get(f"{run}/debrief").text
+    assert "Rewound from this session" in original
+    assert f'href="{branch_url}/debrief">From choice 2' in original
+    assert "ended: the client disengaged" in original
+
+
+def test_rewinding_to_the_first_choice_starts_at_the_beginning_with_a_link(client, app):
+    run = finished(client)
+    branch_url = client.post(f"{run}/rewind", data={"step": "0"}).headers["Location"]
+    branch, steps = rows(app, branch_url)
+    assert (branch.steps, branch.scene, branch.branched_at, steps) == (0, "arrival", 0, [])
+
+
+def test_a_rewound_run_keeps_the_hints_asked_before_that_moment(client, app, folder):
+    (folder / "coat-still-on.yaml").write_text(WITH_THOUGHT, encoding="utf-8")
+    run = start(client)
+    client.post(f"{run}/hint", data={"step": "0"})
+    play(client, run, 2, 0, 0)
+    kept = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    assert rows(app, kept)[0].play_state.hints == ("arrival",)
+    fresh = client.post(f"{run}/rewind", data={"step": "0"}).headers["Location"]
+    assert rows(app, fresh)[0].play_state.hints == ()
+
+
+def runs_count(app) -> int:
+    with app.app_context():
+        return db_session().query(Run).count()
+
+
+def test_an_assessment_cannot_be_rewound_and_says_why(client, app):
+    run = finished(client, mode="assessment")
+    count = runs_count(app)
+    response = client.post(f"{run}/rewind", data={"step": "1"})
+    assert response.status_code == 400
+    assert "Rewinding is part of practice mode" in response.text
+    assert "Back to your debrief" in response.text
+    assert runs_count(app) == count
+
+
+@pytest.mark.parametrize("step", ["", "x", "3", "99", "-1"])
+def test_a_rewind_to_a_moment_that_is_not_in_the_run_is_refused(client, app, step):
+    run = finished(client)
+    count = runs_count(app)
+    response = client.post(f"{run}/rewind", data={"step": step})
+    assert response.status_code == 400
+    assert "Please use one of the rewind buttons on the debrief." in response.text
+    assert runs_count(app) == count
+
+
+def test_only_the_trainee_who_played_may_rewind(client, other, app):
+    run = finished(client)
+    count = runs_count(app)
+    assert other.post(f"{run}/rewind", data={"step": "1"}).status_code == 404
+    assert runs_count(app) == count
+
+
+def test_an_unfinished_run_is_not_rewound(client, app):
+    run = start(client)
+    choose(client, run, 0, 2)
+    count = runs_count(app)
+    response = client.post(f"{run}/rewind", data={"step": "0"})
+    assert response.status_code == 303 and response.headers["Location"] == run
+    assert runs_count(app) == count
+
+
+# -- downloads ------------------------------------------------------------------------------
+
+
+def test_the_debrief_downloads_as_json(client, app):
+    run = finished(client)
+    client.post(f"{run}/reactions", data={"rating": "3", "text": "Mixed."})
+    response = client.get(f"{run}/debrief.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    disposition = response.headers["Content-Disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="rapport-debrief-coat-still-on-\d{4}-\d{2}-\d{2}\.json"', disposition
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    report = Debrief.model_validate(json.loads(response.text))
+    assert report.scenario == "coat-still-on" and report.outcome == "good"
+    assert [k.step for k in report.key_moments] == [1, 2, 3]
+    assert report.reactions is not None and (report.reactions.rating, report.reactions.text) == (
+        3,
+        "Mixed.",
+    )
+    assert len(report.timeline) == 4
+
+
+def test_the_debrief_downloads_as_one_self_contained_web_page(client):
+    run = finished(client)
+    response = client.get(f"{run}/debrief.html")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="rapport-debrief-coat-still-on-'
+    )
+    page = response.text
+    assert "<style>" in page and ".chart svg" in page and ".review" in page  # both stylesheets
+    assert "<svg" in page and "Trust went from 35 to 45." in page
+    assert "Key moment 1" in page and "A first foothold" in page
+    assert "default-src &#39;none&#39;" in page or "default-src 'none'" in page
+    # nothing that would load anything, and nothing that points back into the app
+    assert "<script" not in page and '<link rel="stylesheet"' not in page
+    assert not re.search(r'\b(src|href|action)="(?!data:|#)', page), re.findall(
+        r'\b(?:src|href|action)="[^"]*"', page
+    )
+    assert "<form" not in page and "Rewind to this moment" not in page
+    assert "<iframe" not in page and "@import" not in page and "url(" not in page
+
+
+@pytest.mark.parametrize("suffix", ["debrief.json", "debrief.html"])
+def test_the_downloads_are_only_for_the_trainee_and_only_once_the_run_ends(client, other, suffix):
+    run = finished(client)
+    assert other.get(f"{run}/{suffix}").status_code == 404
+    assert client.get(f"/runs/nobody-knows-this/{suffix}").status_code == 404
+    unfinished = start(client)
+    assert client.get(f"{unfinished}/{suffix}").status_code == 404
+
+
+def test_the_debrief_is_404_for_another_browser(client, other):
+    run = finished(client)
+    assert other.get(f"{run}/debrief").status_code == 404
+
+
+def test_step_rows_of_a_branch_belong_to_the_branch(client, app):
+    run = finished(client)
+    branch_url = client.post(f"{run}/rewind", data={"step": "2"}).headers["Location"]
+    with app.app_context():
+        db = db_session()
+        branch_id = branch_url.rsplit("/", 1)[-1]
+        numbers = [
+            r.number for r in db.query(StepRow).filter_by(run_id=branch_id).order_by(StepRow.number)
+        ]
+        assert numbers == [1, 2]

@@ -1,0 +1,180 @@
+"""Debriefs of scripted paths through the bundled scenarios: the key moments chosen, their
+repair status, the alternatives shown, and language that never grades the trainee."""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from simulator.engine.debrief import QUALITY_RANK, Debrief, ScenarioSummary, build
+from simulator.engine.model import Scenario
+from simulator.engine.play import choose, offered, play_through, start
+from simulator.scenarios import load_file
+
+FOLDER = Path(__file__).parents[1] / "scenarios"
+FILES = sorted(FOLDER.glob("*.yaml"))
+IDS = [f.stem for f in FILES]
+BANNED = re.compile(
+    r"\b(wrong|bad|badly|fail|fails|failed|failing|failure|mistakes?|poor performance|poor)\b",
+    re.I,
+)
+
+
+@cache
+def scenario(name: str) -> Scenario:
+    loaded = load_file(FOLDER / f"{name}.yaml")
+    assert loaded.scenario is not None, loaded.errors
+    return loaded.scenario
+
+
+@cache
+def library() -> tuple[ScenarioSummary, ...]:
+    summaries = []
+    for file in FILES:
+        s = scenario(file.stem)
+        summaries.append(
+            ScenarioSummary(id=s.id, title=s.title, difficulty=s.difficulty, tags=s.tags)
+        )
+    return tuple(summaries)
+
+
+def debrief(name: str, numbers: list[int]) -> Debrief:
+    s = scenario(name)
+    state, steps = play_through(s, numbers)
+    assert state.finished, f"{name} {numbers} did not reach an ending"
+    return build(s, steps, state, library())
+
+
+def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_shown():
+    report = debrief("late-start", [2, 3, 3, 4, 1, 3, 3, 2])
+    assert report.outcome == "excellent"
+    rupture = report.key_moments[0]
+    assert (rupture.step, rupture.reason, rupture.name) == (
+        2,
+        "rupture",
+        "Withdrawal marker: denial",
+    )
+    assert rupture.repaired is True
+    assert rupture.status == (
+        "Opened at choice 1. Repaired here: exploratory repair through metacommunication."
+    )
+    assert rupture.say.startswith("You're saying it's fine")
+    assert rupture.alternative is not None
+    assert rupture.alternative.say == "Are you annoyed with me?"
+    assert rupture.alternative_label == "For contrast, another reply on offer here"
+    assert [k.reason for k in report.key_moments] == ["rupture", "swing", "swing"]
+    assert report.pattern is not None and report.pattern.kind == "returned-to-ruptures"
+    assert report.strengths[0].title == "Repairing the withdrawal rupture at choice 2"
+
+
+def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_passed_by():
+    report = debrief("late-start", [1, 4, 2, 3])
+    assert report.outcome == "poor" and report.outcome_words == "the client disengaged"
+    assert [(k.step, k.reason) for k in report.key_moments] == [
+        (1, "swing"),
+        (2, "rupture"),
+        (4, "swing"),
+    ]
+    rupture = report.key_moments[1]
+    assert rupture.name == "Withdrawal marker: denial"
+    assert rupture.repaired is False
+    assert rupture.status == "Opened at choice 1. Still open at the end of the session."
+    assert rupture.say.startswith("Okay, let's crack on.")
+    assert rupture.alternative is not None
+    assert rupture.alternative.say.startswith("You're saying it's fine, and I also notice")
+    assert rupture.alternative.feedback is not None
+    assert "metacommunication" in rupture.alternative.feedback
+    assert rupture.alternative_label == "A stronger reply the scenario offered here"
+    assert report.pattern is not None and report.pattern.kind == "moved-on-after-withdrawal"
+    assert report.takeaway is not None and report.takeaway.kind == "change"
+    assert report.next is not None and report.next.difficulty == "beginner"
+    assert report.next.id != "late-start"
+
+
+def test_so_its_my_fault_unrepaired_the_confrontation_is_named_and_the_acknowledgement_offered():
+    report = debrief("so-its-my-fault", [1, 1, 3, 1, 1, 1, 1])
+    first = report.key_moments[0]
+    assert (first.step, first.reason) == (1, "rupture")
+    assert first.name == "Confrontation marker: defending against the therapist"
+    assert first.repaired is False
+    assert first.status == "Open from the start. Still open at the end of the session."
+    assert first.alternative is not None
+    assert first.alternative.say.startswith("I said that too quickly, and it came out as blame.")
+    assert first.alternative.quality == "strong"
+    assert report.pattern is not None
+    assert report.pattern.kind == "explained-after-confrontation"
+    assert all(not r.repaired for r in report.ruptures)
+
+
+def test_lost_a_parent_mixed_the_deflection_and_the_withdrawal_after_it_are_both_key():
+    report = debrief("lost-a-parent", [2, 2, 1, 2, 1, 2, 1, 1])
+    assert report.outcome == "mixed"
+    dilemma, withdrawal = report.key_moments[0], report.key_moments[1]
+    assert (dilemma.step, dilemma.reason, dilemma.name) == (
+        3,
+        "self-disclosure",
+        "Self-disclosure dilemma: deflection",
+    )
+    assert dilemma.say == "Why do you ask?"
+    assert dilemma.alternative is not None and dilemma.alternative.quality == "strong"
+    assert dilemma.alternative.say.startswith("I have, yes.")
+    assert (withdrawal.step, withdrawal.reason, withdrawal.repaired) == (4, "rupture", False)
+    assert withdrawal.name == "Withdrawal marker: denial"  # “Never mind. Doesn't matter.”
+    views = {v.step: v for v in report.client_side}
+    assert views[4].thought and views[4].said
+
+
+def test_waste_of_time_skilled_the_complaint_is_repaired_on_the_following_reply():
+    report = debrief("waste-of-time", [2, 3, 2, 3, 3, 2, 3, 3, 2])
+    first = report.key_moments[0]
+    assert (first.step, first.reason) == (2, "rupture")
+    assert first.name == "Confrontation marker: complaint about the therapist"
+    assert first.repaired is True
+    assert first.status == "Opened at choice 1. Repaired later, at choice 3."
+    assert "until choice 3, when you came back to it" in first.observation
+
+
+def paths(s: Scenario) -> list[list[int]]:
+    """Scripted paths: always the best reply, always the least, and seeded random ones."""
+
+    def greedy(pick) -> list[int]:
+        state, numbers = start(s), []
+        while not state.finished:
+            choices = offered(s, state)
+            number = pick(choices) + 1
+            numbers.append(number)
+            state, _ = choose(s, state, choices[number - 1][0])
+        return numbers
+
+    def rank(choices, best: bool) -> int:
+        ranks = [QUALITY_RANK.get(c.quality, 2) for _, c in choices]
+        return ranks.index(max(ranks) if best else min(ranks))
+
+    found = [greedy(lambda c: rank(c, True)), greedy(lambda c: rank(c, False))]
+    for seed in range(8):
+        generator = random.Random(seed)
+        found.append(greedy(lambda c, g=generator: g.randrange(len(c))))
+    return found
+
+
+@pytest.mark.parametrize("file", FILES, ids=IDS)
+def test_no_debrief_of_any_bundled_scenario_grades_the_person(file):
+    s = scenario(file.stem)
+    summaries = library()
+    for numbers in paths(s):
+        state, steps = play_through(s, numbers)
+        report = build(s, steps, state, summaries)
+        assert 1 <= len(report.strengths) <= 2
+        assert len(report.key_moments) <= 3
+        assert report.pattern is not None and report.takeaway is not None
+        for text in report.prose():
+            said_elsewhere = re.sub(r"“[^”]*”", "", text)  # the client's and trainee's own words
+            assert not BANNED.search(said_elsewhere), f"{s.id} {numbers}: {text}"
+        for review in report.key_moments:
+            assert review.question.endswith("?")
+            if review.alternative is not None:
+                assert review.alternative.say != review.say

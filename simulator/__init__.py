@@ -38,12 +38,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _persistent_secret(_instance(app) / "secret_key")
 
-    from . import auth, db, play, web
+    from . import auth, author, db, play, web
     from .scenarios import Library
 
     db.init_app(app)
     app.extensions["rapport.library"] = Library(app.config["SCENARIO_DIR"])
     app.register_blueprint(play.bp)
+    app.register_blueprint(author.bp)
     auth.init_app(app)
     from . import classroom  # class sessions: the blueprint and the join rate limit
 

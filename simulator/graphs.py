@@ -13,8 +13,9 @@ class GraphvizMissing(RuntimeError):
     """Graphviz's `dot` is not installed."""
 
 
-def render_svg(scenario: Scenario, timeout: float = 20.0) -> str:
-    """The scene graph as SVG text (raises GraphvizMissing when `dot` is not installed)."""
+def render_svg(scenario: Scenario, timeout: float = 20.0, links: bool = False) -> str:
+    """The scene graph as SVG text (raises GraphvizMissing when `dot` is not installed);
+    with `links`, each scene links to `#scene-ID` on the same page."""
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizMissing(
@@ -23,7 +24,7 @@ def render_svg(scenario: Scenario, timeout: float = 20.0) -> str:
         )
     done = subprocess.run(
         [dot, "-Tsvg"],
-        input=to_dot(scenario),
+        input=to_dot(scenario, links=links),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -43,8 +43,8 @@ def edges_of(scenario: Scenario) -> list[tuple[str, str, str, str | None]]:
     return result
 
 
-def to_dot(scenario: Scenario) -> str:
-    """Graphviz dot text for the scene graph."""
+def to_dot(scenario: Scenario, links: bool = False) -> str:
+    """Graphviz dot text for the scene graph; with `links`, each scene links to `#scene-ID`."""
     q = json.dumps  # a JSON string is a valid dot ID
     out = [
         f"digraph {q(scenario.id)} {{",
@@ -61,6 +61,9 @@ def to_dot(scenario: Scenario) -> str:
             attrs.append("peripheries=2, style=bold")
         if scene_id == scenario.start:
             attrs.append("penwidth=2")
+        if links:
+            attrs.append(f"URL={q('#scene-' + scene_id)}, target=_self")
+            attrs.append(f"tooltip={q('Scene ' + scene_id + ': read its text')}")
         out.append(f"  {q(scene_id)} [{', '.join(attrs)}];")
     for source, target, label, quality in edges_of(scenario):
         style = EDGE_STYLE[quality]

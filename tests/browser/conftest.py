@@ -66,3 +66,18 @@ def base_url(live_app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+AUTHOR_EMAIL = "author@example.org"
+AUTHOR_PASSWORD = "browser author password"
+
+
+@pytest.fixture(scope="session")
+def author_account(live_app) -> tuple[str, str]:
+    """An instructor account for the instructor-area tests, made once for the session."""
+    from simulator import auth
+
+    with live_app.app_context():
+        if auth.find(AUTHOR_EMAIL) is None:
+            auth.create(AUTHOR_EMAIL, AUTHOR_PASSWORD)
+    return AUTHOR_EMAIL, AUTHOR_PASSWORD

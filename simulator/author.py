@@ -1,0 +1,708 @@
+"""The instructor's blueprint: library, scenario page, playtest, upload, download, editor."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from collections import OrderedDict
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
+
+from . import db
+from .auth import instructor_required
+from .engine import analysis
+from .engine import play as engine
+from .engine.model import METERS, Meters, Scenario
+from .graphs import GraphvizMissing, render_svg
+from .models import MODES, Run
+from .scenarios import MAX_BYTES, Entry, Library, Loaded, Message, load_text, locate_all
+from .web import browser_id, render
+
+bp = Blueprint("author", __name__, url_prefix="/author")
+
+KINDS = {"choice": "Choice scene", "pass": "Pass-through", "ending": "Ending"}
+MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
+OUTCOMES = {"excellent": "Excellent", "good": "Good", "mixed": "Mixed", "poor": "Poor"}
+STATUSES = ("valid", "warnings", "errors")
+MAX_STATES = 200_000
+CACHED = 16  # scenario versions whose analysis and drawing stay in memory
+
+_write_lock = threading.Lock()
+
+
+def _library() -> Library:
+    """The app's scenario library (re-read file by file when files change on disk)."""
+    found: Library = current_app.extensions["rapport.library"]
+    return found
+
+
+# -- reading the folder ----------------------------------------------------------------------
+
+
+@dataclass
+class FileRow:
+    """One file of the library as the library page shows it."""
+
+    entry: Entry
+    shadowed_by: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.entry.file.name
+
+    @property
+    def loaded(self) -> Loaded:
+        return self.entry.loaded
+
+    @property
+    def status(self) -> str:
+        """'errors', 'warnings' or 'valid'."""
+        if self.loaded.errors or self.loaded.scenario is None:
+            return "errors"
+        return "warnings" if self.loaded.warnings or self.shadowed_by else "valid"
+
+
+def rows() -> list[FileRow]:
+    """Every scenario file in the folder, by name, marking ids already used by an earlier file."""
+    found = []
+    first: dict[str, str] = {}
+    for entry in _library().entries():
+        row = FileRow(entry)
+        scenario = entry.loaded.scenario
+        if scenario is not None:
+            row.shadowed_by = first.get(scenario.id)
+            first.setdefault(scenario.id, entry.file.name)
+        found.append(row)
+    return found
+
+
+def entry_for_id(scenario_id: str) -> Entry:
+    """The file that serves a scenario id (the first valid one, as trainees see it), or 404."""
+    for entry in _library().entries():
+        scenario = entry.loaded.scenario
+        if scenario is not None and scenario.id == scenario_id:
+            return entry
+    abort(
+        404,
+        f"There is no valid scenario with the id '{scenario_id}'. If its file has errors, "
+        "the library lists them.",
+    )
+
+
+def entry_for_name(name: str) -> Entry:
+    """The library file with this name, or 404."""
+    for entry in _library().entries():
+        if entry.file.name == name:
+            return entry
+    abort(404, f"There is no scenario file named '{name}' in the library.")
+
+
+def folder_file(name: str) -> Path:
+    """A regular file directly in the scenario folder, or 404: never a path outside it."""
+    folder = _library().folder.resolve()
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        abort(404)
+    path = folder / name
+    try:
+        if not path.is_file() or path.resolve().parent != folder:
+            abort(404)
+    except OSError:
+        abort(404)
+    return path
+
+
+def digest_of(raw: bytes) -> str:
+    """The digest the library gives a file's text (sha256 of its UTF-8 bytes)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it into place: readers see the old
+    file or the new one, never half of one."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def normalise(text: str) -> str:
+    """Text from a form or an upload as stored: no byte-order mark, Unix line ends."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_text(text: str, name: str) -> Loaded:
+    """Validate text as the file `name`; an id another file already serves is an error too."""
+    loaded = load_text(text, name)
+    scenario = loaded.scenario
+    if scenario is not None:
+        for entry in _library().entries():
+            other = entry.loaded.scenario
+            if entry.file.name != name and other is not None and other.id == scenario.id:
+                mark = loaded.positions.keys.get(("id",)) if loaded.positions else None
+                line, column = (mark.line, mark.column) if mark else (1, 1)
+                loaded.errors.append(
+                    Message(
+                        name,
+                        line,
+                        column,
+                        f"the id '{scenario.id}' is already used by {entry.file.name}: "
+                        "choose another id",
+                    )
+                )
+                loaded.scenario = None
+                break
+    return loaded
+
+
+# -- the library -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@instructor_required
+def library() -> Response:
+    """Every file in the scenario folder with its status and messages; upload and download."""
+    found = rows()
+    counts = {status: sum(1 for r in found if r.status == status) for status in STATUSES}
+    response = render("author/library.html", rows=found, counts=counts)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the scenario page -----------------------------------------------------------------------
+
+
+@dataclass
+class EndingRow:
+    """One ending in the analysis summary."""
+
+    scene: str
+    title: str
+    outcome: str
+    reachable: bool
+    route: list[tuple[int, str, str]]  # (offered number, scene, words said)
+    numbers: str
+    low: dict[str, int] | None
+    high: dict[str, int] | None
+    unrepaired: bool
+    paths: str
+
+
+@dataclass
+class Summary:
+    """The path analysis as the scenario page shows it, or why there is none."""
+
+    states: int = 0
+    endings: list[EndingRow] = field(default_factory=list)
+    never_offered: list[tuple[str, int, str]] = field(default_factory=list)
+    never_fired: list[tuple[int, str, str]] = field(default_factory=list)
+    stopped: str | None = None
+
+
+@dataclass
+class Drawing:
+    """The scene graph as inline SVG, or why there is none."""
+
+    svg: str | None = None
+    problem: str | None = None
+
+
+class _Cache:
+    """A few scenario versions' analysis and drawing, by digest: both depend only on the text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_cache = _Cache(CACHED)
+
+
+def summarise(scenario: Scenario, digest: str) -> Summary:
+    """The analysis summary of a scenario version (cached by digest)."""
+    cached = _cache.get(("summary", digest))
+    if isinstance(cached, Summary):
+        return cached
+    try:
+        found = analysis.analyze(scenario, max_states=MAX_STATES)
+    except analysis.StateLimit:
+        summary = Summary(
+            stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
+            "report on every path. Meters and visited scenes multiply the states: fewer "
+            "conditions on `visited()` or coarser meter steps make the scenario analysable. "
+            "The graph and the scene texts below are complete."
+        )
+    except engine.PlayError as error:
+        summary = Summary(stopped=f"The analysis could not run: {error}.")
+    else:
+        summary = Summary(states=found.states)
+        for scene_id, report in found.endings.items():
+            scene = scenario.scenes[scene_id]
+            route: list[tuple[int, str, str]] = []
+            if report.shortest is not None:
+                try:  # the route spelled out: where each reply is chosen and its words
+                    _, steps = engine.play_through(scenario, report.shortest)
+                    route = [
+                        (number, step.scene, step.say)
+                        for number, step in zip(report.shortest, steps, strict=True)
+                    ]
+                except (engine.PlayError, ValueError):
+                    route = []
+            summary.endings.append(
+                EndingRow(
+                    scene=scene_id,
+                    title=scene.ending or scene_id,
+                    outcome=scene.outcome or "",
+                    reachable=report.reachable,
+                    route=route,
+                    numbers=",".join(str(n) for n in report.shortest or ()),
+                    low=report.min,
+                    high=report.max,
+                    unrepaired=report.unrepaired,
+                    paths=f"{report.paths:,}"
+                    if report.paths is not None
+                    else f"more than {found.path_cap:,}",
+                )
+            )
+        summary.never_offered = [
+            (scene_id, number, (scenario.scenes[scene_id].choices or ())[number - 1].say)
+            for scene_id, number in found.never_offered
+        ]
+        summary.never_fired = [
+            (number, scenario.rules[number - 1].when, scenario.rules[number - 1].goto)
+            for number in found.never_fired
+        ]
+    _cache.put(("summary", digest), summary)
+    return summary
+
+
+SVG_ID = re.compile(r'(<[^>]*\s)id="')
+SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
+
+
+def draw(scenario: Scenario, digest: str) -> Drawing:
+    """The scene graph as inline SVG whose scenes link to their text (cached by digest)."""
+    cached = _cache.get(("drawing", digest))
+    if isinstance(cached, Drawing):
+        return cached
+    try:
+        svg = render_svg(scenario, links=True)
+    except GraphvizMissing:
+        drawing = Drawing(
+            problem="The graph cannot be drawn because Graphviz is not installed on the server "
+            "(Debian: apt-get install graphviz). The scenes are all listed below."
+        )
+    except (RuntimeError, OSError, subprocess.TimeoutExpired):
+        drawing = Drawing(
+            problem="Graphviz could not draw this graph. The scenes are all listed below."
+        )
+    else:
+        # Graphviz names its groups after the scenes: prefix them so no id clashes with the page
+        svg = SVG_ID.sub(r'\1id="graph-', svg)
+        # a plain href (SVG 2) makes Chromium expose each scene as a link, not as image text;
+        # role=group does the same for the drawing as a whole
+        svg = SVG_LINK.sub(r'<a href="#scene-\1" aria-label="Scene \1"', svg)
+        svg = svg.replace(
+            "<svg ", '<svg class="graph-svg" role="group" aria-label="Scene graph" ', 1
+        )
+        drawing = Drawing(svg=svg)
+    _cache.put(("drawing", digest), drawing)
+    return drawing
+
+
+@bp.get("/scenarios/<scenario_id>", endpoint="scenario")
+@instructor_required
+def scenario_page(scenario_id: str) -> Response:
+    """A scenario's graph, path analysis, authoring checks and every scene's text."""
+    entry = entry_for_id(scenario_id)
+    loaded = entry.loaded
+    scenario = loaded.scenario
+    assert scenario is not None
+    checks = locate_all(loaded, analysis.lint(scenario))
+    response = render(
+        "author/scenario.html",
+        entry=entry,
+        scenario=scenario,
+        digest=loaded.digest,
+        checks=checks,
+        drawing=draw(scenario, loaded.digest),
+        summary=summarise(scenario, loaded.digest),
+        kinds=KINDS,
+        moments=MOMENTS,
+        outcomes=OUTCOMES,
+        meters=METERS,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- playtest --------------------------------------------------------------------------------
+
+
+def read_meters(form: dict[str, str], errors: dict[str, str]) -> dict[str, int]:
+    """The four meter fields as 0..100 integers, noting a clear error for each bad one."""
+    values: dict[str, int] = {}
+    for meter in METERS:
+        raw = form.get(meter, "").strip()
+        if re.fullmatch(r"[+-]?\d{1,6}", raw) and 0 <= int(raw) <= 100:
+            values[meter] = int(raw)
+        elif raw == "":
+            errors[meter] = f"Enter a value for {meter}, a whole number from 0 to 100."
+        else:
+            errors[meter] = f"{meter.capitalize()} must be a whole number from 0 to 100."
+    return values
+
+
+def _playtest_form(
+    scenario: Scenario,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        "author/playtest.html",
+        status=status,
+        scenario=scenario,
+        values=values,
+        errors=errors or {},
+        kinds=KINDS,
+        meters=METERS,
+    )
+
+
+@bp.get("/scenarios/<scenario_id>/playtest")
+@instructor_required
+def playtest_form(scenario_id: str) -> Response:
+    """The playtest form: any scene, any meter values, either mode."""
+    scenario = entry_for_id(scenario_id).loaded.scenario
+    assert scenario is not None
+    scene = request.args.get("scene", scenario.start)
+    values = {
+        "scene": scene if scene in scenario.scenes else scenario.start,
+        "mode": "practice",
+        **{m: str(v) for m, v in scenario.meters.as_dict().items()},
+    }
+    return _playtest_form(scenario, values)
+
+
+@bp.post("/scenarios/<scenario_id>/playtest")
+@instructor_required
+def playtest(scenario_id: str) -> Response:
+    """Start a test run at the chosen scene with the chosen meters, then play it as trainees do."""
+    loaded = entry_for_id(scenario_id).loaded
+    scenario = loaded.scenario
+    assert scenario is not None
+    form = {key: request.form.get(key, "") for key in ("scene", "mode", *METERS)}
+    errors: dict[str, str] = {}
+    if form["scene"] not in scenario.scenes:
+        errors["scene"] = "Choose one of this scenario's scenes."
+    if form["mode"] not in MODES:
+        errors["mode"] = "Choose practice or assessment mode."
+    values = read_meters(form, errors)
+    state = None
+    if not errors:
+        try:
+            state = engine.start(scenario, scene=form["scene"], meters=Meters(**values))
+        except engine.PlayError as error:
+            errors["scene"] = f"Play cannot start at this scene with these meters: {error}."
+    if errors or state is None:
+        return _playtest_form(scenario, form, errors, status=400)
+    run = Run(
+        owner=browser_id(create=True),
+        scenario_id=scenario.id,
+        title=scenario.title,
+        scenario_digest=loaded.digest,
+        scenario_source=loaded.source,
+        mode=form["mode"],
+        steps=0,
+        finished=False,
+        is_test=True,
+    )
+    outcome = scenario.scenes[state.scene].outcome if state.finished else None
+    run.advance(state, outcome)
+    session = db.session()
+    session.add(run)
+    session.commit()
+    return redirect(url_for("play.run", run_id=run.id), 303)
+
+
+# -- upload and download ---------------------------------------------------------------------
+
+
+def _upload_problem(message: str, status: int = 400) -> Response:
+    return render("author/upload.html", status=status, problem=message, loaded=None)
+
+
+def target_for(scenario_id: str) -> tuple[Path, Entry | None]:
+    """Where an uploaded scenario goes: the file already serving its id, else `<id>.yaml`;
+    with the entry it would replace, if any."""
+    folder = _library().folder
+    entries = _library().entries()
+    for entry in entries:
+        scenario = entry.loaded.scenario
+        if scenario is not None and scenario.id == scenario_id:
+            return entry.file, entry
+    path = folder / f"{scenario_id}.yaml"
+    for entry in entries:
+        if entry.file == path:
+            return path, entry
+    return path, None
+
+
+@bp.post("/upload")
+@instructor_required
+def upload() -> Response:
+    """Validate an uploaded scenario before anything is written; a replacement asks first."""
+    content = request.form.get("content")
+    if content is None:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return _upload_problem("Choose a scenario file (.yaml) to upload. Nothing was saved.")
+        raw = upload.stream.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return _upload_problem(
+                f"That file is larger than {MAX_BYTES // 1024} KB, the most a scenario file may "
+                "be. Nothing was saved."
+            )
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _upload_problem(
+                "That file is not UTF-8 text. Save it as UTF-8 in your editor and upload it "
+                "again. Nothing was saved."
+            )
+        name = secure_filename(upload.filename) or "upload.yaml"
+    else:
+        name = secure_filename(request.form.get("filename", "")) or "upload.yaml"
+    text = normalise(content)
+    loaded = load_text(text, name)
+    if not loaded.ok or loaded.scenario is None:
+        return render("author/upload.html", status=400, problem=None, loaded=loaded)
+    scenario = loaded.scenario
+    path, existing = target_for(scenario.id)
+    if path.exists() and request.form.get("confirm") != "yes":
+        return render(
+            "author/upload.html",
+            problem=None,
+            loaded=loaded,
+            confirm=True,
+            name=name,
+            text=text,
+            target=path.name,
+            existing=existing,
+        )
+    try:
+        with _write_lock:
+            write_atomically(path, text)
+    except OSError as error:
+        return _upload_problem(
+            f"The file could not be written ({error.strerror}). Nothing was changed.", status=500
+        )
+    replaced = "Replaced" if existing is not None else "Uploaded"
+    flash(f"{replaced} {path.name}: “{scenario.title}” is valid and ready to play.")
+    return redirect(url_for("author.scenario", scenario_id=scenario.id), 303)
+
+
+@bp.get("/files/<name>")
+@instructor_required
+def download(name: str) -> Response:
+    """A file of the scenario folder, as it is on disk, to save."""
+    path = folder_file(name)
+    mimetype = "application/yaml" if path.suffix in (".yaml", ".yml") else None
+    response = send_file(path, as_attachment=True, download_name=path.name, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the editor ------------------------------------------------------------------------------
+
+
+def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str]]:
+    """Each message with the line of text it points at."""
+    lines = text.split("\n")
+    return [
+        (message, lines[message.line - 1] if 0 < message.line <= len(lines) else "")
+        for message in messages
+    ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def check_summary(loaded: Loaded | None) -> str:
+    """One sentence on the editor's text, for the status line a screen reader announces."""
+    if loaded is None:
+        return ""
+    errors, warnings = len(loaded.errors), len(loaded.warnings)
+    if errors:
+        also = f" and {_count(warnings, 'warning')}" if warnings else ""
+        return f"{_count(errors, 'error')}{also}: fix before saving."
+    if warnings:
+        return f"No errors, {_count(warnings, 'warning')}: ready to save."
+    return "No problems: ready to save."
+
+
+def _editor(
+    name: str,
+    text: str | None,
+    digest: str,
+    loaded: Loaded | None = None,
+    status: int = 200,
+    notice: str | None = None,
+    unreadable: str | None = None,
+    conflict: str | None = None,
+) -> Response:
+    if loaded is None and text is not None:
+        loaded = check_text(text, name)
+    problems = excerpts(text or "", loaded.errors + loaded.warnings) if loaded else []
+    scenario_id = None
+    for entry in _library().entries():
+        if entry.file.name == name and entry.loaded.scenario is not None:
+            scenario_id = entry.loaded.scenario.id
+    response = render(
+        "author/editor.html",
+        block="problems",
+        status=status,
+        name=name,
+        text=text,
+        digest=digest,
+        loaded=loaded,
+        problems=problems,
+        summary=check_summary(loaded),
+        notice=notice,
+        unreadable=unreadable,
+        conflict=conflict,
+        scenario_id=scenario_id,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _read(path: Path) -> tuple[str | None, str, str | None]:
+    """A file's text and digest, or why it cannot be edited here."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, "", f"The file cannot be read ({error.strerror})."
+    if len(raw) > MAX_BYTES:
+        return None, digest_of(raw), f"The file is larger than {MAX_BYTES // 1024} KB."
+    try:
+        return raw.decode("utf-8"), digest_of(raw), None
+    except UnicodeDecodeError:
+        return None, digest_of(raw), "The file is not UTF-8 text."
+
+
+@bp.get("/scenarios/<scenario_id>/edit")
+@instructor_required
+def edit_scenario(scenario_id: str) -> Response:
+    """The editor for the file that serves this scenario id."""
+    entry = entry_for_id(scenario_id)
+    text, digest, unreadable = _read(entry.file)
+    return _editor(entry.file.name, text, digest, unreadable=unreadable)
+
+
+@bp.get("/files/<name>/edit")
+@instructor_required
+def edit_file(name: str) -> Response:
+    """The editor for a file by name: broken files too."""
+    entry = entry_for_name(name)
+    text, digest, unreadable = _read(entry.file)
+    return _editor(name, text, digest, unreadable=unreadable)
+
+
+@bp.post("/files/<name>/validate")
+@instructor_required
+def validate(name: str) -> Response:
+    """Check the editor's text without saving: htmx gets the problems list, a form the page."""
+    entry_for_name(name)
+    text = normalise(request.form.get("text", ""))
+    return _editor(name, text, request.form.get("digest", ""))
+
+
+@bp.post("/files/<name>/edit")
+@instructor_required
+def save(name: str) -> Response:
+    """Save the editor's text, only when it is valid and the file has not changed meanwhile."""
+    entry = entry_for_name(name)
+    text = normalise(request.form.get("text", ""))
+    digest = request.form.get("digest", "")
+    loaded = check_text(text, name)
+    if not loaded.ok:
+        return _editor(
+            name,
+            text,
+            digest,
+            loaded,
+            status=400,
+            notice="Not saved: fix the problems below first. The file on disk is unchanged.",
+        )
+    with _write_lock:
+        try:
+            on_disk = digest_of(entry.file.read_bytes())
+        except FileNotFoundError:
+            on_disk = "gone"
+        except OSError:
+            on_disk = ""
+        if on_disk != digest and request.form.get("overwrite") != on_disk:
+            what = (
+                "was deleted"
+                if on_disk == "gone"
+                else "was changed by someone else (or in another tab) since you opened it"
+            )
+            return _editor(
+                name,
+                text,
+                digest,
+                loaded,
+                status=409,
+                conflict=on_disk,
+                notice=f"Not saved: {name} {what}. Your text is kept below. Open the current "
+                "file in a new tab to compare, or replace it with your text.",
+            )
+        try:
+            write_atomically(entry.file, text)
+        except OSError as error:
+            return _editor(
+                name,
+                text,
+                digest,
+                loaded,
+                status=500,
+                notice=f"Not saved: the file could not be written ({error.strerror}). "
+                "Your text is kept below.",
+            )
+    flash(f"Saved {name}.")
+    return redirect(url_for("author.edit_file", name=name), 303)

@@ -1,0 +1,39 @@
+// The scenario editor: a problem's "line L, column C" link puts the cursor there, and the
+// cursor's own line and column show under the text. Without JS the link still focuses the text.
+(function () {
+  function source() { return document.getElementById("source"); }
+
+  function showCursor() {
+    var text = source(), where = document.getElementById("cursor");
+    if (!text || !where) return;
+    var before = text.value.slice(0, text.selectionStart).split("\n");
+    where.textContent = "Line " + before.length + ", column " + (before[before.length - 1].length + 1);
+  }
+
+  function jump(line, column) {
+    var text = source();
+    if (!text) return;
+    var lines = text.value.split("\n");
+    line = Math.max(1, Math.min(line, lines.length));
+    var offset = 0;
+    for (var i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+    var at = offset + Math.max(0, Math.min(column - 1, lines[line - 1].length));
+    text.focus();
+    text.setSelectionRange(at, at);
+    var height = parseFloat(getComputedStyle(text).lineHeight) || 20;
+    text.scrollTop = Math.max(0, (line - 3) * height);
+    showCursor();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.jump");
+    if (!link || !source()) return;
+    event.preventDefault();
+    jump(parseInt(link.dataset.line, 10) || 1, parseInt(link.dataset.column, 10) || 1);
+  });
+  ["keyup", "click", "input", "focus"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target === source()) showCursor();
+    }, true);
+  });
+})();

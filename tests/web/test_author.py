@@ -1,0 +1,814 @@
+"""The instructor area: library, scenario page, playtest, upload, download and the editor."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.security import generate_password_hash
+from werkzeug.test import encode_multipart
+
+from simulator import author
+from simulator.db import session as db_session
+from simulator.models import Instructor, Run
+
+from .helpers import COAT, DATA, HTMX, choose, rows
+
+PASSWORD = "correct horse battery"
+COAT_TEXT = COAT.read_text(encoding="utf-8")
+BROKEN = DATA / "broken"
+# a second, valid scenario with its own id and an unreachable scene (a warning)
+ORPHAN = (
+    COAT_TEXT.replace("id: coat-still-on", "id: coat-orphan", 1)
+    .replace("title: Coat Still On", "title: Coat With An Orphan", 1)
+    .replace(
+        "  walkout:\n", "  orphan:\n    ending: Never reached\n    outcome: mixed\n  walkout:\n", 1
+    )
+)
+NEW = COAT_TEXT.replace("id: coat-still-on", "id: coat-again", 1).replace(
+    "title: Coat Still On", "title: Coat Again", 1
+)
+
+
+def text(response) -> str:
+    """The page's text with HTML entities decoded, for asserting what a reader sees."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The analysis and drawing cache is per process: start each test without it."""
+    author._cache.items.clear()
+    yield
+    author._cache.items.clear()
+
+
+@pytest.fixture
+def instructor(app: Flask) -> None:
+    """An instructor account; a one-round hash keeps these tests fast (auth's own tests check
+    the real scrypt hashes)."""
+    with app.app_context():
+        session = db_session()
+        hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+        session.add(Instructor(email="ada@example.org", password_hash=hashed))
+        session.commit()
+
+
+@pytest.fixture
+def teacher(client: FlaskClient, instructor) -> FlaskClient:
+    """The client, logged in as an instructor."""
+    response = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    assert response.status_code == 303
+    return client
+
+
+def run_count(app: Flask) -> int:
+    with app.app_context():
+        return db_session().scalar(select(func.count()).select_from(Run))
+
+
+def files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+# -- access --------------------------------------------------------------------------------
+
+ARGS = {"scenario_id": "coat-still-on", "name": "coat-still-on.yaml"}
+
+
+def author_urls(app: Flask) -> list[tuple[str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("author."):
+            url = rule.build({k: ARGS[k] for k in rule.arguments})[1]
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                found.append((method, url))
+    return found
+
+
+def test_every_instructor_url_sends_an_anonymous_visitor_to_the_login_page(app, client, folder):
+    urls = author_urls(app)
+    assert len(urls) >= 10  # library, scenario, playtest x2, upload, download, editors, validate
+    before = files(folder)
+    for method, url in urls:
+        response = client.open(url, method=method, data={"text": "x", "content": "y"})
+        assert response.status_code == 302, (method, url)
+        assert response.headers["Location"].startswith("/login?next="), (method, url)
+    assert files(folder) == before and run_count(app) == 0
+
+
+def test_every_instructor_page_works_once_logged_in(app, teacher):
+    for method, url in author_urls(app):
+        if method != "GET":
+            continue
+        with teacher.get(url) as response:
+            assert response.status_code == 200, url
+            if url.startswith("/author/files/") and not url.endswith("/edit"):
+                assert response.data == COAT.read_bytes()
+            else:
+                assert "ada@example.org" in text(response)
+
+
+def test_logging_in_without_a_next_page_opens_the_library(client, instructor):
+    response = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == "/author/"
+
+
+def test_the_library_link_shows_only_when_logged_in(client, instructor):
+    assert ">Library</a>" not in client.get("/").text
+    client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    page = client.get("/").text
+    assert 'href="/author/"' in page and ">Library</a>" in page
+
+
+# -- the library ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(folder: Path) -> Path:
+    """The folder with a broken file, a file with a warning and a duplicate id beside coat."""
+    shutil.copy(BROKEN / "bad-values.yaml", folder)
+    (folder / "coat-orphan.yaml").write_text(ORPHAN, encoding="utf-8")
+    (folder / "zz-copy.yaml").write_text(COAT_TEXT, encoding="utf-8")
+    return folder
+
+
+def test_the_library_lists_every_file_with_its_status_and_messages(teacher, mixed):
+    page = teacher.get("/author/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    body = text(page)
+    assert "4 files: 1 valid, 2 with warnings, 1 with errors." in body
+    files_ = re.findall(
+        r'<li class="file file-(\w+)">.*?<span class="file-name">([^<]+)', body, re.S
+    )
+    assert files_ == [
+        ("errors", "bad-values.yaml"),
+        ("warnings", "coat-orphan.yaml"),
+        ("valid", "coat-still-on.yaml"),
+        ("warnings", "zz-copy.yaml"),
+    ]
+    # statuses in words with an icon, never colour alone
+    assert "3 errors: not playable" in body
+    assert "Valid, with 1 warning" in body
+    assert re.search(r'aria-hidden="true">✓</span> Valid</span>', body)
+    # every message with its line and column
+    assert "line 16, column 19:</span> unknown meter 'trsut'" in body
+    assert "line 16, column 36:</span> 'trust' must be at most 100" in body
+    assert "scene 'orphan' is unreachable from start" in body
+    assert "coat-still-on.yaml already has the id" in body
+    # links: the scenario page for playable files, editor and download for every file
+    assert 'href="/author/scenarios/coat-still-on"' in body
+    assert 'href="/author/scenarios/coat-orphan"' in body
+    assert 'href="/author/files/bad-values.yaml/edit"' in body
+    assert 'href="/author/files/zz-copy.yaml"' in body
+    assert 'action="/author/upload"' in body and 'enctype="multipart/form-data"' in body
+
+
+def test_trainees_never_see_the_broken_file(client, mixed):
+    catalog = text(client.get("/"))
+    assert "Coat Still On" in catalog and "Coat With An Orphan" in catalog
+    assert "Broken" not in catalog
+    assert client.get("/scenarios/broken").status_code == 404
+
+
+# -- the scenario page ---------------------------------------------------------------------
+
+
+def test_the_scenario_page_draws_the_graph_inline_with_scenes_linking_to_their_text(teacher):
+    page = teacher.get("/author/scenarios/coat-still-on")
+    body = page.text
+    assert page.status_code == 200
+    svg = body[body.index("<svg") : body.index("</svg>")]
+    for scene in ("arrival", "ambivalence", "shutdown", "check", "good-end", "walkout"):
+        assert f'<a href="#scene-{scene}"' in svg
+        assert f'aria-label="Scene {scene}"' in svg
+        assert f'id="scene-{scene}"' in body  # the anchor each link lands on
+    # Graphviz's own ids are prefixed, so none clashes with the page's
+    assert 'id="arrival"' not in body and 'id="graph-arrival"' in svg
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert len(ids) == len(set(ids))
+
+
+def test_the_scenario_page_summarises_the_path_analysis(teacher):
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "Every reachable state explored: 12 states." in body
+    table = body[body.index('<table class="endings">') : body.index("</table>")]
+    rows_ = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", table, re.S)
+    assert len(rows_) == 2
+    good, walkout = rows_
+    assert "A first foothold" in good and "--choose 1,1" in good and "35–50" in good
+    assert "Never" in good and "<td>6</td>" in good
+    assert "Maya leaves early" in walkout and "--choose 3,2" in walkout
+    assert "Possible" in walkout and "<td>15</td>" in walkout
+    assert "It sounds like coming here wasn't entirely your idea." in good  # the route, spelled out
+    assert "None: every choice can be offered." in body
+    assert "Rule 1: when <code>trust <= 10</code>" in body
+
+
+def test_the_scenario_page_shows_each_scene_text_with_choices_and_their_effects(teacher):
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    arrival = body[body.index('id="scene-arrival"') : body.index('id="scene-ambivalence"')]
+    assert "She keeps her coat on and glances at the door." in arrival
+    assert "My sister thinks I need this. I'm not so sure." in arrival
+    assert "Quality: strong" in arrival and "Skill: reflection" in arrival
+    assert "attentiveness +10, trust +5" in arrival
+    assert "A reflection names the ambivalence without judging it." in arrival
+    assert 'href="#scene-shutdown"' in arrival and "Opens a withdrawal rupture" in arrival
+    assert "/author/scenarios/coat-still-on/playtest?scene=arrival" in arrival
+    shutdown = body[body.index('id="scene-shutdown"') : body.index('id="scene-check"')]
+    assert "Rupture (withdrawal)" in shutdown and "Repairs a rupture" in shutdown
+    assert "When <code>trust < 25</code>, go to" in body
+    assert "choice has no feedback" in body  # the lint suggestions
+
+
+def test_without_graphviz_the_page_says_so_and_keeps_everything_else(teacher, monkeypatch):
+    monkeypatch.setattr("simulator.graphs.shutil.which", lambda name: None)
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "<svg" not in body
+    assert "Graphviz is not installed on the server" in body
+    assert "A first foothold" in body and 'id="scene-arrival"' in body
+
+
+def test_a_state_limit_gives_a_clear_message(teacher, monkeypatch):
+    monkeypatch.setattr(author, "MAX_STATES", 3)
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "The analysis stopped after exploring 3 states" in body
+    assert "<svg" in body and 'id="scene-walkout"' in body
+
+
+def test_scenario_text_cannot_inject_markup_into_the_graph(teacher, folder):
+    (folder / "coat-still-on.yaml").write_text(
+        COAT_TEXT.replace("title: Coat Still On", 'title: "<script>alert(1)</script> & co"', 1),
+        encoding="utf-8",
+    )
+    body = teacher.get("/author/scenarios/coat-still-on").text
+    assert "<svg" in body and "<script>alert" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_an_unknown_or_broken_scenario_id_is_a_helpful_404(teacher, mixed):
+    for scenario_id in ("nope", "broken"):
+        response = teacher.get(f"/author/scenarios/{scenario_id}")
+        assert response.status_code == 404
+        assert f"There is no valid scenario with the id '{scenario_id}'" in text(response)
+
+
+# -- playtest ------------------------------------------------------------------------------
+
+
+def test_the_playtest_form_starts_from_the_chosen_scene_with_the_start_meters(teacher):
+    body = text(teacher.get("/author/scenarios/coat-still-on/playtest?scene=shutdown"))
+    assert '<option value="shutdown" selected>' in body
+    assert re.search(r'name="trust" type="number"[^>]*min="0" max="100"[^>]*value="35"', body)
+    assert re.search(r'name="authenticity"[^>]*value="50"', body)
+    assert '<label for="field-trust">Trust</label>' in body
+    unknown = text(teacher.get("/author/scenarios/coat-still-on/playtest?scene=nowhere"))
+    assert '<option value="arrival" selected>' in unknown
+
+
+def test_a_playtest_starts_a_marked_test_run_at_the_scene_with_those_meters(app, teacher):
+    response = teacher.post(
+        "/author/scenarios/coat-still-on/playtest",
+        data={
+            "scene": "shutdown",
+            "mode": "practice",
+            "authenticity": "61",
+            "attentiveness": "42",
+            "positivity": "7",
+            "trust": "20",
+        },
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/runs/[A-Za-z0-9_-]{22}", location)
+    found, steps = rows(app, location)
+    assert found.is_test is True and steps == []
+    assert (found.scene, found.mode, found.steps, found.finished) == (
+        "shutdown",
+        "practice",
+        0,
+        False,
+    )
+    state = found.play_state
+    assert state.meters.as_dict() == {
+        "authenticity": 61,
+        "attentiveness": 42,
+        "positivity": 7,
+        "trust": 20,
+    }
+    assert found.ruptures_opened == 1  # entering the rupture moment opens it
+    page = text(teacher.get(location))
+    assert "Playtest: not counted in class results" in page
+    assert "Sure. Whatever you think." in page
+    assert 'aria-valuenow="20"' in page and 'aria-valuenow="7"' in page
+    assert 'href="/author/scenarios/coat-still-on">back to the scenario page' in page
+    # the test run plays on like any other
+    after = choose(teacher, location, 0, 0)
+    assert after.status_code == 303
+    assert rows(app, location)[0].scene == "ambivalence"
+
+
+def test_a_trainee_run_is_not_marked_as_a_playtest(app, client):
+    location = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"}).headers[
+        "Location"
+    ]
+    assert rows(app, location)[0].is_test is False
+    assert "Playtest" not in client.get(location).text
+
+
+def test_a_playtest_can_start_at_an_ending_or_a_pass_through(app, teacher):
+    ending = teacher.post(
+        "/author/scenarios/coat-still-on/playtest",
+        data={
+            "scene": "good-end",
+            "mode": "assessment",
+            **dict.fromkeys(("authenticity", "attentiveness", "positivity", "trust"), "50"),
+        },
+    )
+    found = rows(app, ending.headers["Location"])[0]
+    assert found.finished and found.outcome == "good" and found.mode == "assessment"
+    passing = teacher.post(
+        "/author/scenarios/coat-still-on/playtest",
+        data={
+            "scene": "check",
+            "mode": "practice",
+            "authenticity": "50",
+            "attentiveness": "50",
+            "positivity": "50",
+            "trust": "10",
+        },
+    )
+    assert rows(app, passing.headers["Location"])[0].scene == "walkout"  # trust < 25
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("trust", "150", "Trust must be a whole number from 0 to 100."),
+        ("trust", "-1", "Trust must be a whole number from 0 to 100."),
+        ("positivity", "abc", "Positivity must be a whole number from 0 to 100."),
+        ("positivity", "4.5", "Positivity must be a whole number from 0 to 100."),
+        ("authenticity", "", "Enter a value for authenticity, a whole number from 0 to 100."),
+        ("scene", "nowhere", "Choose one of this scenario's scenes."),
+        ("mode", "god-mode", "Choose practice or assessment mode."),
+    ],
+)
+def test_bad_playtest_values_are_refused_clearly_and_start_nothing(
+    app, teacher, field, value, message
+):
+    data = {
+        "scene": "arrival",
+        "mode": "practice",
+        "authenticity": "50",
+        "attentiveness": "50",
+        "positivity": "50",
+        "trust": "50",
+        field: value,
+    }
+    response = teacher.post("/author/scenarios/coat-still-on/playtest", data=data)
+    assert response.status_code == 400
+    body = text(response)
+    assert message in body and "The test run was not started." in body
+    assert run_count(app) == 0
+    if field not in ("scene", "mode"):
+        assert re.search(
+            rf'name="{field}"[^>]*value="{re.escape(value)}"[^>]*aria-invalid="true"', body
+        )
+        assert 'name="attentiveness" type="number"' in body  # the rest is kept as typed
+
+
+# -- upload --------------------------------------------------------------------------------
+
+
+def upload(client: FlaskClient, content: bytes, name: str = "mine.yaml"):
+    """Post a file as the upload form does; the body is built in memory (the test client
+    would spool a big one to a temporary file it never closes)."""
+    boundary, body = encode_multipart(
+        {"file": FileStorage(io.BytesIO(content), filename=name, content_type="application/yaml")}
+    )
+    return client.post(
+        "/author/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_a_good_upload_is_saved_under_its_id_and_listed(teacher, folder):
+    response = upload(teacher, NEW.encode(), "whatever-name.yml")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/author/scenarios/coat-again"
+    saved = folder / "coat-again.yaml"
+    assert saved.read_text(encoding="utf-8") == NEW
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
+    page = text(teacher.get(response.headers["Location"]))
+    assert "Uploaded coat-again.yaml: “Coat Again” is valid and ready to play." in page
+    assert "Coat Again" in text(teacher.get("/"))
+
+
+def test_a_bad_upload_lists_every_problem_and_writes_nothing(teacher, folder):
+    before = files(folder)
+    response = upload(teacher, (BROKEN / "bad-values.yaml").read_bytes(), "bad-values.yaml")
+    assert response.status_code == 400
+    body = text(response)
+    assert "bad-values.yaml has 3 problems, so nothing was written." in body
+    for line in (
+        "bad-values.yaml:16:19: unknown meter 'trsut'",
+        "bad-values.yaml:16:36: 'trust' must be at most 100",
+        "bad-values.yaml:19:14: 'outcome': input should be",
+    ):
+        assert line in body
+    assert "line 16, column 19:" in body
+    assert files(folder) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"x" * (1024 * 1024 + 1), "larger than 1024 KB"),
+        ("title: caf\u00e9".encode("latin-1"), "not UTF-8 text"),
+        (b"format: [1\n", "YAML does not parse"),
+        (b"", "the file is empty"),
+    ],
+)
+def test_uploads_that_cannot_be_scenarios_are_refused(teacher, folder, content, message):
+    before = files(folder)
+    response = upload(teacher, content)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert files(folder) == before
+
+
+def test_an_upload_without_a_file_asks_for_one(teacher, folder):
+    response = teacher.post("/author/upload", data={}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Choose a scenario file (.yaml) to upload." in text(response)
+
+
+def test_a_request_over_the_size_limit_is_refused_kindly(teacher, folder):
+    before = files(folder)
+    response = upload(teacher, b"x" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "That was too much to send" in text(response) and "Traceback" not in response.text
+    assert files(folder) == before
+
+
+def test_replacing_a_scenario_asks_first_and_replaces_only_on_confirmation(teacher, folder):
+    target = folder / "coat-still-on.yaml"
+    original = target.read_bytes()
+    changed = COAT_TEXT.replace("title: Coat Still On", "title: Coat Still On, Revised", 1)
+    ask = upload(teacher, changed.encode(), "coat.yaml")
+    assert ask.status_code == 200
+    body = text(ask)
+    assert "Replace coat-still-on.yaml?" in body
+    assert "“Coat Still On”, 6 scenes" in body and "“Coat Still On, Revised”, 6 scenes" in body
+    assert target.read_bytes() == original  # nothing written yet
+    assert re.search(r'<input type="hidden" name="confirm" value="yes">', body)
+    content = re.search(r'<textarea name="content" hidden>\n(.*?)</textarea>', ask.text, re.S)
+    assert content and html.unescape(content.group(1)) == changed
+    # a posted copy without the confirmation still only asks
+    again = teacher.post("/author/upload", data={"content": changed, "filename": "coat.yaml"})
+    assert again.status_code == 200 and target.read_bytes() == original
+    # the browser sends textarea text with CRLF line ends: stored with LF
+    done = teacher.post(
+        "/author/upload",
+        data={"content": changed.replace("\n", "\r\n"), "filename": "coat.yaml", "confirm": "yes"},
+    )
+    assert done.status_code == 303
+    assert target.read_text(encoding="utf-8") == changed
+    assert "Replaced coat-still-on.yaml" in text(teacher.get(done.headers["Location"]))
+
+
+def test_a_confirmed_upload_is_validated_again(teacher, folder):
+    original = (folder / "coat-still-on.yaml").read_bytes()
+    forged = COAT_TEXT.replace("outcome: good", "outcome: great", 1)
+    response = teacher.post(
+        "/author/upload", data={"content": forged, "filename": "coat.yaml", "confirm": "yes"}
+    )
+    assert response.status_code == 400
+    assert "coat.yaml:" in text(response) and "'outcome'" in text(response)
+    assert (folder / "coat-still-on.yaml").read_bytes() == original
+
+
+def test_an_upload_replaces_the_file_that_holds_its_id_rather_than_duplicating_it(teacher, folder):
+    (folder / "coat-still-on.yaml").rename(folder / "maya.yml")
+    changed = COAT_TEXT.replace("minutes: 8", "minutes: 9", 1)
+    ask = upload(teacher, changed.encode())
+    assert "Replace maya.yml?" in text(ask)
+    teacher.post(
+        "/author/upload", data={"content": changed, "filename": "x.yaml", "confirm": "yes"}
+    )
+    assert files(folder) == {"maya.yml"}
+    assert "minutes: 9" in (folder / "maya.yml").read_text(encoding="utf-8")
+
+
+def test_a_failed_write_changes_nothing_and_says_so(teacher, folder, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(author.os, "replace", refuse)
+    response = upload(teacher, NEW.encode())
+    assert response.status_code == 500
+    assert "could not be written (Permission denied). Nothing was changed." in text(response)
+    assert files(folder) == {"coat-still-on.yaml"}
+
+
+# -- download ------------------------------------------------------------------------------
+
+
+def test_a_download_is_the_file_as_it_is_on_disk(teacher, folder, mixed):
+    for name in ("coat-still-on.yaml", "bad-values.yaml"):
+        with teacher.get(f"/author/files/{name}") as response:
+            assert response.status_code == 200
+            assert response.data == (folder / name).read_bytes()
+            assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+            assert response.mimetype == "application/yaml"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/author/files/../secret.yaml",
+        "/author/files/..%2Fsecret.yaml",
+        "/author/files/%2E%2E%2Fsecret.yaml",
+        "/author/files/%2Fetc%2Fpasswd",
+        "/author/files//etc/passwd",
+        "/author/files/..",
+        "/author/files/.hidden.yaml",
+        "/author/files/missing.yaml",
+        "/author/files/linked.yaml",
+        "/author/files/..%5Csecret.yaml",
+    ],
+)
+def test_only_files_directly_in_the_scenario_folder_can_be_downloaded(teacher, folder, path):
+    secret = folder.parent / "secret.yaml"
+    secret.write_text("secret: yes\n", encoding="utf-8")
+    (folder / ".hidden.yaml").write_text("hidden: yes\n", encoding="utf-8")
+    (folder / "linked.yaml").symlink_to(secret)
+    response = teacher.get(path)
+    assert response.status_code == 404, path
+    assert "secret: yes" not in response.text and "hidden: yes" not in response.text
+
+
+# -- the editor ----------------------------------------------------------------------------
+
+
+def editor_digest(page: str) -> str:
+    found = re.search(r'name="digest" value="([0-9a-f]{64})"', page)
+    assert found
+    return found.group(1)
+
+
+def test_the_editor_shows_the_file_and_the_digest_it_loaded(teacher, folder):
+    page = teacher.get("/author/scenarios/coat-still-on/edit")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    body = page.text
+    source = re.search(r'<textarea id="source" name="text"[^>]*>\n(.*?)</textarea>', body, re.S)
+    assert source and html.unescape(source.group(1)) == COAT_TEXT
+    assert editor_digest(body) == digest(folder / "coat-still-on.yaml")
+    assert 'hx-post="/author/files/coat-still-on.yaml/validate"' in body
+    assert 'hx-trigger="input changed delay:500ms"' in body
+    assert 'action="/author/files/coat-still-on.yaml/edit"' in body
+    assert "No problems found." in body or "warning" in body
+
+
+def test_the_editor_opens_broken_files_by_name_with_their_problems_beside_the_lines(teacher, mixed):
+    body = text(teacher.get("/author/files/bad-values.yaml/edit"))
+    assert "3 errors: fix before saving." in body
+    assert 'data-line="16" data-column="19">line 16, column 19</a>: unknown meter' in body
+    assert "        effects: {trsut: 5, trust: 150}" in body  # the line itself, beside the problem
+    assert 'aria-invalid="true"' in body
+
+
+def test_live_validation_returns_only_the_problems_block(teacher):
+    broken = COAT_TEXT.replace("outcome: good", "outcome: great", 1)
+    response = teacher.post(
+        "/author/files/coat-still-on.yaml/validate", data={"text": broken}, headers=HTMX
+    )
+    assert response.status_code == 200
+    body = text(response)
+    assert "<html" not in body and "<textarea" not in body
+    assert (
+        '<hx-partial hx-target="#check-status" hx-swap="innerHTML">1 error: fix before saving.'
+        in body
+    )
+    line = next(n for n, row in enumerate(broken.split("\n"), 1) if "outcome: great" in row)
+    assert f"line {line}, column 14</a>: 'outcome'" in body
+    fixed = teacher.post(
+        "/author/files/coat-still-on.yaml/validate", data={"text": COAT_TEXT}, headers=HTMX
+    )
+    assert "No problems found." in text(fixed) or "ready to save" in text(fixed)
+    assert "error" not in text(fixed).split("ready to save")[0]
+
+
+def test_checking_without_javascript_shows_the_whole_editor_and_saves_nothing(teacher, folder):
+    original = (folder / "coat-still-on.yaml").read_bytes()
+    broken = COAT_TEXT.replace("goto: walkout", "goto: nowhere", 1)
+    response = teacher.post(
+        "/author/files/coat-still-on.yaml/validate",
+        data={"text": broken, "digest": digest(folder / "coat-still-on.yaml")},
+    )
+    body = text(response)
+    assert response.status_code == 200 and "<textarea" in body
+    assert "names scene 'nowhere', which does not exist" in body
+    assert "goto: nowhere" in body  # the text as typed
+    assert (folder / "coat-still-on.yaml").read_bytes() == original
+
+
+def test_saving_valid_text_writes_the_file_atomically(teacher, folder):
+    path = folder / "coat-still-on.yaml"
+    loaded = editor_digest(teacher.get("/author/scenarios/coat-still-on/edit").text)
+    changed = COAT_TEXT.replace("minutes: 8", "minutes: 12", 1)
+    response = teacher.post(
+        "/author/files/coat-still-on.yaml/edit",
+        data={"text": changed.replace("\n", "\r\n"), "digest": loaded},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/author/files/coat-still-on.yaml/edit"
+    assert path.read_text(encoding="utf-8") == changed
+    assert files(folder) == {"coat-still-on.yaml"}
+    after = text(teacher.get(response.headers["Location"]))
+    assert "Saved coat-still-on.yaml." in after
+    assert editor_digest(after) == digest(path)
+    assert "about 12 minutes" in text(teacher.get("/author/scenarios/coat-still-on"))
+
+
+def test_saving_invalid_text_writes_nothing_and_keeps_what_was_typed(teacher, folder):
+    path = folder / "coat-still-on.yaml"
+    original = path.read_bytes()
+    broken = COAT_TEXT.replace("outcome: good", "outcome: great", 1)
+    response = teacher.post(
+        "/author/files/coat-still-on.yaml/edit", data={"text": broken, "digest": digest(path)}
+    )
+    assert response.status_code == 400
+    body = text(response)
+    assert "Not saved: fix the problems below first. The file on disk is unchanged." in body
+    assert "outcome: great" in body and "'outcome': input should be" in body
+    assert path.read_bytes() == original
+
+
+def test_saving_over_a_file_changed_since_it_was_opened_is_refused(teacher, folder):
+    path = folder / "coat-still-on.yaml"
+    loaded = editor_digest(teacher.get("/author/scenarios/coat-still-on/edit").text)
+    theirs = COAT_TEXT.replace("minutes: 8", "minutes: 10", 1)
+    path.write_text(theirs, encoding="utf-8")  # someone else saves first
+    mine = COAT_TEXT.replace("minutes: 8", "minutes: 15", 1)
+    refused = teacher.post(
+        "/author/files/coat-still-on.yaml/edit", data={"text": mine, "digest": loaded}
+    )
+    assert refused.status_code == 409
+    body = text(refused)
+    assert "was changed by someone else (or in another tab) since you opened it" in body
+    assert "minutes: 15" in body  # nothing typed is lost
+    assert path.read_text(encoding="utf-8") == theirs
+    assert editor_digest(body) == loaded  # saving again still refuses...
+    again = teacher.post(
+        "/author/files/coat-still-on.yaml/edit", data={"text": mine, "digest": loaded}
+    )
+    assert again.status_code == 409
+    # ...unless the instructor chooses to replace the version they were shown
+    overwrite = re.search(r'name="overwrite" value="([0-9a-f]{64})"', body)
+    assert overwrite and overwrite.group(1) == digest(path)
+    done = teacher.post(
+        "/author/files/coat-still-on.yaml/edit",
+        data={"text": mine, "digest": loaded, "overwrite": overwrite.group(1)},
+    )
+    assert done.status_code == 303
+    assert path.read_text(encoding="utf-8") == mine
+
+
+def test_an_id_another_file_uses_cannot_be_saved(teacher, folder):
+    (folder / "other.yaml").write_text(NEW, encoding="utf-8")
+    path = folder / "other.yaml"
+    clash = NEW.replace("id: coat-again", "id: coat-still-on", 1)
+    response = teacher.post(
+        "/author/files/other.yaml/edit", data={"text": clash, "digest": digest(path)}
+    )
+    assert response.status_code == 400
+    assert "the id 'coat-still-on' is already used by coat-still-on.yaml" in text(response)
+    assert path.read_text(encoding="utf-8") == NEW
+
+
+def test_a_file_that_is_not_utf8_is_not_offered_for_editing(teacher, folder):
+    (folder / "latin.yaml").write_bytes("title: caf\u00e9\n".encode("latin-1"))
+    body = text(teacher.get("/author/files/latin.yaml/edit"))
+    assert "The file is not UTF-8 text." in body and "<textarea" not in body
+    assert 'href="/author/files/latin.yaml"' in body
+
+
+def test_the_editor_of_a_file_not_in_the_library_is_a_404(teacher):
+    for url in ("/author/files/nope.yaml/edit", "/author/files/../x.yaml/edit"):
+        assert teacher.get(url).status_code == 404
+    response = teacher.post("/author/files/nope.yaml/edit", data={"text": NEW, "digest": ""})
+    assert response.status_code == 404
+
+
+# -- edits on disk, pinned runs ------------------------------------------------------------
+
+
+def test_edits_on_disk_show_on_the_next_page_load(teacher, folder):
+    path = folder / "coat-still-on.yaml"
+    assert "Coat Still On" in text(teacher.get("/author/scenarios/coat-still-on"))
+    path.write_text(COAT_TEXT.replace("title: Coat Still On", "title: Coat Now Off", 1), "utf-8")
+    assert "Coat Now Off" in text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "Coat Now Off" in text(teacher.get("/author/"))
+    # the file becomes invalid: the library shows its errors, the scenario page is gone
+    path.write_text(COAT_TEXT.replace("goto: walkout", "goto: nowhere", 1), "utf-8")
+    library = text(teacher.get("/author/"))
+    assert "names scene 'nowhere', which does not exist" in library
+    assert "error: not playable" in library
+    assert teacher.get("/author/scenarios/coat-still-on").status_code == 404
+    assert "Coat Still On" not in text(teacher.get("/"))
+
+
+def test_runs_already_started_keep_their_pinned_version(app, teacher, folder):
+    path = folder / "coat-still-on.yaml"
+    run = teacher.post(
+        "/author/scenarios/coat-still-on/playtest",
+        data={
+            "scene": "arrival",
+            "mode": "practice",
+            "authenticity": "50",
+            "attentiveness": "50",
+            "positivity": "50",
+            "trust": "35",
+        },
+    ).headers["Location"]
+    old_words = "It sounds like coming here wasn't entirely your idea."
+    new_words = "So your sister sent you."
+    path.write_text(COAT_TEXT.replace(old_words, new_words, 1), "utf-8")
+    assert new_words in text(teacher.get("/author/scenarios/coat-still-on"))
+    page = text(teacher.get(run))
+    assert old_words in page and new_words not in page
+    assert choose(teacher, run, 0, 0).status_code == 303
+    assert "A reflection names the ambivalence" in text(teacher.get(run))
+    # even a broken file on disk leaves the run playable
+    path.write_text("format: [", "utf-8")
+    assert choose(teacher, run, 1, 0).status_code == 303
+    assert "A first foothold" in text(teacher.get(run))
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+
+
+class TestCsrf:
+    @pytest.fixture
+    def csrf_enabled(self) -> bool:
+        return True
+
+    def token(self, client: FlaskClient) -> str:
+        match = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/author/").text)
+        assert match
+        return match.group(1)
+
+    def test_instructor_forms_need_their_token(self, client, instructor, folder):
+        login_page = client.get("/login").text
+        login_token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+        assert login_token
+        client.post(
+            "/login",
+            data={
+                "email": "ada@example.org",
+                "password": PASSWORD,
+                "csrf_token": login_token.group(1),
+            },
+        )
+        original = (folder / "coat-still-on.yaml").read_bytes()
+        changed = COAT_TEXT.replace("minutes: 8", "minutes: 9", 1)
+        for url, data in [
+            (
+                "/author/files/coat-still-on.yaml/edit",
+                {"text": changed, "digest": digest(folder / "coat-still-on.yaml")},
+            ),
+            ("/author/upload", {"content": changed, "filename": "x.yaml", "confirm": "yes"}),
+        ]:
+            refused = client.post(url, data=data)
+            assert refused.status_code == 400 and "This form has expired" in text(refused)
+        assert (folder / "coat-still-on.yaml").read_bytes() == original
+        token = self.token(client)
+        live = client.post(
+            "/author/files/coat-still-on.yaml/validate",
+            data={"text": changed},
+            headers={**HTMX, "X-CSRFToken": token},
+        )
+        assert live.status_code == 200 and "ready to save" in text(live)
+        saved = client.post(
+            "/author/files/coat-still-on.yaml/edit",
+            data={
+                "text": changed,
+                "digest": digest(folder / "coat-still-on.yaml"),
+                "csrf_token": token,
+            },
+        )
+        assert saved.status_code == 303
+        assert (folder / "coat-still-on.yaml").read_text(encoding="utf-8") == changed

@@ -674,7 +674,9 @@ def _opener(scenario: Scenario, ruptures: Sequence[RuptureReport]) -> tuple[str,
         "have worked.",
     ]
     if ruptures:
-        count = _plural(len(ruptures), "rupture")
+        words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+        n = len(ruptures)
+        count = f"{words[n - 1] if n <= 9 else n} rupture{'s' if n != 1 else ''}"
         lines.append(f"This session had {count}: that is part of the work, not a verdict on it.")
     return tuple(lines)
 
@@ -731,6 +733,8 @@ def skills_used(steps: Sequence[Step]) -> Skills:
         ratio = "No reflections or questions were tagged on this path."
     elif questions == 0:
         ratio = f"{_plural(reflections, 'reflection')} and no questions."
+    elif reflections == 0:
+        ratio = f"No reflections and {_plural(questions, 'question')}."
     else:
         ratio = f"{_plural(reflections, 'reflection')} to {_plural(questions, 'question')}."
     note = (
@@ -1116,7 +1120,7 @@ def _pattern(
         return Pattern(
             kind="reflections-outnumbered-questions",
             title="Reflections outnumbered questions.",
-            detail=f"You used {skills.ratio[0].lower()}{skills.ratio[1:]}",
+            detail=f"Your replies included {skills.ratio[0].lower()}{skills.ratio[1:]}",
             principle=(
                 "More reflections than questions is a common marker of skilled listening in "
                 "motivational-interviewing coding: the client hears that they were understood "
@@ -1127,7 +1131,7 @@ def _pattern(
         return Pattern(
             kind="questions-outnumbered-reflections",
             title="Questions outnumbered reflections.",
-            detail=f"You used {skills.ratio[0].lower()}{skills.ratio[1:]}",
+            detail=f"Your replies included {skills.ratio[0].lower()}{skills.ratio[1:]}",
             principle=(
                 "A reflection of the answer before the next question lets the client know "
                 "they were heard; a run of questions can feel like an interview."

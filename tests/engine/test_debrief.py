@@ -351,7 +351,7 @@ def test_the_opener_makes_the_room_safe_before_anything_is_analysed():
     assert "Ruptures happen in real sessions" in opener
     assert "more than one reply would have worked" in opener
     assert "not to grade you" in opener
-    assert "This session had 2 ruptures" in opener
+    assert "This session had two ruptures" in opener
 
 
 def test_key_moments_take_ruptures_first_then_disclosures_then_swings_and_never_more_than_three():

@@ -489,3 +489,32 @@ def test_step_rows_of_a_branch_belong_to_the_branch(client, app):
             r.number for r in db.query(StepRow).filter_by(run_id=branch_id).order_by(StepRow.number)
         ]
         assert numbers == [1, 2]
+
+
+def test_the_instructor_reads_the_debrief_with_the_trainee_s_reactions_and_no_controls(
+    client, other, app
+):
+    from .classes import REPAIRED, create_class, joined, log_in, make_instructor
+    from .classes import play as play_class
+    from .classes import start as start_class
+
+    make_instructor(app, "ada@example.org")
+    log_in(client, "ada@example.org")
+    code = create_class(client)
+    joined(other, code, "Ben")
+    run = start_class(other, code)
+    play_class(other, run, REPAIRED)
+    mine = other.get(f"{run}/debrief").text
+    assert "Your instructor can read what you write here." in mine
+    other.post(f"{run}/reactions", data={"rating": "2", "text": "Rushed the <goals>."})
+    page = client.get(f"/classes/{code}/runs/{run.rsplit('/', 1)[-1]}/debrief")
+    assert page.status_code == 200
+    html = page.text
+    assert "You are reading Ben&#39;s debrief" in html or "You are reading Ben's debrief" in html
+    reactions = re.search(r'<section id="reactions".*?</section>', html, re.S)
+    assert reactions is not None
+    assert "Self-rating" in reactions.group(0) and "2 out of 5" in reactions.group(0)
+    assert "Rushed the &lt;goals&gt;." in reactions.group(0)
+    assert "<form" not in reactions.group(0)
+    assert "Rewind to this moment" not in html and "Play again" not in html
+    assert "Download as" not in html  # the downloads are the trainee's own

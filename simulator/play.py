@@ -232,6 +232,10 @@ def rewind(run_id: str) -> Response:
         return redirect(url_for("play.run", run_id=run_id), 303)
     if keep is None or keep >= found.steps:
         _refuse_debrief(found, "Please use one of the rewind buttons on the debrief.")
+    for earlier in run_branches(db.session(), found):
+        if earlier.branched_at == keep and earlier.steps == keep and not earlier.finished:
+            # a double click or a resent form: the branch not yet played on is the same one
+            return redirect(url_for("play.run", run_id=earlier.id), 303)
     scenario = pinned(found)
     kept = run_steps(db.session(), found)[:keep]
     state = engine.start(scenario)

@@ -518,3 +518,16 @@ def test_the_instructor_reads_the_debrief_with_the_trainee_s_reactions_and_no_co
     assert "<form" not in reactions.group(0)
     assert "Rewind to this moment" not in html and "Play again" not in html
     assert "Download as" not in html  # the downloads are the trainee's own
+
+
+def test_a_repeated_rewind_reuses_the_branch_not_yet_played_on(client, app):
+    run = finished(client)
+    first = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    count = runs_count(app)
+    again = client.post(f"{run}/rewind", data={"step": "1"})  # a double click, a resent form
+    assert again.status_code == 303 and again.headers["Location"] == first
+    assert runs_count(app) == count
+    # once that branch has moved on, rewinding to the same moment starts another
+    assert choose(client, first, 1, 1).status_code == 303
+    third = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    assert third not in (first, run) and runs_count(app) == count + 1

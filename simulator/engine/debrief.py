@@ -466,19 +466,37 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
+def sentences(text: str) -> list[str]:
+    """A line split into sentences; an ellipsis ("Can I ask... are you") does not end one."""
+    return [
+        part for part in re.split(r"(?<=[?!])\s+|(?<=[^.]\.)\s+", " ".join(text.split())) if part
+    ]
+
+
 def quote(text: str, limit: int | None = 90) -> str:
     """A client's or trainee's words in curly quotes for the middle of a sentence: a long
-    line is cut to its first sentence, or at a word with an ellipsis; a final full stop goes."""
+    line is cut to its opening sentences, or at a word with an ellipsis; a final full stop
+    goes."""
     text = " ".join(text.split())
     if limit is not None and len(text) > limit:
-        sentence = re.match(r"^(.{12,}?[.?!])\s", text)
-        if sentence and len(sentence.group(1)) <= limit:
-            text = sentence.group(1)
-        else:
-            text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
-    if text.endswith(".") and not text.endswith("..."):
+        kept = ""
+        for sentence in sentences(text):
+            joined = f"{kept} {sentence}".strip()
+            if len(joined) > limit:
+                break
+            kept = joined
+            if len(kept) >= 12:
+                break
+        text = kept or text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
+    if text.endswith(".") and not text.endswith(".."):
         text = text[:-1]
     return f"“{text}”"
+
+
+def question_in(text: str, limit: int = 90) -> str:
+    """The question a client asked, quoted: the longest sentence of the line that asks one."""
+    asked = [s for s in sentences(text) if s.endswith("?") and len(s) <= limit]
+    return quote(max(asked, key=len) if asked else text, limit)
 
 
 def stop(text: str) -> str:
@@ -858,7 +876,7 @@ def _review(
         title = "Self-disclosure dilemma" + (
             f": {DISCLOSURE_NAMES.get(category, category)}" if category else short
         )
-        asked = f"When {name} asked {heard}"
+        asked = f"When {name} asked {question_in(line)}"
         if category == "brief":
             observation = f"{asked}, you answered briefly and turned the focus back to {name}."
             question = f"How do you think it landed for {name}, and how might you check?"
@@ -1007,7 +1025,11 @@ def _strengths(
         (s for s in steps if s.quality == "strong"), key=lambda s: (-net(s.changes), s.number)
     )
     for step in strong:
-        add(step, f"{skill_phrase(step.skill).split(',')[0].capitalize()} at choice {step.number}")
+        if step.disclosure in DISCLOSURE_NAMES:
+            what = f"A {DISCLOSURE_NAMES[step.disclosure]}"
+        else:
+            what = skill_phrase(step.skill).split(",")[0].capitalize()
+        add(step, f"{what} at choice {step.number}")
     for step in steps:
         if step.disclosure in ("brief", "decline") and step.quality in ("strong", "adequate"):
             add(step, f"A {DISCLOSURE_NAMES[step.disclosure]} at choice {step.number}")

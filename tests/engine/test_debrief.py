@@ -14,6 +14,8 @@ from simulator.engine.debrief import (
     changes_sentence,
     check_in,
     marker_name,
+    question_in,
+    quote,
 )
 from simulator.engine.play import ask_hint, choose, play_through, start
 
@@ -638,3 +640,18 @@ def test_the_debrief_s_own_words_never_grade_the_person(path):
     for text in build(s, steps, state, LIBRARY).prose():
         outside_quotes = re.sub(r"“[^”]*”", "", text)
         assert not re.search(BANNED, outside_quotes, re.I), text
+
+
+def test_a_long_line_is_quoted_by_its_opening_sentences_and_a_question_by_itself():
+    line = (
+        "Can I ask you something? Have you ever lost a parent? Like, actually? Because everyone "
+        "keeps saying they 'understand', and they don't."
+    )
+    assert quote(line) == "“Can I ask you something?”"
+    assert question_in(line) == "“Have you ever lost a parent?”"
+    assert question_in("Can I ask... are you queer? Sorry.") == "“Can I ask... are you queer?”"
+    assert quote("Okay. That's... fair, actually. " + "More words here. " * 8) == (
+        "“Okay. That's... fair, actually”"
+    )
+    assert quote("word " * 40) == "“" + " ".join(["word"] * 18) + "…”"  # 90 characters
+    assert quote("It's fine.") == "“It's fine”"  # the sentence around it supplies the stop

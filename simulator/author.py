@@ -350,15 +350,15 @@ def scenario_page(scenario_id: str) -> Response:
     loaded = entry.loaded
     scenario = loaded.scenario
     assert scenario is not None
-    checks = locate_all(loaded, analysis.lint(scenario))
+    drawing, summary = draw_and_summarise(scenario, loaded.digest)
     response = render(
         "author/scenario.html",
         entry=entry,
         scenario=scenario,
         digest=loaded.digest,
-        checks=checks,
-        drawing=draw(scenario, loaded.digest),
-        summary=summarise(scenario, loaded.digest),
+        checks=suggestions(loaded),
+        drawing=drawing,
+        summary=summary,
         kinds=KINDS,
         moments=MOMENTS,
         outcomes=OUTCOMES,
@@ -366,6 +366,32 @@ def scenario_page(scenario_id: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def suggestions(loaded: Loaded) -> list[Message]:
+    """`rapport lint`'s warnings and authoring smells for a valid file (cached by digest)."""
+    cached = _cache.get(("lint", loaded.digest))
+    if isinstance(cached, list):
+        return cached
+    assert loaded.scenario is not None
+    found = locate_all(loaded, analysis.lint(loaded.scenario))
+    _cache.put(("lint", loaded.digest), found)
+    return found
+
+
+def draw_and_summarise(scenario: Scenario, digest: str) -> tuple[Drawing, Summary]:
+    """The drawing and the analysis side by side: Graphviz works in its own process while
+    the analysis runs here, so a first view costs the slower of the two, not their sum."""
+    cached = _cache.get(("drawing", digest))
+    if isinstance(cached, Drawing):
+        return cached, summarise(scenario, digest)
+    box: list[Drawing] = []
+    worker = threading.Thread(target=lambda: box.append(draw(scenario, digest)), daemon=True)
+    worker.start()
+    summary = summarise(scenario, digest)
+    worker.join()
+    drawing = box[0] if box else Drawing(problem="The graph could not be drawn.")
+    return drawing, summary
 
 
 # -- playtest --------------------------------------------------------------------------------

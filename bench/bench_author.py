@@ -1,0 +1,139 @@
+"""The instructor pages on a generated 200-scene scenario: server time per request.
+
+Measured: the scenario page the first time a version is seen (path analysis, Graphviz and
+the page), the same page again (analysis, drawing and lint cached by digest), the library
+page, and one live-validation request of the editor (what each pause in typing costs).
+Baselines in the same run: GET /health; loading and validating the text by a direct call;
+the path analysis by a direct call. Server time is the app's own Server-Timing header.
+Targets: a first view within 1.5x the analysis alone (Graphviz runs beside it, not after
+it), a live validation within 1.5x load + validate, a cached scenario page under 250 ms.
+Run: .venv/bin/python bench/bench_author.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import big_scenario  # noqa: E402
+
+from simulator import author, create_app, db  # noqa: E402
+from simulator.engine.analysis import analyze  # noqa: E402
+from simulator.models import Instructor  # noqa: E402
+from simulator.scenarios import load_text  # noqa: E402
+
+ROOT = Path(__file__).parents[1]
+
+
+def server_ms(response) -> float:
+    return float(response.headers["Server-Timing"].split("dur=")[1])
+
+
+def median_ms(call: Callable[[], object], runs: int) -> float:
+    return statistics.median(server_ms(call()) for _ in range(runs))
+
+
+def direct_ms(call: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    text = big_scenario(200)
+    with tempfile.TemporaryDirectory() as folder:
+        scenarios = Path(folder) / "scenarios"
+        scenarios.mkdir()
+        for bundled in (ROOT / "scenarios").glob("*.yaml"):
+            (scenarios / bundled.name).write_bytes(bundled.read_bytes())
+        (scenarios / "generated.yaml").write_text(text, encoding="utf-8")
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{folder}/bench.db",
+                "SCENARIO_DIR": str(scenarios),
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            session = db.session()
+            session.add(Instructor(email="bench@example.org", password_hash="pbkdf2:sha256:1$x$y"))
+            session.commit()
+            user_id = session.query(Instructor).one().id
+        client = app.test_client()
+        with client.session_transaction() as cookie:
+            cookie["_user_id"] = str(user_id)
+            cookie["_fresh"] = True
+        htmx = {"HX-Request": "true"}
+
+        def get(url: str):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        def first_view():
+            author._cache.items.clear()
+            response = get("/author/scenarios/generated")
+            assert b"<svg" in response.data and b"states." in response.data
+            return response
+
+        def validate():
+            response = client.post(
+                "/author/files/generated.yaml/validate", data={"text": text}, headers=htmx
+            )
+            assert response.status_code == 200 and b"ready to save" in response.data
+            return response
+
+        for _ in range(3):  # warm up: templates, connection pool, the library's reads
+            get("/health")
+            get("/author/")
+        health = median_ms(lambda: get("/health"), 50)
+        loaded = load_text(text, "generated.yaml")
+        assert loaded.scenario is not None
+        validating = direct_ms(lambda: load_text(text, "generated.yaml"), 5)
+        analysing = direct_ms(lambda: analyze(loaded.scenario), 5)
+        cold = median_ms(first_view, 5)
+
+        def first_bundled():
+            author._cache.items.clear()
+            return get("/author/scenarios/do-you-even-care")
+
+        bundled = median_ms(first_bundled, 10)
+        warm = median_ms(lambda: get("/author/scenarios/generated"), 20)
+        library = median_ms(lambda: get("/author/"), 20)
+        live = median_ms(validate, 20)
+        size = len(get("/author/scenarios/generated").data) // 1024
+        library_files = len(list(scenarios.glob("*.yaml")))
+        app.extensions["rapport.db"].engine.dispose()
+
+    print(f"files in the library: {len(list((ROOT / 'scenarios').glob('*.yaml'))) + 1}")
+    print(f"baseline GET /health:                   {health:8.2f} ms")
+    print(f"baseline load + validate (direct):      {validating:8.1f} ms")
+    print(f"baseline path analysis (direct):        {analysing:8.1f} ms")
+    print(
+        f"scenario page, first view (200 scenes): {cold:8.1f} ms  "
+        f"({cold / analysing:.2f}x the analysis; {size} KB of HTML)"
+    )
+    print(f"scenario page, cached:                  {warm:8.1f} ms")
+    print(f"a bundled scenario's first view (25 scenes): {bundled:5.1f} ms")
+    print(f"library page ({library_files} files):              {library:8.1f} ms")
+    print(
+        f"live validation (htmx POST):            {live:8.1f} ms  "
+        f"({live / validating:.2f}x load + validate)"
+    )
+    ok = cold < 1.5 * analysing and live < 1.5 * validating and warm < 250
+    print(f"targets (1.5x analysis, 1.5x validate, 250 ms): {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

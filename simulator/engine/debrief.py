@@ -1006,13 +1006,23 @@ def _strengths(
     found: list[Strength] = []
     used: set[int] = set()
 
-    def add(step: Step, title: str) -> None:
+    def add(step: Step, title: str, own_words: bool = False) -> None:
+        """Name the step; a strong reply keeps the scenario's feedback, a partial one gets
+        only what was true of it (its feedback may weigh its limits, too)."""
         if len(found) < 2 and step.number not in used:
             used.add(step.number)
             line = scenario.scenes[step.scene].client
             before = f"After {name} said {quote(line)}, you" if line else "You"
             detail = f"{before} replied {whole(step.say)}"
-            if step.feedback:
+            if own_words:
+                rose = [f"{m} rose by {d}" for m, d in step.changes.items() if d > 0]
+                what = f"That reply was {skill_phrase(step.skill)}" if step.skill else ""
+                gain = " and ".join(rose)
+                if what and gain:
+                    detail += f" {what}, and {gain}."
+                elif what or gain:
+                    detail += f" {what or 'After it, ' + gain}."
+            elif step.feedback:
                 detail += f" {step.feedback}"
             found.append(Strength(step=step.number, title=title, detail=detail))
 
@@ -1039,13 +1049,13 @@ def _strengths(
             key=lambda s: (-QUALITY_RANK.get(s.quality, 2), -net(s.changes), s.number),
         )
         for step in helpful[:1]:
-            add(step, f"A step toward {name} at choice {step.number}")
+            add(step, f"A step toward {name} at choice {step.number}", own_words=True)
     if not found:
         listening = [
             s for s in steps if s.skill and ("reflection" in s.skill or "question" in s.skill)
         ]
         for step in listening[:1]:
-            add(step, f"Making room for {name} to talk, at choice {step.number}")
+            add(step, f"Making room for {name} to talk, at choice {step.number}", own_words=True)
     if not found:
         if finished:
             detail = (

@@ -26,7 +26,7 @@ from .engine.model import METERS, Meters, Scenario
 from .graphs import GraphvizMissing, render_svg
 from .models import MODES, Run
 from .scenarios import MAX_BYTES, Entry, Library, Loaded, Message, load_text, locate_all
-from .web import browser_id, render
+from .web import browser_id, is_htmx, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -34,6 +34,7 @@ KINDS = {"choice": "Choice scene", "pass": "Pass-through", "ending": "Ending"}
 MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
 OUTCOMES = {"excellent": "Excellent", "good": "Good", "mixed": "Mixed", "poor": "Poor"}
 STATUSES = ("valid", "warnings", "errors")
+SCHEMA = "scenario.schema.json"  # offered for download when the folder has it
 MAX_STATES = 200_000
 CACHED = 16  # scenario versions whose analysis and drawing stay in memory
 
@@ -182,7 +183,8 @@ def library() -> Response:
     """Every file in the scenario folder with its status and messages; upload and download."""
     found = rows()
     counts = {status: sum(1 for r in found if r.status == status) for status in STATUSES}
-    response = render("author/library.html", rows=found, counts=counts)
+    schema = (_library().folder / SCHEMA).is_file()
+    response = render("author/library.html", rows=found, counts=counts, schema=schema)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -345,14 +347,35 @@ def draw(scenario: Scenario, digest: str) -> Drawing:
 @bp.get("/scenarios/<scenario_id>", endpoint="scenario")
 @instructor_required
 def scenario_page(scenario_id: str) -> Response:
-    """A scenario's graph, path analysis, authoring checks and every scene's text."""
+    """A scenario's graph, authoring checks and every scene's text; its path analysis too
+    once this version has been analysed, else the page fetches it (it can take seconds)."""
+    return _scenario(scenario_id, analyse=False)
+
+
+@bp.get("/scenarios/<scenario_id>/analysis", endpoint="analysis")
+@instructor_required
+def analysis_page(scenario_id: str) -> Response:
+    """The path analysis: its block for htmx, or the whole scenario page with it."""
+    return _scenario(scenario_id, analyse=True)
+
+
+def _scenario(scenario_id: str, analyse: bool) -> Response:
     entry = entry_for_id(scenario_id)
     loaded = entry.loaded
     scenario = loaded.scenario
     assert scenario is not None
-    drawing, summary = draw_and_summarise(scenario, loaded.digest)
+    drawing: Drawing | None = None
+    if analyse and is_htmx():
+        summary: Summary | None = summarise(scenario, loaded.digest)
+    elif analyse:
+        drawing, summary = draw_and_summarise(scenario, loaded.digest)
+    else:
+        drawing = draw(scenario, loaded.digest)
+        cached = _cache.get(("summary", loaded.digest))
+        summary = cached if isinstance(cached, Summary) else None
     response = render(
         "author/scenario.html",
+        block="analysis" if analyse else None,
         entry=entry,
         scenario=scenario,
         digest=loaded.digest,

@@ -142,7 +142,7 @@ def test_uploading_a_good_file_and_a_bad_one(page: Page, live_app, author_accoun
     page.get_by_label("Scenario file (YAML)").set_input_files(good)
     page.get_by_role("button", name="Upload and check").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Uploaded In Chromium")
-    expect(page.get_by_role("status")).to_contain_text("Uploaded browser-upload.yaml")
+    expect(page.locator(".flash")).to_contain_text("Uploaded browser-upload.yaml")
     assert (folder(live_app) / "browser-upload.yaml").exists()
 
     # the same id again asks first
@@ -152,7 +152,7 @@ def test_uploading_a_good_file_and_a_bad_one(page: Page, live_app, author_accoun
     expect(page.get_by_role("heading", level=1)).to_have_text("Replace browser-upload.yaml?")
     assert_no_violations(page)
     page.get_by_role("button", name="Replace browser-upload.yaml").click()
-    expect(page.get_by_role("status")).to_contain_text("Replaced browser-upload.yaml")
+    expect(page.locator(".flash")).to_contain_text("Replaced browser-upload.yaml")
 
 
 def test_the_live_editor_flags_a_mistake_while_typing_and_saves_the_fix(
@@ -224,6 +224,7 @@ def test_every_instructor_page_passes_axe(page: Page, live_app, author_account, 
     assert_no_violations(page)
     page.goto("/author/scenarios/coat-still-on")
     expect(page.locator("figure.graph svg")).to_be_visible()
+    expect(page.get_by_role("table", name="Endings")).to_be_visible()  # fetched after the page
     assert_no_violations(page)
     page.goto("/author/scenarios/coat-still-on/playtest?scene=check")
     expect(page.get_by_label("Start at scene")).to_have_value("check")

@@ -202,8 +202,24 @@ def test_the_scenario_page_draws_the_graph_inline_with_scenes_linking_to_their_t
     assert len(ids) == len(set(ids))
 
 
-def test_the_scenario_page_summarises_the_path_analysis(teacher):
+def test_the_scenario_page_fetches_the_analysis_of_a_new_version_separately(teacher):
     body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert 'hx-get="/author/scenarios/coat-still-on/analysis" hx-trigger="load"' in body
+    assert "Exploring every path of this version" in body
+    assert '<noscript><p><a href="/author/scenarios/coat-still-on/analysis#analysis">' in body
+    assert "states." not in body and 'id="scene-arrival"' in body and "<svg" in body
+    block = teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX)
+    assert block.status_code == 200 and "HX-Request" in block.headers["Vary"]
+    assert "<html" not in block.text and "<svg" not in block.text and "<h1>" not in block.text
+    assert "Every reachable state explored: 12 states." in text(block)
+    # once analysed, the version's page includes it at once
+    again = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "Every reachable state explored: 12 states." in again and "hx-trigger" not in again
+
+
+def test_the_scenario_page_summarises_the_path_analysis(teacher):
+    body = text(teacher.get("/author/scenarios/coat-still-on/analysis"))  # without JavaScript
+    assert "<svg" in body and 'id="scene-walkout"' in body  # the whole page
     assert "Every reachable state explored: 12 states." in body
     table = body[body.index('<table class="endings">') : body.index("</table>")]
     rows_ = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", table, re.S)
@@ -244,7 +260,7 @@ def test_without_graphviz_the_page_says_so_and_keeps_everything_else(teacher, mo
 
 def test_a_state_limit_gives_a_clear_message(teacher, monkeypatch):
     monkeypatch.setattr(author, "MAX_STATES", 3)
-    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    body = text(teacher.get("/author/scenarios/coat-still-on/analysis"))
     assert "The analysis stopped after exploring 3 states" in body
     assert "<svg" in body and 'id="scene-walkout"' in body
 
@@ -560,6 +576,14 @@ def test_only_files_directly_in_the_scenario_folder_can_be_downloaded(teacher, f
     assert "secret: yes" not in response.text and "hidden: yes" not in response.text
 
 
+def test_the_library_offers_the_json_schema_when_the_folder_has_it(teacher, folder):
+    assert "Download the JSON Schema" not in text(teacher.get("/author/"))
+    (folder / "scenario.schema.json").write_text('{"title": "schema"}', encoding="utf-8")
+    assert 'href="/author/files/scenario.schema.json" download' in teacher.get("/author/").text
+    with teacher.get("/author/files/scenario.schema.json") as response:
+        assert response.status_code == 200 and response.json == {"title": "schema"}
+
+
 # -- the editor ----------------------------------------------------------------------------
 
 
@@ -697,6 +721,13 @@ def test_an_id_another_file_uses_cannot_be_saved(teacher, folder):
     assert response.status_code == 400
     assert "the id 'coat-still-on' is already used by coat-still-on.yaml" in text(response)
     assert path.read_text(encoding="utf-8") == NEW
+
+
+def test_the_editor_escapes_the_text_it_shows(teacher, folder):
+    (folder / "odd.yaml").write_text('title: "</textarea><script>alert(1)</script>"\n', "utf-8")
+    body = teacher.get("/author/files/odd.yaml/edit").text
+    assert "<script>alert(1)" not in body
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_a_file_that_is_not_utf8_is_not_offered_for_editing(teacher, folder):

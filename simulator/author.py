@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
@@ -39,6 +40,25 @@ MAX_STATES = 200_000
 CACHED = 16  # scenario versions whose analysis and drawing stay in memory
 
 _write_lock = threading.Lock()
+
+
+@bp.before_request
+def _login_ended_for_htmx() -> Response | None:
+    """htmx would follow the login redirect and swap the whole login page into a panel: tell
+    it plainly instead (the editor keeps what was typed)."""
+    if is_htmx() and not current_user.is_authenticated:
+        return render(
+            "errors/error.html",
+            block="message",
+            status=401,
+            code=401,
+            heading="Please log in again",
+            message="Your instructor login has ended, so this could not be checked. Log in "
+            "again in another tab: what you typed here is still on this page.",
+            back=url_for("auth.login"),
+            back_label="Log in",
+        )
+    return None
 
 
 def _library() -> Library:

@@ -110,6 +110,16 @@ def test_every_instructor_url_sends_an_anonymous_visitor_to_the_login_page(app, 
     assert files(folder) == before and run_count(app) == 0
 
 
+def test_an_htmx_request_after_the_login_ended_gets_a_message_not_the_login_page(client):
+    response = client.post(
+        "/author/files/coat-still-on.yaml/validate", data={"text": NEW}, headers=HTMX
+    )
+    assert response.status_code == 401
+    body = text(response)
+    assert "Please log in again" in body and "what you typed here is still on this page" in body
+    assert "<html" not in body and 'href="/login"' in body
+
+
 def test_every_instructor_page_works_once_logged_in(app, teacher):
     for method, url in author_urls(app):
         if method != "GET":

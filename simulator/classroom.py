@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import unicodedata
+from functools import lru_cache
 from typing import Any, NoReturn
 
 import segno
@@ -43,6 +44,7 @@ from .standings import (
     export_rows,
     iso,
     moment_split,
+    progress,
     ranked,
     standings,
     summary,
@@ -158,6 +160,11 @@ def class_scenarios(classroom: Classroom) -> list[tuple[str, Scenario | None]]:
     """Each of the class's scenario ids with its current valid version (None if gone)."""
     available = {scenario.id: scenario for scenario, _digest in plays.library().scenarios()}
     return [(scenario_id, available.get(scenario_id)) for scenario_id in classroom.scenario_ids]
+
+
+def _current(classroom: Classroom) -> list[Scenario]:
+    """The class's scenarios that the library has a valid version of now."""
+    return [scenario for _id, scenario in class_scenarios(classroom) if scenario is not None]
 
 
 def clean_name(raw: str) -> tuple[str, str | None]:
@@ -317,11 +324,13 @@ def dashboard(code: str) -> Response:
         "classroom/dashboard.html",
         block="roster",
         classroom=classroom,
-        rows=rows,
+        rows=[(row, progress(row, len(scenarios))) for row in rows],
+        # /classes/<code>/trainees/<id>, made once rather than by url_for for each of 300 rows
+        trainees_url=url_for("classroom.dashboard", code=classroom.code) + "/trainees",
         scenarios=scenarios,
         totals=summary(rows, len(scenarios)),
         join_url=_join_url(classroom),
-        qr=_qr(classroom),
+        qr=None if is_htmx() else _qr(classroom),
         boards=BOARD_STYLES,
         poll=POLL if classroom.is_open else None,
     )
@@ -345,13 +354,17 @@ def _join_url(classroom: Classroom) -> str:
 
 def _qr(classroom: Classroom) -> Markup:
     """An inline SVG QR code of the join URL, dark on light in either colour scheme."""
-    url = _join_url(classroom)
+    return Markup(_qr_svg(_join_url(classroom)))  # noqa: S704  (segno's SVG of our own URL)
+
+
+@lru_cache(maxsize=256)
+def _qr_svg(url: str) -> str:
+    # drawing one takes a while (about 20 ms): a class's code is drawn once per process
     svg = segno.make(url, error="m").svg_inline(
         scale=1, border=4, omitsize=True, dark="#000", light="#fff", svgclass="qr-code"
     )
-    label = f"QR code: scan it to open {url}"
-    labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" ', 1)
-    return Markup(labelled)  # noqa: S704  (segno's own SVG; the URL within is ours)
+    label = Markup.escape(f"QR code: scan it to open {url}")
+    return str(svg).replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 @bp.post("/classes/<code>/close")
@@ -375,7 +388,9 @@ def freeze(code: str) -> Response:
         session = db.session()
         classroom.frozen_board = {
             "standings": [row.as_json() for row in standings(session, classroom.id)],
-            "counts": [list(row) for row in choice_counts(session, classroom.id)],
+            "counts": [
+                list(row) for row in choice_counts(session, classroom.id, _current(classroom))
+            ],
         }
         classroom.frozen_at = now()
         session.commit()
@@ -423,6 +438,16 @@ def _board_page(
     else:
         rows = standings(db.session(), classroom.id)
     scenarios = class_scenarios(classroom)
+    # the words of each row made here, not by template macros: 300 rows every 2 seconds
+    table = [
+        (
+            rank,
+            row,
+            progress(row, len(scenarios)),
+            trainee is not None and row.trainee_id == trainee.id,
+        )
+        for rank, row in (ranked(rows) if classroom.board != "aggregate" else [])
+    ]
     response = render(
         "classroom/board.html",
         block=block,
@@ -430,7 +455,7 @@ def _board_page(
         trainee=trainee,
         instructor=trainee is None,
         style=classroom.board,
-        ranked=ranked(rows) if classroom.board != "aggregate" else [],
+        ranked=table,
         totals=summary(rows, len(scenarios)),
         mine=next((r for r in rows if trainee and r.trainee_id == trainee.id), None),
         scenarios=scenarios,
@@ -453,11 +478,10 @@ def moments(code: str) -> Response:
     if frozen is not None:
         counts = as_counts(frozen.get("counts", []))
     else:
-        counts = choice_counts(db.session(), classroom.id)
+        counts = choice_counts(db.session(), classroom.id, _current(classroom))
     library = plays.library()
     versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
-    current = [scenario for _id, scenario in class_scenarios(classroom) if scenario is not None]
-    split = moment_split(counts, current, versions)
+    split = moment_split(counts, _current(classroom), versions)
     response = render(
         "classroom/moments.html",
         block="moments",
@@ -849,11 +873,27 @@ def start(code: str) -> Response:
             back,
             "Back to your class",
         )
-    run = plays.new_run(loaded, classroom.mode, classroom_id=classroom.id, trainee_id=trainee.id)
     session = db.session()
-    session.add(run)
-    session.commit()
-    return redirect(url_for("play.run", run_id=run.id), 303)
+    for _try in range(10):
+        latest = session.scalar(
+            select(func.max(Run.attempt)).where(
+                Run.trainee_id == trainee.id, Run.scenario_id == scenario_id
+            )
+        )
+        run = plays.new_run(
+            loaded,
+            classroom.mode,
+            classroom_id=classroom.id,
+            trainee_id=trainee.id,
+            attempt=(latest or 0) + 1,
+        )
+        session.add(run)
+        try:
+            session.commit()
+            return redirect(url_for("play.run", run_id=run.id), 303)
+        except IntegrityError:  # a double click numbered the same attempt: count again
+            session.rollback()
+    abort(503)
 
 
 __all__ = ["bp", "init_app", "normal_code", "new_code"]

@@ -74,6 +74,8 @@ class Run(Base):
     trainee_id: Mapped[int | None] = mapped_column(
         ForeignKey("trainees.id", ondelete="SET NULL"), default=None, index=True
     )
+    # the trainee's 1st, 2nd... run of this scenario in the class: the board counts the 1st
+    attempt: Mapped[int | None] = mapped_column(Integer, default=None)
     # the trainee's own reactions, asked first in the debrief and shown to their instructor
     reaction_rating: Mapped[int | None] = mapped_column(Integer, default=None)
     reaction_text: Mapped[str | None] = mapped_column(Text, default=None)
@@ -89,8 +91,24 @@ class Run(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_runs_owner_finished", "owner", "finished"),
-        # the class scoreboard: a class's runs by trainee and scenario, first attempt first
-        Index("ix_runs_class_trainee", "classroom_id", "trainee_id", "scenario_id", "started_at"),
+        # the class scoreboard and moments read this index alone, never the wide rows (a run
+        # keeps its scenario's whole text): a class's first attempts and what the board shows
+        Index(
+            "ix_runs_class_attempt",
+            "classroom_id",
+            "attempt",
+            "is_test",
+            "trainee_id",
+            "id",
+            "scenario_id",
+            "scenario_digest",
+            "steps",
+            "finished",
+            "score",
+            "ruptures_opened",
+            "ruptures_repaired",
+        ),
+        UniqueConstraint("trainee_id", "scenario_id", "attempt", name="uq_runs_trainee_attempt"),
     )
 
     @property
@@ -135,7 +153,11 @@ class StepRow(Base):
 
     run: Mapped[Run] = relationship(back_populates="step_rows")
 
-    __table_args__ = (UniqueConstraint("run_id", "number", name="uq_steps_run_number"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "number", name="uq_steps_run_number"),
+        # the class's split at key moments: index-only, by run and scene
+        Index("ix_steps_run_scene_choice", "run_id", "scene", "choice"),
+    )
 
     @property
     def step(self) -> Step:

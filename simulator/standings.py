@@ -4,15 +4,15 @@ Nothing here replays a run. Each function is one indexed query over the columns 
 up to date on every choice (steps, finished, score, rupture counts) or over the Step rows.
 
 What counts on the scoreboard and in the moments: each trainee's first run of each of the
-class's scenarios (a replay is practice, and a board that a replay could change would invite
-score-fishing). Test runs and runs of removed trainees never count. The export lists every
-run, replays and removed trainees included.
+class's scenarios (Run.attempt == 1, numbered when the run starts; a replay is practice, and
+a board that a replay could change would invite score-fishing). Test runs and runs of removed
+trainees never count. The export lists every run, replays and removed trainees included.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,52 +47,45 @@ class Standing:
         return cls(**{key: data[key] for key in cls.__dataclass_fields__})
 
 
-def _counted_runs(classroom_id: int) -> Any:
-    """A subquery of the class's countable runs, numbered per trainee and scenario by age."""
-    attempt = (
-        func.row_number()
-        .over(partition_by=(Run.trainee_id, Run.scenario_id), order_by=(Run.started_at, Run.id))
-        .label("attempt")
-    )
+def _first_attempts(classroom_id: int) -> tuple[Any, ...]:
+    """Which runs count: the class's first attempts by trainees still in it, never a test."""
     return (
+        Run.classroom_id == classroom_id,
+        Run.attempt == 1,
+        Run.is_test.is_(False),
+        Run.trainee_id.is_not(None),
+    )
+
+
+def standings_query(classroom_id: int) -> Select[*tuple[Any, ...]]:
+    """Every trainee of the class with their counted runs added up, in joining order."""
+    counted = (
         select(
-            Run.id,
             Run.trainee_id,
-            Run.scenario_id,
-            Run.scenario_digest,
-            Run.steps,
-            Run.finished,
-            Run.score,
-            Run.ruptures_opened,
-            Run.ruptures_repaired,
-            attempt,
+            func.count().label("runs"),
+            func.sum(case((Run.finished, 1), else_=0)).label("finished"),
+            func.sum(Run.steps).label("steps"),
+            func.avg(Run.score).label("score"),
+            func.sum(Run.ruptures_opened).label("opened"),
+            func.sum(Run.ruptures_repaired).label("repaired"),
         )
-        .where(
-            Run.classroom_id == classroom_id,
-            Run.is_test.is_(False),
-            Run.trainee_id.is_not(None),
-        )
+        .where(*_first_attempts(classroom_id))
+        .group_by(Run.trainee_id)
         .subquery("counted")
     )
-
-
-def standings_query(classroom_id: int) -> Select[Any]:
-    """Every trainee of the class with their counted runs added up, in joining order."""
-    counted = _counted_runs(classroom_id)
     return (
         select(
             Trainee.id,
             Trainee.name,
-            func.count(counted.c.id),
-            func.coalesce(func.sum(case((counted.c.finished, 1), else_=0)), 0),
-            func.coalesce(func.sum(counted.c.steps), 0),
-            func.avg(counted.c.score),
-            func.coalesce(func.sum(counted.c.ruptures_opened), 0),
-            func.coalesce(func.sum(counted.c.ruptures_repaired), 0),
+            func.coalesce(counted.c.runs, 0),
+            func.coalesce(counted.c.finished, 0),
+            func.coalesce(counted.c.steps, 0),
+            counted.c.score,
+            func.coalesce(counted.c.opened, 0),
+            func.coalesce(counted.c.repaired, 0),
         )
-        .outerjoin(counted, (counted.c.trainee_id == Trainee.id) & (counted.c.attempt == 1))
+        .outerjoin(counted, counted.c.trainee_id == Trainee.id)
         .where(Trainee.classroom_id == classroom_id)
-        .group_by(Trainee.id, Trainee.name, Trainee.joined_at)
         .order_by(Trainee.joined_at, Trainee.id)
     )
 
@@ -129,6 +122,16 @@ def ranked(rows: Sequence[Standing]) -> list[tuple[int | None, Standing]]:
         out.append((previous[0] if same and previous else position, row))
     out += [(None, r) for r in rows if r.score is None]
     return out
+
+
+def progress(row: Standing, scenarios: int) -> str:
+    """A row's progress in words: 'Playing · 3 choices', '1 of 2 finished · 9 choices'."""
+    if not row.runs:
+        return "Not started"
+    choices = f"{row.steps} {'choice' if row.steps == 1 else 'choices'}"
+    if scenarios > 1:
+        return f"{row.finished} of {scenarios} finished · {choices}"
+    return f"{'Finished' if row.finished else 'Playing'} · {choices}"
 
 
 BANDS = ((0, 19), (20, 39), (40, 59), (60, 79), (80, 100))
@@ -168,28 +171,36 @@ def _percent(part: int, whole: int) -> int:
 # -- moments -------------------------------------------------------------------------------
 
 
-def split_query(classroom_id: int) -> Select[Any]:
-    """How many counted runs made each choice at each scene, per scenario version."""
-    counted = _counted_runs(classroom_id)
+def split_query(classroom_id: int, scenes: Collection[str]) -> Select[*tuple[Any, ...]]:
+    """How many counted runs made each choice at each of these scenes, per scenario version."""
     return (
-        select(
-            counted.c.scenario_id,
-            counted.c.scenario_digest,
-            StepRow.scene,
-            StepRow.choice,
-            func.count(),
-        )
-        .join(counted, (counted.c.id == StepRow.run_id) & (counted.c.attempt == 1))
-        .group_by(counted.c.scenario_id, counted.c.scenario_digest, StepRow.scene, StepRow.choice)
+        select(Run.scenario_id, Run.scenario_digest, StepRow.scene, StepRow.choice, func.count())
+        .join(StepRow, StepRow.run_id == Run.id)
+        .where(*_first_attempts(classroom_id), StepRow.scene.in_(sorted(scenes)))
+        .group_by(Run.scenario_id, Run.scenario_digest, StepRow.scene, StepRow.choice)
     )
 
 
 Counts = list[tuple[str, str, str, int, int]]
 
 
-def choice_counts(db: Session, classroom_id: int) -> Counts:
-    """(scenario id, version digest, scene, choice index, count) rows from one grouped query."""
-    return as_counts(db.execute(split_query(classroom_id)))
+def choice_counts(db: Session, classroom_id: int, scenarios: Sequence[Scenario]) -> Counts:
+    """(scenario id, version digest, scene, choice index, count) at the key moments of these
+    scenarios, from one grouped query."""
+    scenes = moment_scenes(scenarios)
+    if not scenes:
+        return []
+    return as_counts(db.execute(split_query(classroom_id, scenes)))
+
+
+def moment_scenes(scenarios: Sequence[Scenario]) -> set[str]:
+    """The ids of the key moment scenes (with choices) of these scenarios."""
+    return {
+        scene_id
+        for scenario in scenarios
+        for scene_id, scene in scenario.scenes.items()
+        if scene.moment is not None and scene.choices
+    }
 
 
 def as_counts(rows: Iterable[Sequence[Any]]) -> Counts:

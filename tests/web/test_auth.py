@@ -144,3 +144,11 @@ class TestCsrf:
     def test_logout_needs_the_token(self, client, instructor):
         log_in(client)
         assert client.post("/logout").status_code == 400
+
+
+def test_a_protected_page_sends_you_to_login_and_says_why(client):
+    response = client.get("/author/")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert "Please log in as an instructor to see that page." in page.text

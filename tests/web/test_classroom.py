@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import threading
 
 import pytest
 from flask import Flask
@@ -446,33 +447,60 @@ class TestScoreboard:
         # Cy plays again and does well: the board keeps the first attempt
         again = start(people["Cy"], code)
         play(people["Cy"], again, STRONG)
+        assert run_row(app, again).attempt == 2
+        # a test run, even one numbered as a first attempt, never counts
+        dee = next(t for t in trainees(app, code) if t.name == "Dee")
         with app.app_context():
             db = db_session()
-            test_run = db.get(Run, run_row(app, again).id)
-            assert test_run is not None
-            ana_id = trainees(app, code)[0].id
+            model = db.get(Run, run_row(app, again).id)
+            assert model is not None
             db.add(
                 Run(
                     owner="x",
                     scenario_id="coat-still-on",
                     title="Coat Still On",
-                    scenario_digest=test_run.scenario_digest,
-                    scenario_source=test_run.scenario_source,
-                    state=test_run.state,
+                    scenario_digest=model.scenario_digest,
+                    scenario_source=model.scenario_source,
+                    state=model.state,
                     scene="good-end",
                     steps=99,
                     score=1,
                     is_test=True,
-                    classroom_id=test_run.classroom_id,
-                    trainee_id=ana_id,
-                    started_at=test_run.started_at.replace(year=2000),
+                    classroom_id=model.classroom_id,
+                    trainee_id=dee.id,
+                    attempt=1,
                 )
             )
             db.commit()
         words = text(teacher.get(f"/classes/{code}/board").text)
         assert "1 Ana Finished · 2 choices 53" in words
         assert "3 Cy Finished · 2 choices 34" in words
-        assert "99" not in words
+        assert "Dee Not started" in words and "99" not in words
+        assert "2 of 3 · 67%" not in text(teacher.get(f"/classes/{code}/moments").text)
+
+    def test_attempts_are_numbered_once_each_even_when_starts_race(self, teacher, app):
+        code = create_class(teacher)
+        ana = browser(app)
+        joined(ana, code, "Ana")
+        cookie = ana.get_cookie("rapport")
+        assert cookie is not None
+        barrier = threading.Barrier(4)
+        locations: list[str] = []
+
+        def click_start() -> None:
+            tab = browser(app)  # the same browser (its cookie) in another tab
+            tab.set_cookie("rapport", cookie.value)
+            barrier.wait()
+            response = tab.post(f"/classes/{code}/runs", data={"scenario": "coat-still-on"})
+            assert response.status_code == 303, response.text
+            locations.append(response.headers["Location"])
+
+        threads = [threading.Thread(target=click_start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(run_row(app, run).attempt for run in locations) == [1, 2, 3, 4]
 
     def test_freezing_holds_the_board_while_play_goes_on(self, teacher, app):
         code = create_class(teacher)

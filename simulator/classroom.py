@@ -10,8 +10,9 @@ import os
 import re
 import secrets
 import unicodedata
-from functools import lru_cache
-from typing import Any, NoReturn
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, NoReturn, TypeVar
 
 import segno
 from flask import (
@@ -96,6 +97,33 @@ def init_app(app: Flask) -> None:
     limited = limiter.limit(JOIN_FAILURES, deduct_when=lambda response: response.status_code != 303)
     app.view_functions["classroom.join"] = limited(limiter.limit(JOIN_ATTEMPTS)(join))
     app.register_error_handler(429, _too_many)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def instructor_only(view: F) -> F:
+    """Only a logged-in instructor; others go to the login page. An htmx request (the roster
+    polling after the login ended) gets a short message instead: htmx would follow the
+    redirect and swap the whole login page into the roster."""
+    protected = instructor_required(view)
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if is_htmx() and current_instructor() is None:
+            return render(
+                "errors/error.html",
+                block="message",
+                status=401,
+                code=401,
+                heading="Please log in again",
+                message="Your instructor login has ended. Log in again to see the class.",
+                back=url_for("auth.login"),
+                back_label="Log in",
+            )
+        return protected(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 # -- looking things up ---------------------------------------------------------------------
@@ -214,7 +242,7 @@ def _stop(status: int, heading: str, message: str, back: str, back_label: str) -
 
 
 @bp.get("/classes")
-@instructor_required
+@instructor_only
 def classes() -> Response:
     """The instructor's class sessions, newest first, with how many have joined each."""
     instructor = current_instructor()
@@ -235,7 +263,7 @@ def classes() -> Response:
 
 
 @bp.get("/classes/new")
-@instructor_required
+@instructor_only
 def new() -> Response:
     """The form for a new class session."""
     return _new_form({"mode": "practice", "board": "anonymous", "scenarios": []}, {})
@@ -255,7 +283,7 @@ def _new_form(values: dict[str, Any], errors: dict[str, str], status: int = 200)
 
 
 @bp.post("/classes")
-@instructor_required
+@instructor_only
 def create() -> Response:
     """Create a class session with a fresh join code; a bad form comes back with every value."""
     instructor = current_instructor()
@@ -314,7 +342,7 @@ def _insert_with_code(
 
 
 @bp.get("/classes/<code>")
-@instructor_required
+@instructor_only
 def dashboard(code: str) -> Response:
     """The instructor's dashboard: the join code, the roster with progress, the controls."""
     classroom = owned_class(code)
@@ -339,7 +367,7 @@ def dashboard(code: str) -> Response:
 
 
 @bp.get("/classes/<code>/code")
-@instructor_required
+@instructor_only
 def code_screen(code: str) -> Response:
     """The join code, its URL and QR code, as large as the screen allows, for a projector."""
     classroom = owned_class(code)
@@ -368,7 +396,7 @@ def _qr_svg(url: str) -> str:
 
 
 @bp.post("/classes/<code>/close")
-@instructor_required
+@instructor_only
 def close(code: str) -> Response:
     """Close the class session: no more joins or choices; everything is kept."""
     classroom = owned_class(code)
@@ -380,7 +408,7 @@ def close(code: str) -> Response:
 
 
 @bp.post("/classes/<code>/freeze")
-@instructor_required
+@instructor_only
 def freeze(code: str) -> Response:
     """Freeze the board: the room sees this moment's standings while play goes on."""
     classroom = owned_class(code)
@@ -398,7 +426,7 @@ def freeze(code: str) -> Response:
 
 
 @bp.post("/classes/<code>/unfreeze")
-@instructor_required
+@instructor_only
 def unfreeze(code: str) -> Response:
     """Unfreeze the board: it shows the live standings again."""
     classroom = owned_class(code)
@@ -507,7 +535,7 @@ def _roster_member(classroom: Classroom, trainee_id: int) -> Trainee:
 
 
 @bp.get("/classes/<code>/trainees/<int:trainee_id>")
-@instructor_required
+@instructor_only
 def trainee(code: str, trainee_id: int) -> Response:
     """One trainee for the instructor: their runs, reactions and debriefs; rename, remove."""
     classroom = owned_class(code)
@@ -538,7 +566,7 @@ def _trainee_page(
 
 
 @bp.post("/classes/<code>/trainees/<int:trainee_id>/rename")
-@instructor_required
+@instructor_only
 def rename(code: str, trainee_id: int) -> Response:
     """Give a trainee another display name (unique in the class, as when joining)."""
     classroom = owned_class(code)
@@ -568,7 +596,7 @@ def rename(code: str, trainee_id: int) -> Response:
 
 
 @bp.post("/classes/<code>/trainees/<int:trainee_id>/remove")
-@instructor_required
+@instructor_only
 def remove(code: str, trainee_id: int) -> Response:
     """Remove a trainee from the class. Their runs are kept, detached from the name: they stay
     in the export as a removed trainee's and leave the scoreboard and the moments."""
@@ -606,7 +634,7 @@ def _patch_snapshot(classroom: Classroom, trainee_id: int, name: str | None) -> 
 
 
 @bp.get("/classes/<code>/runs/<run_id>/debrief")
-@instructor_required
+@instructor_only
 def run_debrief(code: str, run_id: str) -> Response:
     """A trainee's debrief, for the instructor of their class only."""
     classroom = owned_class(code)
@@ -654,7 +682,7 @@ def _filename(classroom: Classroom, extension: str) -> str:
 
 
 @bp.get("/classes/<code>/export.csv")
-@instructor_required
+@instructor_only
 def export_csv(code: str) -> Response:
     """Every run of the class as CSV, one row per run."""
     classroom = owned_class(code)
@@ -672,7 +700,7 @@ def export_csv(code: str) -> Response:
 
 
 @bp.get("/classes/<code>/export.json")
-@instructor_required
+@instructor_only
 def export_json(code: str) -> Response:
     """Every run of the class as JSON: the class session, then one object per run."""
     classroom = owned_class(code)

@@ -606,6 +606,18 @@ class TestDashboard:
         assert "hx-trigger" not in closed.text
         assert "The class session is closed" in closed.text
 
+    def test_roster_polling_after_the_login_ended_gets_a_message_not_the_login_page(
+        self, teacher, app
+    ):
+        code = create_class(teacher)
+        teacher.post("/logout")
+        polled = teacher.get(f"/classes/{code}", headers=HTMX)
+        assert polled.status_code == 401
+        assert "Please log in again" in polled.text
+        assert 'name="password"' not in polled.text and "hx-trigger" not in polled.text
+        # without htmx: the login page, as for any instructor page
+        assert teacher.get(f"/classes/{code}").headers["Location"].startswith("/login?next=")
+
     def test_the_instructor_opens_a_trainees_runs_reactions_and_debrief(self, teacher, app):
         code, people = a_class_that_played(teacher, app)
         ben = next(t for t in trainees(app, code) if t.name == "Ben")

@@ -753,7 +753,23 @@ def _join_page(
         error=error,
         field=field,
         name_max=NAME_MAX,
+        joined=_joined_classes(),
     )
+
+
+def _joined_classes(limit: int = 10) -> list[tuple[Classroom, Trainee]]:
+    """The class sessions this browser has joined, newest first: the way back to them."""
+    owner = browser_id()
+    if owner is None:
+        return []
+    rows = db.session().execute(
+        select(Classroom, Trainee)
+        .join(Trainee, Trainee.classroom_id == Classroom.id)
+        .where(Trainee.owner == owner)
+        .order_by(Trainee.joined_at.desc())
+        .limit(limit)
+    )
+    return [(classroom, trainee) for classroom, trainee in rows]
 
 
 @bp.post("/join")

@@ -156,6 +156,20 @@ class TestJoining:
         assert (row.name, row.key) == ("Ana Lima", "ana lima")
         assert "Ana Lima" in teacher.get(f"/classes/{code}").text
 
+    def test_the_join_page_lists_the_classes_this_browser_joined(self, teacher, app):
+        first = create_class(teacher, name="Monday <group>")
+        second = create_class(teacher, name="Friday group")
+        ana = browser(app)
+        assert "Class sessions you have joined" not in ana.get("/join").text
+        joined(ana, first, "Ana")
+        joined(ana, second, "Ana F")
+        teacher.post(f"/classes/{first}/close")
+        page = ana.get("/join").text
+        assert "Class sessions you have joined" in page
+        assert f'href="/classes/{second}/me">Friday group</a>' in page
+        assert "Monday &lt;group&gt;" in page and "as Ana · closed" in text(page)
+        assert "Monday" not in browser(app).get("/join").text
+
     def test_rejoining_from_the_same_browser_goes_back_to_the_trainee_page(self, teacher, app):
         code = create_class(teacher)
         ana = browser(app)

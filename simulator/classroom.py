@@ -503,13 +503,14 @@ def moments(code: str) -> Response:
     """How the class split at each key moment, as bars with counts and percentages."""
     classroom, trainee = viewer(code)
     frozen = classroom.frozen_board if classroom.frozen_at is not None else None
+    scenarios = _current(classroom)
     if frozen is not None:
         counts = as_counts(frozen.get("counts", []))
     else:
-        counts = choice_counts(db.session(), classroom.id, _current(classroom))
+        counts = choice_counts(db.session(), classroom.id, scenarios)
     library = plays.library()
     versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
-    split = moment_split(counts, _current(classroom), versions)
+    split = moment_split(counts, scenarios, versions)
     response = render(
         "classroom/moments.html",
         block="moments",

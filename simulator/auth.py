@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from . import db
 from .models import Instructor
-from .web import render
+from .web import message_page, render
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -106,13 +106,11 @@ def logout() -> Response:
 
 
 def _csrf_failed(error: CSRFError) -> Response:
-    return render(
-        "errors/error.html",
-        "message",
-        status=400,
-        code=400,
-        heading="This form has expired",
-        message="For your safety the form could not be sent. Please reload the page and try again; nothing was changed.",
+    return message_page(
+        400,
+        "This form has expired",
+        "For your safety the form could not be sent. Please reload the page and try again; "
+        "nothing was changed.",
     )
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
-from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
@@ -27,7 +26,7 @@ from .engine.model import METERS, Meters, Scenario
 from .graphs import GraphvizMissing, render_svg
 from .models import MODES, Run
 from .scenarios import MAX_BYTES, Entry, Library, Loaded, Message, load_text, locate_all
-from .web import browser_id, is_htmx, render
+from .web import browser_id, is_htmx, login_ended, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -46,19 +45,10 @@ _write_lock = threading.Lock()
 def _login_ended_for_htmx() -> Response | None:
     """htmx would follow the login redirect and swap the whole login page into a panel: tell
     it plainly instead (the editor keeps what was typed)."""
-    if is_htmx() and not current_user.is_authenticated:
-        return render(
-            "errors/error.html",
-            block="message",
-            status=401,
-            code=401,
-            heading="Please log in again",
-            message="Your instructor login has ended, so this could not be checked. Log in "
-            "again in another tab: what you typed here is still on this page.",
-            back=url_for("auth.login"),
-            back_label="Log in",
-        )
-    return None
+    return login_ended(
+        "Your instructor login has ended, so this could not be checked. Log in "
+        "again in another tab: what you typed here is still on this page."
+    )
 
 
 def _library() -> Library:

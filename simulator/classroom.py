@@ -50,7 +50,7 @@ from .standings import (
     standings,
     summary,
 )
-from .web import browser_id, is_htmx, render
+from .web import browser_id, is_htmx, login_ended, message_page, render
 
 bp = Blueprint("classroom", __name__)
 
@@ -110,18 +110,8 @@ def instructor_only(view: F) -> F:
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if is_htmx() and current_instructor() is None:
-            return render(
-                "errors/error.html",
-                block="message",
-                status=401,
-                code=401,
-                heading="Please log in again",
-                message="Your instructor login has ended. Log in again to see the class.",
-                back=url_for("auth.login"),
-                back_label="Log in",
-            )
-        return protected(*args, **kwargs)
+        ended = login_ended("Your instructor login has ended. Log in again to see the class.")
+        return ended if ended is not None else protected(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
 
@@ -224,18 +214,7 @@ def _taken(classroom: Classroom, key: str, but: int | None = None) -> bool:
 
 def _stop(status: int, heading: str, message: str, back: str, back_label: str) -> NoReturn:
     """A friendly error page in our own words, or its message block for htmx."""
-    abort(
-        render(
-            "errors/error.html",
-            block="message",
-            status=status,
-            code=status,
-            heading=heading,
-            message=message,
-            back=back,
-            back_label=back_label,
-        )
-    )
+    abort(message_page(status, heading, message, back, back_label))
 
 
 # -- the instructor's class sessions -------------------------------------------------------
@@ -843,14 +822,7 @@ def _too_many(error: HTTPException) -> Response:
             429,
         )
     else:
-        response = render(
-            "errors/error.html",
-            block="message",
-            status=429,
-            code=429,
-            heading="Please slow down",
-            message=message,
-        )
+        response = message_page(429, "Please slow down", message)
     response.headers["Retry-After"] = "60"
     return response
 

@@ -28,7 +28,7 @@ from .models import (
     unfinished_runs,
 )
 from .scenarios import Library, Loaded
-from .web import ERRORS, browser_id, form_int, is_htmx, meter_chart, render
+from .web import ERRORS, browser_id, form_int, is_htmx, message_page, meter_chart, render
 
 bp = Blueprint("play", __name__)
 
@@ -383,17 +383,8 @@ def _refuse_debrief(found: Run, message: str) -> NoReturn:
         if found.finished
         else url_for("play.run", run_id=found.id)
     )
-    page = render(
-        "errors/error.html",
-        block="message" if is_htmx() else None,
-        status=400,
-        code=400,
-        heading=heading,
-        message=message,
-        back=back,
-        back_label="Back to your debrief" if found.finished else "Back to your session",
-    )
-    abort(page)
+    label = "Back to your debrief" if found.finished else "Back to your session"
+    abort(message_page(400, heading, message, back, label))
 
 
 def _export_css() -> str:
@@ -462,17 +453,11 @@ def _refuse(run: Run, message: str) -> NoReturn:
     if is_htmx():
         last = last_step(db.session(), run)
         abort(_play(run, last, status=400, notice=message, announcement=message))
-    heading, _ = ERRORS[400]
-    page = render(
-        "errors/error.html",
-        status=400,
-        code=400,
-        heading=heading,
-        message=message,
-        back=url_for("play.run", run_id=run.id),
-        back_label="Back to your session",
+    abort(
+        message_page(
+            400, ERRORS[400][0], message, url_for("play.run", run_id=run.id), "Back to your session"
+        )
     )
-    abort(page)
 
 
 def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, g, make_response, render_template, request, session
+from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -154,20 +155,42 @@ ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
+def message_page(
+    status: int,
+    heading: str,
+    message: str,
+    back: str | None = None,
+    back_label: str | None = None,
+) -> Response:
+    """A friendly page in our own words (for htmx, only its message block)."""
+    return render(
+        "errors/error.html",
+        block="message",
+        status=status,
+        code=status,
+        heading=heading,
+        message=message,
+        back=back,
+        back_label=back_label,
+    )
+
+
+def login_ended(message: str) -> Response | None:
+    """For an htmx request whose instructor login has ended, a short message to swap in
+    (htmx would otherwise follow the redirect and swap the whole login page into a panel)."""
+
+    if is_htmx() and not current_user.is_authenticated:
+        return message_page(401, "Please log in again", message, url_for("auth.login"), "Log in")
+    return None
+
+
 def error_page(error: HTTPException) -> Response:
     """A friendly page (or, for htmx, a fragment) for any HTTP error; never a traceback."""
     code = error.code or 500
     heading, message = ERRORS.get(code, ("Something went wrong", "Try again in a moment."))
     if error.description and error.description != type(error).description and code < 500:
         message = error.description  # our own words, from abort(400, "...")
-    response = render(
-        "errors/error.html",
-        block="message",
-        status=code,
-        code=code,
-        heading=heading,
-        message=message,
-    )
+    response = message_page(code, heading, message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
@@ -186,7 +209,9 @@ def init_app(app: Flask) -> None:
         response.vary.add("HX-Request")
         started = g.get("started")
         if started is not None:  # the server's own time, shown in the browser's dev tools
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+            response.headers["Server-Timing"] = (
+                f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+            )
         return response
 
     @app.template_filter("day")

@@ -17,6 +17,7 @@ from .engine import play as engine
 from .engine.model import METERS, Scenario
 from .models import (
     MODES,
+    Classroom,
     Run,
     StepRow,
     classroom_closed,
@@ -362,6 +363,8 @@ def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
         "reaction_form": None,
         "reaction_chars": REACTION_CHARS,
         "rewind_note": REWIND_ASSESSMENT,
+        # a class run plays again inside its class session, so it counts there too
+        "classroom": session.get(Classroom, found.classroom_id) if found.classroom_id else None,
     }
     context.update(extra)
     return context

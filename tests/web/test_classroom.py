@@ -754,3 +754,15 @@ class TestExports:
         for from_json, from_csv in zip(document["runs"], csv_rows, strict=True):
             assert str(from_json["alliance_score"]) == from_csv["alliance_score"]
             assert from_json["started_at"] == from_csv["started_at"]
+
+
+def test_play_again_from_a_class_debrief_stays_in_the_class(app: Flask, teacher, other):
+    code = create_class(teacher)
+    joined(other, code, "Tess")
+    run = start(other, code)
+    play(other, run, STRONG)
+    page = other.get(f"{run}/debrief").text
+    assert f'action="/classes/{code}/runs"' in page
+    again = other.post(f"/classes/{code}/runs", data={"scenario": "coat-still-on"})
+    assert again.status_code == 303
+    assert run_row(app, again.headers["Location"]).classroom_id == run_row(app, run).classroom_id

@@ -129,7 +129,7 @@ def test_lost_a_parent_mixed_the_deflection_and_the_withdrawal_after_it_are_both
 
 
 def test_waste_of_time_skilled_the_complaint_is_repaired_on_the_following_reply():
-    report = debrief("waste-of-time", [2, 3, 2, 3, 3, 2, 3, 3, 2])
+    report = debrief("waste-of-time", [1, 3, 3, 2, 2, 3, 1, 3, 2])
     first = report.key_moments[0]
     assert (first.step, first.reason) == (2, "rupture")
     assert first.name == "Confrontation marker: complaint about the therapist"

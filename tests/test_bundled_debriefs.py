@@ -96,7 +96,7 @@ def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_
 
 
 def test_so_its_my_fault_unrepaired_the_confrontation_is_named_and_the_acknowledgement_offered():
-    report = debrief("so-its-my-fault", [1, 1, 3, 1, 1, 1, 1])
+    report = debrief("so-its-my-fault", [1, 1, 3, 1, 2])
     first = report.key_moments[0]
     assert (first.step, first.reason) == (1, "rupture")
     assert first.name == "Confrontation marker: defending against the therapist"

@@ -24,7 +24,7 @@ from .engine import analysis
 from .engine import play as engine
 from .engine.model import METERS, Meters, Scenario
 from .graphs import GraphvizMissing, render_svg
-from .models import MODES, Run
+from .models import MODES, Run, new_seed
 from .scenarios import MAX_BYTES, Entry, Library, Loaded, Message, load_text, locate_all
 from .web import browser_id, is_htmx, login_ended, render
 
@@ -493,24 +493,22 @@ def playtest(scenario_id: str) -> Response:
     state = None
     if not errors:
         try:
-            state = engine.start(scenario, scene=form["scene"], meters=Meters(**values))
+            state = engine.start(
+                scenario, scene=form["scene"], meters=Meters(**values), seed=new_seed()
+            )
         except engine.PlayError as error:
             errors["scene"] = f"Play cannot start at this scene with these meters: {error}."
     if errors or state is None:
         return _playtest_form(scenario, form, errors, status=400)
-    run = Run(
+    run = Run.starting(
+        scenario,
+        loaded.digest,
+        loaded.source,
+        state,
         owner=browser_id(create=True),
-        scenario_id=scenario.id,
-        title=scenario.title,
-        scenario_digest=loaded.digest,
-        scenario_source=loaded.source,
         mode=form["mode"],
-        steps=0,
-        finished=False,
         is_test=True,
     )
-    outcome = scenario.scenes[state.scene].outcome if state.finished else None
-    run.advance(state, outcome)
     session = db.session()
     session.add(run)
     session.commit()

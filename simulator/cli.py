@@ -12,6 +12,7 @@ from .engine import analysis
 from .engine.graph import to_dot, to_mermaid
 from .engine.play import NotOffered, play_through, summary
 from .engine.schema import scenario_schema
+from .engine.surface import STRATEGY_WORDS
 from .scenarios import Loaded, load_file, locate_all, scenario_files
 
 
@@ -126,6 +127,14 @@ def analyze(file: str, as_json: bool, max_states: int) -> None:
         click.echo(f"  never offered: {scene} choice {number}")
     for number in result.never_fired:
         click.echo(f"  never fired: rule {number}")
+    for run in result.strategies:
+        ends = f"{run.outcome} at {run.ending}" if run.ending else "never ends"
+        click.echo(f"  {STRATEGY_WORDS[run.strategy]}: {ends} after {run.choices} choices")
+    for run in result.giveaways:
+        click.echo(
+            f"warning: {STRATEGY_WORDS[run.strategy]} reaches the best outcome ({result.best})",
+            err=True,
+        )
 
 
 @main.command()
@@ -205,19 +214,25 @@ scenes:
     cue: Alex sits on the edge of the chair, arms folded.
     client: "I'm not really sure what I'm supposed to say here."
     choices:
+      - say: "There's no right way to do this, so start anywhere you like: tell me everything that's been going wrong at work."
+        skill: directive
+        quality: weak
+        effects: {{attentiveness: -5, trust: -5}}
+        feedback: Kindly framed, but a broad demand adds pressure just after Alex said they feel unsure.
+        rupture: withdrawal
+        goto: pulling-back
       - say: "It can feel odd to start. What made today the day you came?"
         skill: open-question
         quality: strong
         effects: {{attentiveness: 5, trust: 5}}
-        feedback: An open question invites Alex to set the pace and tells them there is no script.
+        feedback: Naming the oddness and asking an open question tells Alex there is no script.
         goto: closing
-      - say: "Just tell me everything that's going wrong."
-        skill: directive
-        quality: weak
-        effects: {{attentiveness: -5, trust: -5}}
-        feedback: A broad demand adds pressure when Alex has just said they feel unsure.
-        rupture: withdrawal
-        goto: pulling-back
+      - say: "Take your time."
+        skill: silence
+        quality: adequate
+        effects: {{attentiveness: 3}}
+        feedback: Patient and warm, though it leaves Alex to find a way in alone.
+        goto: closing
   pulling-back:
     moment: rupture
     rupture: withdrawal
@@ -232,7 +247,7 @@ scenes:
         effects: {{authenticity: 10, trust: 5}}
         feedback: Owning your part of the moment invites Alex back without blame.
         goto: closing
-      - say: "Okay. So, work."
+      - say: "Okay, no problem, we don't have to go into all of it. So, tell me a bit about work."
         skill: closed-question
         quality: weak
         effects: {{trust: -5, positivity: -5}}
@@ -271,7 +286,7 @@ def new(slug: str, folder: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     title = slug.replace("-", " ").capitalize()
     target.write_text(NEW_SCENARIO.format(slug=slug, title=title), encoding="utf-8")
-    click.echo(f"wrote {target}: try `rapport play {target} --choose 1 --json`")
+    click.echo(f"wrote {target}: try `rapport play {target} --choose 2 --json`")
 
 
 @main.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, Engine, create_engine, event
+from sqlalchemy import JSON, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
@@ -36,10 +36,30 @@ class Database:
         self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
 
     def create_all(self) -> None:
-        """Create any missing tables."""
+        """Create any missing tables, and add columns that a newer version brought."""
         from . import models  # noqa: F401  (registers the tables on Base.metadata)
 
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        # A stop-gap until migrations: a column added since the table was made is added with
+        # its server default, so an existing database keeps working after an upgrade.
+        found = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                have = {column["name"] for column in found.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in have or column.server_default is None:
+                        continue
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    default = column.server_default.arg  # type: ignore[attr-defined]
+                    connection.execute(
+                        text(
+                            f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} '
+                            f"NOT NULL DEFAULT '{default}'"
+                        )
+                    )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

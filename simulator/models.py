@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base
-from .engine.play import State, Step
+from .engine import Scenario, State, Step
 
 MODES = ("practice", "assessment")
 
@@ -29,6 +29,11 @@ MODES = ("practice", "assessment")
 def now() -> datetime:
     """The current time, in UTC."""
     return datetime.now(UTC)
+
+
+def new_seed() -> str:
+    """A run's seed for the order its replies are shown in (64 random bits)."""
+    return secrets.token_hex(8)
 
 
 def new_run_id() -> str:
@@ -121,7 +126,36 @@ class Run(Base):
         self.__dict__["_parsed_state"] = (self.state, state)
         return state
 
-    def advance(self, state: State, outcome: str | None = None) -> None:
+    @classmethod
+    def starting(
+        cls,
+        scenario: Scenario,
+        digest: str,
+        source: str,
+        state: State,
+        owner: str | None,
+        mode: str,
+        **links: Any,
+    ) -> Run:
+        """A new run (not yet added) of this exact scenario text at this state; `links` sets
+        further columns (a class session's, a playtest's, a rewind's parent)."""
+        if not owner:
+            raise ValueError("a run needs the browser that owns it")
+        run = cls(
+            owner=owner,
+            scenario_id=scenario.id,
+            title=scenario.title,
+            scenario_digest=digest,
+            scenario_source=source,
+            mode=mode,
+            steps=0,
+            finished=False,
+            **links,
+        )
+        run.advance(state)
+        return run
+
+    def advance(self, state: State) -> None:
         """Store a new engine state and the columns queries need."""
         self.state = state.model_dump(mode="json")
         self.__dict__["_parsed_state"] = (self.state, state)
@@ -134,7 +168,7 @@ class Run(Base):
         if state.finished and not self.finished:
             self.finished = True
             self.ending = state.scene
-            self.outcome = outcome
+            self.outcome = state.outcome
             self.finished_at = self.updated_at
 
 
@@ -269,6 +303,8 @@ class Classroom(Base):
     # while frozen the room sees this snapshot; play goes on underneath
     frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     frozen_board: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # trainees must write their own words at each key moment before the replies appear
+    words_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     trainees: Mapped[list[Trainee]] = relationship(
         back_populates="classroom", order_by="Trainee.joined_at", cascade="all, delete-orphan"

@@ -11,10 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from . import db
+from . import db, engine
+from .engine import METERS, Scenario
 from .engine import debrief as debriefs
-from .engine import play as engine
-from .engine.model import METERS, Scenario
 from .models import (
     MODES,
     Classroom,
@@ -22,6 +21,7 @@ from .models import (
     StepRow,
     classroom_closed,
     last_step,
+    new_seed,
     now,
     owned_run,
     run_branches,
@@ -121,28 +121,66 @@ def run(run_id: str) -> Response:
 def choose(run_id: str) -> Response:
     """Make one choice. A stale or repeated form shows the current state; it never applies twice."""
     found = owned(run_id)
-    step_number, index = form_int("step"), form_int("choice")
-    if step_number is None or index is None:
+    step_number, reply = form_int("step"), request.form.get("reply", "")
+    if step_number is None or not reply:
+        # a form that names a reply by its place on the page is refused: the order is shuffled
         _refuse(found, "Please pick one of the replies on the page.")
     if step_number != found.steps or found.finished:
         return _settled(found, "That reply was already recorded. Here is where the session is now.")
     if classroom_closed(db.session(), found):
         _refuse(found, CLASS_CLOSED)
     scenario = pinned(found)
+    state = found.play_state
+    if _asking(found, scenario, state) and words_required(found):
+        _refuse(found, "Please write what you would say first; then the replies appear.")
     try:
-        state, step = engine.choose(scenario, found.play_state, index)
+        state, step = engine.choose_reply(scenario, state, reply)
     except engine.PlayError:
         _refuse(found, "That reply isn't on offer at this point. Please pick one of those shown.")
+    return _record(found, state, step, scenario)
+
+
+@bp.post("/runs/<run_id>/words")
+def words(run_id: str) -> Response:
+    """The trainee's own words at a key moment, before the replies appear (or a skip, where
+    the words are optional). The first answer for a moment stands; a resent form changes nothing."""
+    found = owned(run_id)
+    step_number = form_int("step")
+    if step_number is None:
+        _refuse(found, "Please use the box on the page to write what you would say.")
+    if step_number != found.steps or found.finished:
+        return _settled(found, "Here is where the session is now.")
+    if classroom_closed(db.session(), found):
+        _refuse(found, CLASS_CLOSED)
+    scenario = pinned(found)
+    state = found.play_state
+    if not _asking(found, scenario, state):
+        return _settled(found, "Here is where the session is now.")
+    text = request.form.get("words", "").replace("\r\n", "\n").strip()
+    skip = "skip" in request.form
+    required = words_required(found)
+    error = None
+    if len(text) > engine.WORDS_LIMIT:
+        error = (
+            f"Please keep this to {engine.WORDS_LIMIT} characters; it has {len(text)}. "
+            "Nothing was saved yet."
+        )
+    elif not text and required:
+        error = "Please write what you would say; in this class the replies appear after that."
+    elif skip and required:
+        error = "In this class your own words come first: please write what you would say."
+    if error is not None:
+        _refuse(found, error, words=text)
+    written = engine.write(scenario, state, "" if skip else text)
+    found.advance(written)
     session = db.session()
-    session.add(StepRow.of(found, step))
-    found.advance(state, _outcome(scenario, state))
     try:
-        session.commit()  # the step row and the run's new state together, or neither
-    except (IntegrityError, StaleDataError):
-        # another request (a double click, a second tab) recorded this step first
+        session.commit()
+    except StaleDataError:  # a second tab answered first
         session.rollback()
-        return _settled(owned(run_id), "That reply was already recorded.")
-    return _settled(found, _announce(found, step, scenario), last=step)
+        return _settled(owned(run_id), "Here is where the session is now.")
+    message = "The replies are shown below." if skip or not text else "Your words were saved."
+    return _settled(found, message + " Now choose the reply closest to yours.", focus="choices-legend")
 
 
 @bp.post("/runs/<run_id>/hint")
@@ -239,32 +277,26 @@ def rewind(run_id: str) -> Response:
             return redirect(url_for("play.run", run_id=earlier.id), 303)
     scenario = pinned(found)
     kept = run_steps(db.session(), found)[:keep]
-    state = engine.start(scenario)
-    try:
-        for step in kept:  # play is deterministic: the same choices reach the same state
-            state, replayed = engine.choose(scenario, state, step.choice)
-            if replayed != step:
-                raise engine.PlayError(f"step {step.number} does not replay")
-    except (engine.PlayError, KeyError):
+    # play is deterministic: the same choices reach the same state, with the same order shown
+    replayed = engine.replay(scenario, kept, seed=found.play_state.seed)
+    if replayed is None:
         _refuse_debrief(found, "This session can't be rewound. Play again to try another path.")
+    state = replayed[0]
     asked = {step.scene for step in kept}
     state = state.model_copy(
         update={"hints": tuple(h for h in found.play_state.hints if h in asked)}
     )
-    branch = Run(
+    branch = Run.starting(
+        scenario,
+        found.scenario_digest,
+        found.scenario_source,
+        state,
         owner=found.owner,
-        scenario_id=found.scenario_id,
-        title=found.title,
-        scenario_digest=found.scenario_digest,
-        scenario_source=found.scenario_source,
         mode="practice",
-        steps=0,
-        finished=False,
         is_test=found.is_test,
         parent_id=found.id,
         branched_at=keep,
     )
-    branch.advance(state, _outcome(scenario, state))
     session = db.session()
     session.add(branch)
     session.flush()  # gives the branch its id for its step rows
@@ -417,24 +449,37 @@ def new_run(loaded: Loaded, mode: str, **links: Any) -> Run:
     `links` sets further columns, such as a class session's classroom_id and trainee_id."""
     scenario = loaded.scenario
     assert scenario is not None
-    state = engine.start(scenario)
-    run = Run(
-        owner=browser_id(create=True),
-        scenario_id=scenario.id,
-        title=scenario.title,
-        scenario_digest=loaded.digest,
-        scenario_source=loaded.source,
-        mode=mode,
-        steps=0,
-        finished=False,
-        **links,
-    )
-    run.advance(state, _outcome(scenario, state))
-    return run
+    state = engine.start(scenario, seed=new_seed())
+    owner = browser_id(create=True)
+    return Run.starting(scenario, loaded.digest, loaded.source, state, owner, mode, **links)
 
 
-def _outcome(scenario: Scenario, state: engine.State) -> str | None:
-    return scenario.scenes[state.scene].outcome if state.finished else None
+def words_required(run: Run) -> bool:
+    """Whether this run's trainee must write their own words before the replies appear: only
+    in a class session whose instructor asked for it; elsewhere the words are optional."""
+    if run.classroom_id is None:
+        return False
+    classroom = db.session().get(Classroom, run.classroom_id)
+    return classroom is not None and classroom.words_required
+
+
+def _asking(run: Run, scenario: Scenario, state: engine.State) -> bool:
+    """Whether the page asks for the trainee's own words before showing the replies."""
+    return not state.finished and state.written is None and engine.asks(scenario.scenes[state.scene])
+
+
+def _record(found: Run, state: engine.State, step: engine.Step, scenario: Scenario) -> Response:
+    """Store one choice: the step row and the run's new state together, or neither."""
+    session = db.session()
+    session.add(StepRow.of(found, step))
+    found.advance(state)
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        # another request (a double click, a second tab) recorded this step first
+        session.rollback()
+        return _settled(owned(found.id), "That reply was already recorded.")
+    return _settled(found, _announce(found, step, scenario), last=step)
 
 
 def _settled(
@@ -451,11 +496,14 @@ def _settled(
     return redirect(url_for("play.run", run_id=run.id), 303)
 
 
-def _refuse(run: Run, message: str) -> NoReturn:
-    """A forged or impossible form: 400, with the current play block for htmx."""
-    if is_htmx():
+def _refuse(run: Run, message: str, words: str | None = None) -> NoReturn:
+    """A forged or impossible form: 400, with the current play block for htmx (and the words
+    the trainee typed kept in the box, so nothing they wrote is lost)."""
+    if is_htmx() or words is not None:
         last = last_step(db.session(), run)
-        abort(_play(run, last, status=400, notice=message, announcement=message))
+        abort(
+            _play(run, last, status=400, notice=message, announcement=message, words=words)
+        )
     abort(
         message_page(
             400, ERRORS[400][0], message, url_for("play.run", run_id=run.id), "Back to your session"
@@ -486,21 +534,29 @@ def _play(
     notice: str | None = None,
     announcement: str = "",
     focus: str | None = None,
+    words: str | None = None,
 ) -> Response:
     """Render the play page (or its `play` block for htmx) for where the run stands."""
     scenario = pinned(run)
     state = run.play_state
     practice = run.mode == "practice"
+    asking = _asking(run, scenario, state)
+    left = scenario.scenes[last.scene] if last else None
     context: dict[str, Any] = {
         "run": run,
         "scenario": scenario,
         "client": scenario.client,
         "state": state,
         "scene": scenario.scenes[state.scene],
-        "offered": engine.offered(scenario, state),
+        "shown": [] if asking else engine.shown(scenario, state),
+        "asking": asking,
+        "words": words or "",
+        "words_limit": engine.WORDS_LIMIT,
+        "words_required": asking and words_required(run),
+        "moment_name": debriefs.moment_name(left, scenario) if (practice and left) else None,
         "practice": practice,
         "last": last if practice else None,
-        "left": scenario.scenes[last.scene] if (practice and last) else None,
+        "left": left if practice else None,
         "changes": debriefs.changes_sentence(last.changes, last.after.as_dict()) if last else "",
         "meters": _meters(state, last) if practice else [],
         "show_hint": practice and state.scene in state.hints,

@@ -62,8 +62,10 @@ def test_new_writes_a_starter_that_validates_lints_clean_and_plays(tmp_path):
     file = tmp_path / "my-first.yaml"
     assert run("validate", str(file)).exit_code == 0
     assert run("lint", str(file)).exit_code == 0
-    played = json.loads(run("play", str(file), "--choose", "1", "--json").stdout)
+    played = json.loads(run("play", str(file), "--choose", "2", "--json").stdout)
     assert played["finished"] and played["outcome"] == "good"
+    analysed = json.loads(run("analyze", str(file), "--json").stdout)
+    assert not any(s["reaches_best"] for s in analysed["strategies"].values())
 
 
 def test_new_refuses_to_overwrite_and_refuses_a_bad_slug(tmp_path):

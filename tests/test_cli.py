@@ -104,7 +104,24 @@ def test_analyze_reports_the_contract_shape():
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["scenario"] == "coat-still-on"
-    assert set(data) == {"scenario", "states", "endings", "never_offered", "never_fired"}
+    assert set(data) == {
+        "scenario",
+        "states",
+        "endings",
+        "never_offered",
+        "never_fired",
+        "best_outcome",
+        "strategies",
+    }
+    assert data["best_outcome"] == "good"
+    assert set(data["strategies"]) == {"longest", "shortest", "first", "last"}
+    assert data["strategies"]["last"] == {
+        "ending": "walkout",
+        "outcome": "poor",
+        "choices": 2,
+        "reaches_best": False,
+    }
+    assert data["strategies"]["first"]["reaches_best"] is True
     good = data["endings"]["good-end"]
     assert good["reachable"] and good["shortest"] == [1, 1] and good["unrepaired"] is False
     assert data["endings"]["walkout"]["shortest"] == [3, 2]

@@ -1,1 +1,81 @@
-"""The pure core: scenario model, conditions, play, analysis and debrief. No I/O here."""
+"""The pure core: scenario model, conditions, play, analysis and debrief. No I/O here.
+
+Callers use this front door; the modules behind it are the engine's own business."""
+
+from .analysis import Analysis, EndingReport, Problem, StateLimit, analyze, check, lint
+from .debrief import Debrief, Reactions, ScenarioSummary, changes_sentence
+from .debrief import build as build_debrief
+from .graph import to_dot, to_mermaid
+from .model import METERS, OUTCOMES, QUALITIES, Choice, Meters, Scenario, Scene
+from .play import (
+    WORDS_LIMIT,
+    NotOffered,
+    PlayError,
+    Rupture,
+    State,
+    Step,
+    ask_hint,
+    asks,
+    choose,
+    choose_offered,
+    choose_reply,
+    offered,
+    play_through,
+    replay,
+    reply_id,
+    shown,
+    start,
+    summary,
+    write,
+)
+from .schema import scenario_schema
+from .surface import STRATEGY_WORDS, StrategyRun, best_outcome, early_limits, strategies
+
+__all__ = [
+    "METERS",
+    "OUTCOMES",
+    "QUALITIES",
+    "STRATEGY_WORDS",
+    "WORDS_LIMIT",
+    "Analysis",
+    "Choice",
+    "Debrief",
+    "EndingReport",
+    "Meters",
+    "NotOffered",
+    "PlayError",
+    "Problem",
+    "Reactions",
+    "Rupture",
+    "Scenario",
+    "ScenarioSummary",
+    "Scene",
+    "State",
+    "StateLimit",
+    "Step",
+    "StrategyRun",
+    "analyze",
+    "ask_hint",
+    "asks",
+    "best_outcome",
+    "build_debrief",
+    "changes_sentence",
+    "check",
+    "choose",
+    "choose_offered",
+    "choose_reply",
+    "early_limits",
+    "lint",
+    "offered",
+    "play_through",
+    "replay",
+    "reply_id",
+    "scenario_schema",
+    "shown",
+    "start",
+    "strategies",
+    "summary",
+    "to_dot",
+    "to_mermaid",
+    "write",
+]

@@ -7,7 +7,7 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from . import conditions
+from . import conditions, surface
 from .model import METERS, Scenario
 from .play import Work, apply_choice, enter, offered_in
 
@@ -281,6 +281,13 @@ class Analysis:
     never_fired: list[int]  # 1-based rule numbers
     path_cap: int
     edges: dict[Key, list[Key]] = field(default_factory=dict, repr=False)
+    best: str | None = None  # the best outcome any ending has
+    strategies: list[surface.StrategyRun] = field(default_factory=list)
+
+    @property
+    def giveaways(self) -> list[surface.StrategyRun]:
+        """The naive strategies that reach the scenario's best outcome."""
+        return [run for run in self.strategies if self.best and run.outcome == self.best]
 
     def as_json(self) -> dict[str, object]:
         """The contract's JSON, plus path counts per ending."""
@@ -298,6 +305,16 @@ class Analysis:
             },
             "never_offered": [{"scene": s, "choice": n} for s, n in self.never_offered],
             "never_fired": self.never_fired,
+            "best_outcome": self.best,
+            "strategies": {
+                run.strategy: {
+                    "ending": run.ending,
+                    "outcome": run.outcome,
+                    "choices": run.choices,
+                    "reaches_best": run in self.giveaways,
+                }
+                for run in self.strategies
+            },
         }
 
 
@@ -390,7 +407,17 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
         if (scene_id, i) not in offered_ever
     ]
     never_fired = [i + 1 for i in range(len(scenario.rules)) if i not in fired_ever]
-    return Analysis(scenario.id, len(parent), endings, never_offered, never_fired, path_cap, graph)
+    return Analysis(
+        scenario.id,
+        len(parent),
+        endings,
+        never_offered,
+        never_fired,
+        path_cap,
+        graph,
+        best=surface.best_outcome(scenario),
+        strategies=surface.strategies(scenario),
+    )
 
 
 def _route(parent: dict[Key, tuple[Key, int] | None], key: Key) -> list[int]:
@@ -503,4 +530,45 @@ def lint(scenario: Scenario) -> list[Problem]:
     for meter in METERS:
         if meter not in moved:
             smell(("scenes",), f"no choice ever moves {meter}", at_key=True)
+    found.extend(surface_smells(scenario))
+    return found
+
+
+def surface_smells(scenario: Scenario) -> list[Problem]:
+    """Replies a trainee could pick by their surface: a length tell, a meter that tops out
+    early on the strong path, a naive strategy that reaches the best outcome."""
+    found = []
+    for scene_id, scene in scenario.scenes.items():
+        tell = surface.length_tell(scene)
+        if tell is not None:
+            index, ratio = tell
+            found.append(
+                Problem(
+                    ("scenes", scene_id, "choices", index, "say"),
+                    f"length tell: the strong reply is the longest here by {ratio - 1:.0%}; "
+                    "a trainee can pick it by its length",
+                    severity="warning",
+                )
+            )
+    for limit in surface.early_limits(scenario):
+        step = limit.step
+        found.append(
+            Problem(
+                ("scenes", step.scene, "choices", step.choice),
+                f"on the all-strong path {limit.meter} reaches {limit.level} at choice "
+                f"{step.number} of {limit.choices}, so later replies cannot move it",
+                severity="warning",
+            )
+        )
+    best = surface.best_outcome(scenario)
+    for run in surface.strategies(scenario):
+        if best is not None and run.outcome == best:
+            found.append(
+                Problem(
+                    ("start",),
+                    f"{surface.STRATEGY_WORDS[run.strategy]} reaches the best outcome "
+                    f"({best}, at '{run.ending}')",
+                    severity="warning",
+                )
+            )
     return found

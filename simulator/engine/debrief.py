@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import METERS, Choice, Scenario
-from .play import PlayError, State, Step, choose, offered, start
+from .model import METERS, Choice, Scenario, Scene
+from .play import State, Step, offered, replay
 
 DISCLOSURE_NOTES: dict[str, str] = {
     "decline": "a warm, transparent decline: the question is honoured without an answer",
@@ -548,22 +548,12 @@ def changes_sentence(changes: dict[str, int], after: dict[str, int]) -> str:
 def _replayed_offers(
     scenario: Scenario, steps: Sequence[Step], state: State
 ) -> list[list[int]] | None:
-    """The choice indexes offered before each step, by replaying the run from its start.
-
-    Play is deterministic, so replaying the recorded choices rebuilds every intermediate
-    state; if the replay does not match the record (a playtest started mid-scenario), None.
-    """
-    try:
-        current = start(scenario)
-        offers: list[list[int]] = []
-        for step in steps:
-            if current.scene != step.scene or current.meters != step.before:
-                return None
-            offers.append([index for index, _ in offered(scenario, current)])
-            current, _ = choose(scenario, current, step.choice)
-    except (PlayError, KeyError):
+    """The choice indexes offered before each step, by replaying the run from its start;
+    None when the replay does not match the record (a playtest started mid-scenario)."""
+    replayed = replay(scenario, steps, state.seed)
+    if replayed is None or replayed[0].meters != state.meters:
         return None
-    return offers if current.meters == state.meters else None
+    return [[index for index, _ in offered(scenario, before)] for before in replayed[1]]
 
 
 def _on_offer(scenario: Scenario, step: Step, offers: list[int] | None) -> list[tuple[int, Choice]]:
@@ -679,6 +669,20 @@ def marker_name(rupture_type: str, line: str | None) -> str:
         return "Withdrawal marker: minimal response"
     direction = DIRECTIONS.get(rupture_type, "a strain in the alliance")
     return f"{rupture_type.capitalize()} rupture: the client {direction}"
+
+
+def moment_name(scene: Scene | None, scenario: Scenario) -> str | None:
+    """What a key moment was, named once the trainee has answered it (never before), e.g.
+    "That was a withdrawal marker: denial." None for a scene that is no key moment."""
+    if scene is None or scene.moment is None:
+        return None
+    if scene.moment == "rupture" and scene.rupture is not None:
+        name = marker_name(scene.rupture, scene.client)
+        return f"That was a {name[0].lower()}{name[1:]}."
+    return (
+        f"That was a self-disclosure dilemma: {first_name(scenario.client.name)} asked "
+        "about you, and how you answer changes whose needs the session meets."
+    )
 
 
 def _opener(scenario: Scenario, ruptures: Sequence[RuptureReport]) -> tuple[str, ...]:

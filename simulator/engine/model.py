@@ -28,6 +28,8 @@ Outcome = Literal["excellent", "good", "mixed", "poor"]
 Disclosure = Literal["decline", "deflect", "brief", "extended", "excessive"]
 Moment = Literal["rupture", "self-disclosure"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]
+Order = Literal["shuffled", "fixed"]
+SceneKind = Literal["choice", "pass", "ending"]
 
 OUTCOMES: tuple[str, ...] = ("excellent", "good", "mixed", "poor")
 QUALITIES: tuple[str, ...] = ("strong", "adequate", "weak", "harmful")
@@ -82,9 +84,11 @@ class Scene(_Frozen):
     rupture: RuptureType | None = None
     thought: Text | None = None
     hint: Text | None = None
+    order: Order | None = None  # replies are shown shuffled per run unless `fixed`
+    ask: Flag = False  # ask for the trainee's own words first, as at every key moment
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> SceneKind:
         """'choice', 'pass' or 'ending'."""
         if self.ending is not None:
             return "ending"
@@ -130,6 +134,10 @@ class Scene(_Frozen):
                 )
         if self.fallback is not None and self.choices is None:
             raise ValueError("`fallback` is only allowed on a choice scene")
+        if self.order is not None and self.choices is None:
+            raise ValueError("`order` is only allowed on a choice scene")
+        if self.ask and self.choices is None:
+            raise ValueError("`ask` is only allowed on a choice scene")
         if self.text is not None and self.ending is None:
             raise ValueError("`text` is only allowed on an ending")
         if self.moment == "rupture" and self.rupture is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
 from . import conditions
-from .model import METERS, Choice, Meters, Scenario
+from .model import METERS, Choice, Meters, Outcome, Quality, RuptureType, Scenario, Scene
+
+WORDS_LIMIT = 500  # characters of the trainee's own words before the replies appear
 
 
 class PlayError(ValueError):
@@ -35,7 +38,7 @@ class _Value(BaseModel):
 class Rupture(_Value):
     """A rupture of the alliance: its type, where it opened and where it was repaired."""
 
-    type: str
+    type: RuptureType
     opened_at: str
     repaired_at: str | None = None
 
@@ -51,6 +54,9 @@ class State(_Value):
     steps: int = 0  # choices made so far
     hints: tuple[str, ...] = ()  # scenes where the trainee asked for the hint
     finished: bool = False
+    outcome: Outcome | None = None  # the ending's outcome, once finished
+    seed: str = ""  # orders the replies shown, the same for this run and its rewinds
+    written: str | None = None  # the trainee's own words at this scene ("" when skipped)
 
     @property
     def visited(self) -> frozenset[str]:
@@ -70,7 +76,7 @@ class Step(_Value):
     scene: str
     choice: int  # 0-based index in the scene's choice list
     say: str
-    quality: str | None = None
+    quality: Quality | None = None
     skill: str | None = None
     disclosure: str | None = None
     feedback: str | None = None
@@ -80,6 +86,7 @@ class Step(_Value):
     repaired: bool = False
     rule: int | None = None  # 0-based index of the top-level rule that fired
     entered: tuple[str, ...] = ()  # scenes entered after the choice, in order
+    written: str | None = None  # what the trainee first wrote in their own words, if asked
 
     @property
     def changes(self) -> dict[str, int]:
@@ -167,21 +174,28 @@ def _work(state: State) -> Work:
 
 def _ruptures(work: Work) -> tuple[Rupture, ...]:
     return tuple(
-        Rupture(type=str(kind), opened_at=str(opened), repaired_at=repaired)
+        Rupture.model_validate({"type": kind, "opened_at": opened, "repaired_at": repaired})
         for kind, opened, repaired in work.ruptures
     )
 
 
-def start(scenario: Scenario, scene: str | None = None, meters: Meters | None = None) -> State:
-    """A new run at `start` (or, for playtesting, at any scene with chosen meters)."""
+def start(
+    scenario: Scenario, scene: str | None = None, meters: Meters | None = None, seed: str = ""
+) -> State:
+    """A new run at `start` (or, for playtesting, at any scene with chosen meters).
+
+    `seed` orders the replies on screen; without one they stay in file order."""
     work = Work(meters=(meters or scenario.meters).as_dict())
     resting = enter(scenario, scene or scenario.start, work)
+    ending = scenario.scenes[resting]
     return State(
         scene=resting,
         meters=Meters(**work.meters),
         trail=tuple(work.trail),
         ruptures=_ruptures(work),
-        finished=scenario.scenes[resting].kind == "ending",
+        finished=ending.kind == "ending",
+        outcome=ending.outcome,
+        seed=seed,
     )
 
 
@@ -212,6 +226,7 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
     trail_before = len(work.trail)
     resting, fired = apply_choice(scenario, state.scene, choice, work)
     after = Meters(**work.meters)
+    ending = scenario.scenes[resting]
     new_state = State(
         scene=resting,
         meters=after,
@@ -220,7 +235,9 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
         fired=tuple(sorted(work.fired)),
         steps=state.steps + 1,
         hints=state.hints,
-        finished=scenario.scenes[resting].kind == "ending",
+        finished=ending.kind == "ending",
+        outcome=ending.outcome,
+        seed=state.seed,
     )
     step = Step(
         number=state.steps + 1,
@@ -237,6 +254,7 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
         repaired=choice.repairs and open_before > 0,
         rule=fired,
         entered=tuple(work.trail[trail_before:]),
+        written=state.written,
     )
     return new_state, step
 
@@ -259,6 +277,73 @@ def play_through(scenario: Scenario, numbers: Iterable[int]) -> tuple[State, lis
         state, step = choose_offered(scenario, state, number)
         steps.append(step)
     return state, steps
+
+
+def reply_id(scene_id: str, index: int, choice: Choice) -> str:
+    """A reply's identity on the page: stable for its words and place in the file, and
+    never a number, so a form that posts a position instead is refused."""
+    digest = hashlib.sha256(f"{scene_id}\0{index}\0{choice.say}".encode()).hexdigest()
+    return "r" + digest[:10]
+
+
+def shown(scenario: Scenario, state: State) -> list[tuple[str, int, Choice]]:
+    """The offered replies in the order the page shows them, as (identity, index, choice):
+    shuffled by the run's seed and the scene, so a reload, a second tab, a rewind and the
+    instructor's view all agree; file order for `order: fixed` or a run without a seed."""
+    replies = [(reply_id(state.scene, i, c), i, c) for i, c in offered(scenario, state)]
+    if not state.seed or scenario.scenes[state.scene].order == "fixed":
+        return replies
+
+    def rank(reply: tuple[str, int, Choice]) -> str:
+        return hashlib.sha256(f"{state.seed}\0{state.scene}\0{reply[0]}".encode()).hexdigest()
+
+    return sorted(replies, key=rank)
+
+
+def choose_reply(scenario: Scenario, state: State, reply: str) -> tuple[State, Step]:
+    """Make the offered choice with this identity (as the play page posts it)."""
+    for identity, index, _choice in shown(scenario, state):
+        if identity == reply:
+            return choose(scenario, state, index)
+    raise PlayError(f"no reply '{reply[:20]}' is offered in scene '{state.scene}'")
+
+
+def asks(scene: Scene) -> bool:
+    """Whether the trainee is asked for their own words first: at every key moment and
+    wherever the author sets `ask: true`."""
+    return scene.choices is not None and (scene.moment is not None or scene.ask)
+
+
+def write(scenario: Scenario, state: State, words: str) -> State:
+    """Record the trainee's own words at this scene ("" to skip); the first answer stands."""
+    if state.finished or not asks(scenario.scenes[state.scene]):
+        raise PlayError("this scene does not ask for your own words")
+    if state.written is not None:
+        return state
+    words = words.strip()
+    if len(words) > WORDS_LIMIT:
+        raise PlayError(f"your words can be up to {WORDS_LIMIT} characters")
+    return state.model_copy(update={"written": words})
+
+
+def replay(
+    scenario: Scenario, steps: Sequence[Step], seed: str = ""
+) -> tuple[State, list[State]] | None:
+    """Play recorded steps again from the start: the final state and the state before each
+    step, or None when the record does not replay (a playtest begun mid-scenario)."""
+    state = start(scenario, seed=seed)
+    before: list[State] = []
+    try:
+        for step in steps:
+            if step.written is not None:
+                state = write(scenario, state, step.written)
+            before.append(state)
+            state, again = choose(scenario, state, step.choice)
+            if again != step:
+                return None
+    except (PlayError, KeyError):
+        return None
+    return state, before
 
 
 def ask_hint(scenario: Scenario, state: State) -> State:

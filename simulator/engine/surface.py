@@ -91,9 +91,12 @@ def strategies(scenario: Scenario) -> list[StrategyRun]:
 
 
 def best_outcome(scenario: Scenario) -> str | None:
-    """The best outcome any ending of the scenario has."""
+    """The best outcome any ending of the scenario has; None when every ending has the same
+    one, since then no strategy can give anything away."""
     outcomes = {scene.outcome for scene in scenario.scenes.values() if scene.outcome}
-    return next((o for o in OUTCOMES if o in outcomes), None)
+    if len(outcomes) < 2:
+        return None
+    return next(o for o in OUTCOMES if o in outcomes)
 
 
 def strong_path(scenario: Scenario) -> tuple[State, list[Step]]:
@@ -101,16 +104,26 @@ def strong_path(scenario: Scenario) -> tuple[State, list[Step]]:
     return follow(scenario, _best_rated)
 
 
-def early_limits(scenario: Scenario) -> list[tuple[str, int, int, int]]:
-    """On the strong path, each meter that reaches 0 or 100 before the last three choices:
-    (meter, level, choice number, choices in the path)."""
+@dataclass(frozen=True)
+class Limit:
+    """A meter at 0 or 100 on the strong path while three or more choices are still to come."""
+
+    meter: str
+    level: int
+    step: Step
+    choices: int  # in the whole strong path
+
+
+def early_limits(scenario: Scenario) -> list[Limit]:
+    """On the strong path, the first time each meter reaches 0 or 100 before the last three
+    choices: after that, the replies that should move it cannot."""
     _state, steps = strong_path(scenario)
-    found: list[tuple[str, int, int, int]] = []
+    found: list[Limit] = []
     for meter in METERS:
         for step in steps[: max(0, len(steps) - 3)]:
             level = step.after.get(meter)
             if level in (0, 100):
-                found.append((meter, level, step.number, len(steps)))
+                found.append(Limit(meter, level, step, len(steps)))
                 break
     return found
 
@@ -138,7 +151,8 @@ def strong_is_longest(scene: Scene) -> bool:
 
 def length_medians(scenario: Scenario) -> tuple[float, float] | None:
     """Median length of the strong replies and of all the others (None without both)."""
-    strong, other = [], []
+    strong: list[int] = []
+    other: list[int] = []
     for scene in scenario.scenes.values():
         for choice in scene.choices or ():
             (strong if choice.quality == "strong" else other).append(len(choice.say))

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from simulator.db import session as db_session
 from simulator.models import Classroom, Instructor, Run, Trainee
+from .helpers import reply
 
 PASSWORD = "correct horse battery"
 # coat-still-on, by choice index at each choice scene: three ways through it
@@ -76,7 +77,8 @@ def start(client: FlaskClient, code: str, scenario: str = "coat-still-on") -> st
 def play(client: FlaskClient, run: str, choices: list[int], first_step: int = 0) -> None:
     for offset, choice in enumerate(choices):
         response = client.post(
-            f"{run}/choose", data={"step": str(first_step + offset), "choice": str(choice)}
+            f"{run}/choose",
+            data={"step": str(first_step + offset), "reply": reply(client, run, choice)},
         )
         assert response.status_code == 303, response.text
 

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import undefer
 
 from simulator.db import session as db_session
+from simulator.engine import reply_id
 from simulator.models import Run, StepRow
 
 DATA = Path(__file__).parents[1] / "data"
@@ -70,13 +71,37 @@ def start(client: FlaskClient, scenario: str = "coat-still-on", mode: str = "pra
     return location
 
 
+def reply(client: FlaskClient, run: str, choice: int) -> str:
+    """The identity the play form posts for the choice at this 0-based index in the scene
+    where the run stands (the page shows them shuffled, so never its position there)."""
+    with client.application.app_context():
+        found = db_session().get(Run, run.rsplit("/", 1)[-1])
+        assert found is not None
+        scenario = client.application.extensions["rapport.library"].version(
+            found.scenario_digest, found.scenario_source
+        )
+        scene = found.play_state.scene
+        choices = scenario.scenes[scene].choices or ()
+        if choice >= len(choices):  # no such reply: an identity that names none
+            return "r" + "0" * 10
+        return reply_id(scene, choice, choices[choice])
+
+
 def choose(client: FlaskClient, run: str, step: int, choice: int, htmx: bool = False):
-    """Post one choice as the play form does."""
+    """Post one choice as the play form does: by the reply's identity."""
     return client.post(
         f"{run}/choose",
-        data={"step": str(step), "choice": str(choice)},
+        data={"step": str(step), "reply": reply(client, run, choice)},
         headers=HTMX if htmx else {},
     )
+
+
+def write(client: FlaskClient, run: str, step: int, words: str = "", skip: bool = False, htmx: bool = False):
+    """Post the trainee's own words (or a skip) as the words form does."""
+    data = {"step": str(step), "words": words}
+    if skip:
+        data["skip"] = "1"
+    return client.post(f"{run}/words", data=data, headers=HTMX if htmx else {})
 
 
 def rows(app: Flask, run: str) -> tuple[Run, list[StepRow]]:

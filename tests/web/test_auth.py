@@ -13,7 +13,7 @@ from simulator import auth
 from simulator.cli import main
 from simulator.models import Instructor
 
-from .helpers import HTMX
+from .helpers import HTMX, reply
 
 
 def token(client: FlaskClient, path: str = "/") -> str:
@@ -130,12 +130,12 @@ class TestCsrf:
         ).headers["Location"]
         page = client.get(run_url).text
         assert "hx-headers:inherited" in page
-        refused = client.post(f"{run_url}/choose", data={"step": "0", "choice": "0"}, headers=HTMX)
+        refused = client.post(f"{run_url}/choose", data={"step": "0", "reply": reply(client, run_url, 0)}, headers=HTMX)
         assert refused.status_code == 400
         assert "This form has expired" in refused.text
         accepted = client.post(
             f"{run_url}/choose",
-            data={"step": "0", "choice": "0"},
+            data={"step": "0", "reply": reply(client, run_url, 0)},
             headers={**HTMX, "X-CSRFToken": token(client)},
         )
         assert accepted.status_code == 200

@@ -33,7 +33,7 @@ from .classes import (
     text,
     trainees,
 )
-from .helpers import ASKED, HTMX
+from .helpers import ASKED, HTMX, reply
 
 
 @pytest.fixture
@@ -328,10 +328,10 @@ class TestPlayingInClass:
         run = start(ana, code)
         play(ana, run, [2])
         teacher.post(f"/classes/{code}/close")
-        refused = ana.post(f"{run}/choose", data={"step": "1", "choice": "0"})
+        refused = ana.post(f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)})
         assert refused.status_code == 400
         assert "This class session has closed, so no more replies can be recorded" in refused.text
-        htmx = ana.post(f"{run}/choose", data={"step": "1", "choice": "0"}, headers=HTMX)
+        htmx = ana.post(f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)}, headers=HTMX)
         assert htmx.status_code == 400 and "This class session has closed" in htmx.text
         assert run_row(app, run).steps == 1
         page = ana.get(run)

@@ -10,7 +10,7 @@ import pytest
 from simulator.db import session as db_session
 from simulator.models import Run
 
-from .helpers import ASKED, HTMX, WITH_THOUGHT, choose, rows, start
+from .helpers import ASKED, HTMX, WITH_THOUGHT, choose, reply, rows, start, write
 
 
 def test_starting_a_run_redirects_to_its_play_page_at_the_first_scene(client, app):
@@ -22,7 +22,7 @@ def test_starting_a_run_redirects_to_its_play_page_at_the_first_scene(client, ap
     assert "My sister thinks I need this. I&#39;m not so sure." in html
     assert 'name="step" value="0"' in html
     for index in range(3):
-        assert f'name="choice" value="{index}"' in html
+        assert f'name="reply" value="{reply(client, run, index)}"' in html
     assert page.headers["Cache-Control"] == "no-store"
     assert "HX-Request" in page.headers["Vary"]
     found, steps = rows(app, run)
@@ -126,7 +126,7 @@ def test_a_step_recorded_by_another_request_meanwhile_is_not_applied_again(clien
     run = start(client)
     run_id = run.rsplit("/", 1)[-1]
     with app.test_request_context(
-        f"{run}/choose", method="POST", data={"step": "0", "choice": "2"}, headers=HTMX
+        f"{run}/choose", method="POST", data={"step": "0", "reply": reply(client, run, 2)}, headers=HTMX
     ):
         with client.session_transaction() as cookie:
             session.update(cookie)
@@ -186,6 +186,9 @@ def elsewhere(request):
         {"step": "zero", "choice": "0"},
         {"step": "0", "choice": "99"},
         {"step": "0", "choice": "１"},
+        {"step": "0", "reply": "r0"},
+        {"step": "0", "reply": "0"},
+        {"step": "0", "reply": "1"},
     ],
 )
 def test_a_forged_form_gets_a_friendly_400_and_changes_nothing(client, app, form):
@@ -225,7 +228,7 @@ def test_another_browser_gets_404_for_every_url_of_a_run(client, other, app):
             assert page.status_code == 404
             assert "My sister" not in page.text
         for url in posts:
-            page = other.post(url, data={"step": "0", "choice": "0"}, headers=headers)
+            page = other.post(url, data={"step": "0", "reply": reply(client, run, 0)}, headers=headers)
             assert page.status_code == 404
     assert rows(app, run)[0].steps == 0
 
@@ -236,7 +239,7 @@ def test_an_unknown_run_gets_a_friendly_404(client):
         page = client.get(url)
         assert page.status_code == 404
         assert "We couldn&#39;t find that page" in page.text
-    assert client.post("/runs/nope/choose", data={"step": "0", "choice": "0"}).status_code == 404
+    assert client.post("/runs/nope/choose", data={"step": "0", "reply": "r0"}).status_code == 404
 
 
 def test_practice_mode_shows_feedback_meters_and_the_clients_thought(client, folder):
@@ -255,7 +258,9 @@ def test_practice_mode_shows_feedback_meters_and_the_clients_thought(client, fol
     assert "Attentiveness fell by 10 to 40. Trust fell by 10 to 25." in html
     assert "What Maya was thinking" in html
     assert "If this goes badly I can say I tried." in html
-    assert '<p class="badge badge-rupture">Rupture</p>' in html
+    # the rupture scene that follows is not flagged: noticing the marker is the trainee's job
+    assert "Sure. Whatever you think." in html
+    assert "badge-rupture" not in html and "Rupture<" not in html
 
 
 def test_assessment_mode_hides_meters_feedback_thoughts_and_hints(client, folder):
@@ -282,7 +287,7 @@ def test_assessment_mode_hides_meters_feedback_thoughts_and_hints(client, folder
             assert hidden not in html, hidden
     assert "Sure. Whatever you think." in html
     assert "Your reply was recorded." in html
-    assert '<p class="badge badge-rupture">Rupture</p>' in html
+    assert "badge-rupture" not in html and "Rupture<" not in html
     refused = client.post(f"{run}/hint", data={"step": "1"})
     assert refused.status_code == 400 and "practice mode" in refused.text
 
@@ -316,7 +321,7 @@ def test_an_ending_shows_its_title_and_the_way_to_the_debrief(client, app):
     assert "Maya takes her coat off before the session ends." in html
     assert f'href="{run}/debrief"' in html
     assert "Outcome: Good" in html
-    assert 'name="choice"' not in html
+    assert 'name="reply"' not in html
     assert "The session has ended: A first foothold." in html
     found, _ = rows(app, run)
     assert (found.finished, found.ending, found.outcome) == (True, "good-end", "good")
@@ -369,8 +374,13 @@ def test_a_run_survives_a_restart_of_the_app(client, app, tmp_path, folder):
     again.extensions["rapport.db"].engine.dispose()
 
 
-def test_the_disclosure_scene_is_flagged(client, folder):
+@pytest.mark.parametrize("mode", ["practice", "assessment"])
+def test_a_key_moment_is_not_flagged_before_the_answer(client, folder, mode):
     (folder / "asked.yaml").write_text(ASKED, encoding="utf-8")
-    run = start(client, scenario="asked")
-    html = client.get(run).text
-    assert '<p class="badge badge-self-disclosure">Self-disclosure dilemma</p>' in html
+    run = start(client, scenario="asked", mode=mode)
+    for html in (client.get(run).text, write(client, run, 0, skip=True, htmx=True).text):
+        assert "Have you ever lost a parent?" in html
+        assert "badge-self-disclosure" not in html and "dilemma" not in html.lower()
+    after = choose(client, run, 0, 0, htmx=True).text
+    named = "That was a self-disclosure dilemma: Sam asked about you"
+    assert (named in after) == (mode == "practice")

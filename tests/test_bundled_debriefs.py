@@ -50,7 +50,7 @@ def debrief(name: str, numbers: list[int]) -> Debrief:
 
 
 def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_shown():
-    report = debrief("late-start", [2, 3, 3, 4, 1, 3, 3, 2])
+    report = debrief("late-start", [2, 3, 2, 1, 2, 3, 3, 2])
     assert report.outcome == "excellent"
     rupture = report.key_moments[0]
     assert (rupture.step, rupture.reason, rupture.name) == (

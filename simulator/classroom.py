@@ -45,6 +45,7 @@ from .standings import (
     export_rows,
     iso,
     moment_split,
+    own_words_text,
     progress,
     ranked,
     standings,
@@ -245,7 +246,9 @@ def classes() -> Response:
 @instructor_only
 def new() -> Response:
     """The form for a new class session."""
-    return _new_form({"mode": "practice", "board": "anonymous", "scenarios": []}, {})
+    return _new_form(
+        {"mode": "practice", "board": "anonymous", "scenarios": [], "words": "optional"}, {}
+    )
 
 
 def _new_form(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
@@ -271,7 +274,8 @@ def create() -> Response:
     chosen = request.form.getlist("scenarios")
     mode = request.form.get("mode", "")
     board = request.form.get("board", "")
-    values = {"name": name, "scenarios": chosen, "mode": mode, "board": board}
+    words = request.form.get("words", "optional")
+    values = {"name": name, "scenarios": chosen, "mode": mode, "board": board, "words": words}
     available = {scenario.id for scenario, _digest in plays.library().scenarios()}
     errors: dict[str, str] = {}
     if not name:
@@ -287,9 +291,13 @@ def create() -> Response:
         errors["mode"] = "Choose practice or assessment mode."
     if board not in BOARDS:
         errors["board"] = "Choose a scoreboard style."
+    if words not in ("optional", "required"):
+        errors["words"] = "Choose whether own words come first optionally or always."
     if errors:
         return _new_form(values, errors, status=400)
-    classroom = _insert_with_code(instructor, name, scenario_ids, mode, board)
+    classroom = _insert_with_code(
+        instructor, name, scenario_ids, mode, board, words_required=words == "required"
+    )
     return redirect(url_for("classroom.dashboard", code=classroom.code), 303)
 
 
@@ -299,7 +307,12 @@ def new_code() -> str:
 
 
 def _insert_with_code(
-    instructor: Instructor, name: str, scenario_ids: list[str], mode: str, board: str
+    instructor: Instructor,
+    name: str,
+    scenario_ids: list[str],
+    mode: str,
+    board: str,
+    words_required: bool = False,
 ) -> Classroom:
     session = db.session()
     for _attempt in range(20):
@@ -310,6 +323,7 @@ def _insert_with_code(
             scenario_ids=scenario_ids,
             mode=mode,
             board=board,
+            words_required=words_required,
         )
         session.add(classroom)
         try:
@@ -670,6 +684,7 @@ def export_csv(code: str) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in export_rows(db.session(), classroom.id):
+        row["own_words"] = own_words_text(row["own_words"])
         writer.writerow([_cell(row[column]) for column in COLUMNS])
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
@@ -690,6 +705,7 @@ def export_json(code: str) -> Response:
             "name": classroom.name,
             "mode": classroom.mode,
             "board": classroom.board,
+            "own_words": "required" if classroom.words_required else "optional",
             "scenarios": classroom.scenario_ids,
             "created_at": iso(classroom.created_at),
             "closed_at": iso(classroom.closed_at),

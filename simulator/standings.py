@@ -294,6 +294,7 @@ COLUMNS = (
     "finished",
     "started_at",
     "finished_at",
+    "own_words",
 )
 REMOVED = "(removed trainee)"
 
@@ -316,6 +317,7 @@ def export_rows(db: Session, classroom_id: int) -> list[dict[str, Any]]:
         .order_by(Run.started_at, Run.id)
     )
     rows = []
+    written = own_words(db, classroom_id)
     for run, name in db.execute(query):
         meters = run.state.get("meters", {}) if isinstance(run.state, dict) else {}
         rows.append(
@@ -334,6 +336,37 @@ def export_rows(db: Session, classroom_id: int) -> list[dict[str, Any]]:
                 "finished": run.finished,
                 "started_at": iso(run.started_at),
                 "finished_at": iso(run.finished_at),
+                "own_words": written.get(run.id, []),
             }
         )
     return rows
+
+
+def own_words(db: Session, classroom_id: int) -> dict[str, list[dict[str, Any]]]:
+    """What each run's trainee first wrote in their own words, with the reply then chosen."""
+    query = (
+        select(StepRow.run_id, StepRow.data)
+        .join(Run, Run.id == StepRow.run_id)
+        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
+        .order_by(StepRow.run_id, StepRow.number)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for run_id, data in db.execute(query):
+        if isinstance(data, dict) and data.get("written"):
+            found.setdefault(run_id, []).append(
+                {
+                    "choice": data.get("number"),
+                    "scene": data.get("scene"),
+                    "wrote": data["written"],
+                    "chose": data.get("say"),
+                }
+            )
+    return found
+
+
+def own_words_text(entries: Sequence[dict[str, Any]]) -> str:
+    """Own words as one spreadsheet cell: a line per moment."""
+    return "\n".join(
+        f"choice {e['choice']} ({e['scene']}): wrote “{e['wrote']}”; chose “{e['chose']}”"
+        for e in entries
+    )

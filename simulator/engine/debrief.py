@@ -203,6 +203,7 @@ class PathStep(_Value):
     client: str | None = None
     moment: str | None = None
     say: str
+    written: str | None = None  # what the trainee first wrote in their own words
     quality: str | None = None
     skill: str | None = None
     feedback: str | None = None
@@ -322,6 +323,7 @@ class Review(_Value):
     client: str | None = None
     cue: str | None = None
     say: str
+    written: str | None = None  # what the trainee first wrote in their own words
     skill: str | None = None
     quality: str | None = None
     happened: str
@@ -943,6 +945,7 @@ def _review(
         client=scene.client,
         cue=scene.cue,
         say=step.say,
+        written=step.written or None,
         skill=step.skill,
         quality=step.quality,
         happened=happened,
@@ -1397,6 +1400,7 @@ def build(
                 client=scene.client,
                 moment=scene.moment,
                 say=step.say,
+                written=step.written or None,
                 quality=step.quality,
                 skill=step.skill,
                 feedback=step.feedback,

@@ -708,6 +708,7 @@ class TestExports:
             "trainee", "scenario", "title", "mode", "ending", "outcome",
             "authenticity", "attentiveness", "positivity", "trust", "alliance_score",
             "ruptures_opened", "ruptures_repaired", "steps", "finished", "started_at", "finished_at",
+            "own_words",
         ]  # fmt: skip
         assert [(r["trainee"], r["outcome"], r["alliance_score"], r["steps"]) for r in rows] == [
             ("Ana", "good", "53", "2"),

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from . import db
 from .auth import instructor_required
-from .engine import analysis
+from .engine import STRATEGY_WORDS, analysis
 from .engine import play as engine
 from .engine.model import METERS, Meters, Scenario
 from .graphs import GraphvizMissing, render_svg
@@ -227,6 +227,9 @@ class Summary:
     never_offered: list[tuple[str, int, str]] = field(default_factory=list)
     never_fired: list[tuple[int, str, str]] = field(default_factory=list)
     stopped: str | None = None
+    # what naive strategies reach: (strategy in words, ending title, outcome, reaches the best)
+    strategies: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    best: str | None = None
 
 
 @dataclass
@@ -315,6 +318,16 @@ def summarise(scenario: Scenario, digest: str) -> Summary:
         summary.never_fired = [
             (number, scenario.rules[number - 1].when, scenario.rules[number - 1].goto)
             for number in found.never_fired
+        ]
+        summary.best = found.best
+        summary.strategies = [
+            (
+                STRATEGY_WORDS[run.strategy],
+                scenario.scenes[run.ending].ending or run.ending if run.ending else "never ends",
+                run.outcome or "",
+                run in found.giveaways,
+            )
+            for run in found.strategies
         ]
     _cache.put(("summary", digest), summary)
     return summary

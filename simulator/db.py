@@ -56,7 +56,7 @@ class Database:
                     default = column.server_default.arg  # type: ignore[attr-defined]
                     connection.execute(
                         text(
-                            f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} '
+                            f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
                             f"NOT NULL DEFAULT '{default}'"
                         )
                     )

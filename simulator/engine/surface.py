@@ -145,8 +145,12 @@ def length_tell(scene: Scene) -> tuple[int, float] | None:
 
 def strong_is_longest(scene: Scene) -> bool:
     """Whether the scene's unique longest reply is rated strong."""
-    lengths = sorted(((len(c.say), c.quality) for c in scene.choices or ()), reverse=True)
-    return len(lengths) > 1 and lengths[0][0] > lengths[1][0] and lengths[0][1] == "strong"
+    choices = sorted(scene.choices or (), key=lambda c: len(c.say), reverse=True)
+    return (
+        len(choices) > 1
+        and len(choices[0].say) > len(choices[1].say)
+        and choices[0].quality == "strong"
+    )
 
 
 def length_medians(scenario: Scenario) -> tuple[float, float] | None:

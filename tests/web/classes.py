@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from simulator.db import session as db_session
 from simulator.models import Classroom, Instructor, Run, Trainee
+
 from .helpers import reply
 
 PASSWORD = "correct horse battery"

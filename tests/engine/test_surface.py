@@ -1,0 +1,136 @@
+"""Surface tells: what naive strategies reach, length tells and meters that top out early."""
+
+from simulator.engine import analyze, lint
+from simulator.engine.surface import (
+    best_outcome,
+    early_limits,
+    largest_effects,
+    length_medians,
+    length_tell,
+    strategies,
+    strong_is_longest,
+)
+
+from .helpers import ask, end, scenario, talk
+
+
+def test_each_naive_strategy_is_played_to_its_ending():
+    sc = scenario(
+        {
+            "a": talk(
+                ask("A long and careful answer that goes on.", "top", quality="strong"),
+                ask("Short.", "low", quality="weak"),
+                ask("Middling reply.", "mid", quality="adequate"),
+            ),
+            "top": end("excellent"),
+            "mid": end("mixed"),
+            "low": end("poor"),
+        }
+    )
+    runs = {run.strategy: (run.ending, run.outcome) for run in strategies(sc)}
+    assert runs == {
+        "longest": ("top", "excellent"),
+        "shortest": ("low", "poor"),
+        "first": ("top", "excellent"),
+        "last": ("mid", "mixed"),
+    }
+    assert best_outcome(sc) == "excellent"
+    result = analyze(sc)
+    assert [run.strategy for run in result.giveaways] == ["longest", "first"]
+    assert result.as_json()["strategies"]["last"]["reaches_best"] is False
+
+
+def test_a_strategy_that_loops_is_reported_as_never_ending():
+    sc = scenario(
+        {
+            "a": talk(ask("Round again, and again.", "a"), ask("Out.", "e")),
+            "e": end("good"),
+            "f": end("poor"),
+        }
+    )
+    runs = {run.strategy: run.outcome for run in strategies(sc)}
+    assert runs["longest"] is None and runs["shortest"] == "good"
+
+
+def test_with_one_outcome_nothing_can_be_given_away():
+    sc = scenario({"a": talk(ask("x", "e"), ask("yy", "e")), "e": end()})
+    assert best_outcome(sc) is None
+    assert analyze(sc).giveaways == []
+
+
+def test_a_length_tell_is_a_strong_reply_more_than_30_percent_longer_than_any_other():
+    def scene(strong, other):
+        sc = scenario({"a": talk(ask(strong, "e", quality="strong"), ask(other, "e")), "e": end()})
+        return sc.scenes["a"]
+
+    assert length_tell(scene("x" * 131, "y" * 100)) == (0, 1.31)
+    assert length_tell(scene("x" * 130, "y" * 100)) is None
+    assert length_tell(scene("x" * 50, "y" * 100)) is None
+    assert strong_is_longest(scene("x" * 101, "y" * 100))
+    assert not strong_is_longest(scene("x" * 100, "y" * 100))  # a tie is no tell
+
+
+def test_lint_warns_of_a_length_tell_and_a_giveaway():
+    sc = scenario(
+        {
+            "a": talk(
+                ask(
+                    "I can hear how hard that was, and I'd like to understand.",
+                    "top",
+                    quality="strong",
+                ),
+                ask("Okay.", "low", quality="weak"),
+            ),
+            "top": end("excellent"),
+            "low": end("poor"),
+        }
+    )
+    messages = [p.message for p in lint(sc)]
+    assert any(
+        m.startswith("length tell: the strong reply is the longest here by") for m in messages
+    )
+    assert "always the longest reply reaches the best outcome (excellent, at 'top')" in messages
+    assert (
+        "always the first reply in the file reaches the best outcome (excellent, at 'top')"
+        in messages
+    )
+
+
+def test_lint_warns_when_a_meter_tops_out_early_on_the_strong_path():
+    scenes = {
+        f"s{n}": talk(
+            ask("Good.", f"s{n + 1}", quality="strong", effects={"attentiveness": 20}),
+            ask("Less.", f"s{n + 1}", quality="weak"),
+        )
+        for n in range(6)
+    }
+    scenes["s6"] = end()
+    sc = scenario(scenes, start="s0")
+    limits = early_limits(sc)
+    assert [(lim.meter, lim.level, lim.step.number, lim.choices) for lim in limits] == [
+        ("attentiveness", 100, 3, 6)
+    ]
+    assert any(
+        "on the all-strong path attentiveness reaches 100 at choice 3 of 6" in p.message
+        for p in lint(sc)
+    )
+
+
+def test_medians_and_largest_effects():
+    sc = scenario(
+        {
+            "a": talk(
+                ask("x" * 10, "e", quality="strong", effects={"trust": -12}),
+                ask("y" * 20, "e", quality="weak", effects={"positivity": 4}),
+                ask("z" * 40, "e", effects={"attentiveness": 6}),
+            ),
+            "e": end(),
+        }
+    )
+    assert length_medians(sc) == (10, 30)
+    assert largest_effects(sc) == {
+        "authenticity": 0,
+        "attentiveness": 6,
+        "positivity": 4,
+        "trust": 12,
+    }

@@ -165,10 +165,10 @@ def words(run_id: str) -> Response:
             f"Please keep this to {engine.WORDS_LIMIT} characters; it has {len(text)}. "
             "Nothing was saved yet."
         )
-    elif not text and required:
-        error = "Please write what you would say; in this class the replies appear after that."
     elif skip and required:
         error = "In this class your own words come first: please write what you would say."
+    elif not text and required:
+        error = "Please write what you would say; in this class the replies appear after that."
     if error is not None:
         _refuse(found, error, words=text)
     written = engine.write(scenario, state, "" if skip else text)

@@ -45,11 +45,18 @@ def create_class(
     scenarios: tuple[str, ...] = ("coat-still-on",),
     mode: str = "practice",
     board: str = "ranked",
+    words: str = "optional",
 ) -> str:
     """Create a class session through the form; return its join code."""
     response = client.post(
         "/classes",
-        data={"name": name, "scenarios": list(scenarios), "mode": mode, "board": board},
+        data={
+            "name": name,
+            "scenarios": list(scenarios),
+            "mode": mode,
+            "board": board,
+            "words": words,
+        },
     )
     assert response.status_code == 303, response.text
     match = re.fullmatch(r"/classes/([A-Z0-9]{6})", response.headers["Location"])

@@ -5,17 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from .helpers import assert_no_violations, say
+
 pytestmark = pytest.mark.browser
-
-AXE = Axe()
-
-
-def assert_no_violations(page: Page) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -35,9 +29,10 @@ def test_every_trainee_page_passes_axe(page: Page, scheme: str):
 
     page.get_by_role("button", name=re.compile("Well, you're here now")).click()
     expect(page.get_by_role("heading", name="What happened")).to_be_visible()
+    expect(page.get_by_label("What would you say?")).to_be_visible()  # the own-words form
     assert_no_violations(page)
 
-    page.get_by_role("button", name=re.compile("I think I rushed ahead")).click()
+    say(page, "I think I rushed ahead just now. Can we go back to how it felt to come in today?")
     page.get_by_role("button", name=re.compile("Part of you wonders")).click()
     page.get_by_role("link", name="Read your debrief").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Debrief")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Route, expect
+
+from .helpers import assert_no_violations, say
 
 pytestmark = pytest.mark.browser
 
-AXE = Axe()
 REPAIRING = "I think I rushed ahead just now. Can we go back to how it felt to come in today?"
 
 
@@ -22,7 +22,7 @@ def play_to_the_debrief(page: Page) -> str:
     page.get_by_label("Practice").check()
     page.get_by_role("button", name="Start the session").click()
     page.get_by_role("button", name=re.compile("Well, you're here now")).click()
-    page.get_by_role("button", name=REPAIRING).click()
+    say(page, REPAIRING)
     page.get_by_role("button", name="Part of you wonders whether this is worth your time.").click()
     page.get_by_role("link", name="Read your debrief").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Debrief: Coat Still On")
@@ -74,7 +74,7 @@ def test_rewind_to_a_moment_and_play_a_different_branch(page: Page):
         page.get_by_role("heading", name=re.compile("Sure. Whatever you think."))
     ).to_be_visible()
     assert page.url != original.removesuffix("/debrief")
-    page.get_by_role("button", name="Great. So, what would you like to work on?").click()
+    say(page, "Great. So, what would you like to work on?")
     expect(page.get_by_role("heading", name=re.compile("Maya leaves early"))).to_be_visible()
     page.get_by_role("link", name="Read your debrief").click()
     expect(page.get_by_text("This session was rewound from an earlier one")).to_be_visible()
@@ -141,11 +141,6 @@ def test_the_saved_web_page_renders_with_every_network_request_blocked(
         assert attempts == []
     finally:
         offline.close()
-
-
-def assert_no_violations(page: Page) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -1,6 +1,7 @@
 """The bundled library tests judgment: no reply can be picked by its length or its place."""
 
 from pathlib import Path
+from statistics import median
 
 import pytest
 
@@ -31,6 +32,15 @@ def test_strong_replies_are_as_long_as_the_others_within_20_percent(file):
     assert medians is not None
     strong, other = medians
     assert abs(strong - other) <= 0.2 * other, f"strong median {strong}, others {other}"
+
+
+@pytest.mark.parametrize("file", FILES, ids=IDS)
+def test_counted_in_words_too_strong_replies_are_as_long_as_the_others(file):
+    strong, other = [], []
+    for scene in scenario(file).scenes.values():
+        for choice in scene.choices or ():
+            (strong if choice.quality == "strong" else other).append(len(choice.say.split()))
+    assert abs(median(strong) - median(other)) <= 0.2 * median(other), (strong, other)
 
 
 @pytest.mark.parametrize("file", FILES, ids=IDS)

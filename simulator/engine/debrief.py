@@ -233,6 +233,7 @@ class RuptureReport(_Value):
     opened_at: str
     opened_line: str | None = None
     opened_step: int | None = None
+    by_client: bool = False  # opened as the client reached a rupture moment, not by a reply
     repaired_at: str | None = None
     repaired_line: str | None = None
     repaired_step: int | None = None
@@ -477,19 +478,18 @@ def sentences(text: str) -> list[str]:
 
 def quote(text: str, limit: int | None = 90) -> str:
     """A client's or trainee's words in curly quotes for the middle of a sentence: a long
-    line is cut to its opening sentences, or at a word with an ellipsis; a final full stop
-    goes."""
+    line is cut to its opening whole sentences (never inside one); a final full stop goes."""
     text = " ".join(text.split())
     if limit is not None and len(text) > limit:
         kept = ""
         for sentence in sentences(text):
             joined = f"{kept} {sentence}".strip()
-            if len(joined) > limit:
+            if kept and len(joined) > limit:
                 break
             kept = joined
             if len(kept) >= 12:
                 break
-        text = kept or text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
+        text = kept or text
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1]
     return f"“{text}”"
@@ -601,13 +601,15 @@ def _best_other(
 
 def _rupture_steps(
     scenario: Scenario, steps: Sequence[Step], state: State
-) -> list[tuple[int | None, int | None]]:
-    """For each rupture of the state, the step numbers that opened and repaired it.
+) -> list[tuple[int | None, int | None, bool]]:
+    """For each rupture of the state, the step numbers that opened and repaired it, and
+    whether the client opened it (on reaching a rupture moment) rather than a reply.
 
     Follows the order of play for one choice: repairs, then the choice's own rupture,
     then rupture moments on entering scenes. A rupture open from the start has step 0.
     """
     marks: list[list[int | None]] = []
+    by_client: list[bool] = []
 
     def enter(scene_ids: Sequence[str], number: int) -> None:
         for scene_id in scene_ids:
@@ -615,6 +617,7 @@ def _rupture_steps(
             opening = scene is not None and scene.moment == "rupture"
             if opening and not any(m[1] is None for m in marks):
                 marks.append([number, None])
+                by_client.append(True)
 
     # the trail is the start's scenes, then each step's `entered` in turn
     start_length = len(state.trail) - sum(len(step.entered) for step in steps)
@@ -627,10 +630,11 @@ def _rupture_steps(
                     break
         if step.opened:
             marks.append([step.number, None])
+            by_client.append(False)
         enter(step.entered, step.number)
     if len(marks) != len(state.ruptures):
-        return [(None, None)] * len(state.ruptures)
-    return [(m[0], m[1]) for m in marks]
+        return [(None, None, False)] * len(state.ruptures)
+    return [(m[0], m[1], client) for m, client in zip(marks, by_client, strict=True)]
 
 
 def _open_during(ruptures: Sequence[RuptureReport], number: int) -> list[RuptureReport]:
@@ -645,6 +649,16 @@ def _open_during(ruptures: Sequence[RuptureReport], number: int) -> list[Rupture
 
 
 # -- the parts of a debrief ----------------------------------------------------------------
+
+
+def marker_sentence(rupture_type: str, line: str | None) -> str | None:
+    """The sentence of a client's line that carries its rupture marker, if a phrase names one."""
+    for sentence in sentences(line or ""):
+        lowered = sentence.lower()
+        for markers in (WITHDRAWAL_MARKERS, CONFRONTATION_MARKERS):
+            if any(phrase in lowered for _, phrases in markers for phrase in phrases):
+                return sentence
+    return None
 
 
 def marker_name(rupture_type: str, line: str | None) -> str:
@@ -730,12 +744,18 @@ CHECKIN_WORDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+CHECKIN_RISE = 10  # a meter this far above where the scenario started reads "high"
+CHECKIN_FALL = -5  # and further below than this, "low": scenarios start their clients in different places
+
+
 def check_in(scenario: Scenario, meters: dict[str, int]) -> CheckIn:
-    """The client's end-of-session check-in, by rule from the final meters."""
+    """The client's end-of-session check-in, by rule from how far each meter moved from
+    where the scenario started it."""
     lines = []
     for meter, (high, middle, low) in CHECKIN_WORDS.items():
         value = meters[meter]
-        level = "high" if value >= 65 else "middle" if value >= 45 else "low"
+        moved = value - scenario.meters.get(meter)
+        level = "high" if moved >= CHECKIN_RISE else "middle" if moved >= CHECKIN_FALL else "low"
         words = {"high": high, "middle": middle, "low": low}[level]
         lines.append(CheckInItem(meter=meter, value=value, level=level, words=words))
     name = first_name(scenario.client.name)
@@ -828,6 +848,11 @@ def _review(
     line = scene.client or ""
     happened = (f"{name} said {whole(line)} " if line else "") + f"You replied {whole(step.say)}"
     heard = quote(line) if line else "nothing"
+    if reason == "rupture" and rupture is not None:
+        # where a marker is named, the sentence that carries it is the one quoted
+        carrying = marker_sentence(rupture.type, line)
+        if carrying is not None:
+            heard = quote(carrying, None)
     # the reply named by its skill, or quoted when the scenario gives it no skill tag
     skill = skill_phrase(step.skill) if step.skill else quote(step.say, 60)
     short = f": {skill_phrase(step.skill).split(',')[0]}" if step.skill else ""
@@ -873,8 +898,15 @@ def _review(
             status = f"Repaired later, at choice {rupture.repaired_step}."
         else:
             status = "Still open at the end of the session."
-        if rupture.opened_step and rupture.opened_step < step.number:
-            status = f"Opened at choice {rupture.opened_step}. {status}"
+        if rupture.by_client and rupture.opened_step is not None:
+            when = (
+                "at the start"
+                if rupture.opened_step == 0
+                else f"before choice {rupture.opened_step + 1}"
+            )
+            status = f"Opened by {name} {when}. {status}"
+        elif rupture.opened_step and rupture.opened_step < step.number:
+            status = f"Opened by your reply at choice {rupture.opened_step}. {status}"
         elif rupture.opened_step == 0:
             status = f"Open from the start. {status}"
     elif reason == "self-disclosure":
@@ -1006,7 +1038,7 @@ def _client_side(
 
 
 def _strengths(
-    scenario: Scenario, steps: Sequence[Step], ruptures: Sequence[RuptureReport], finished: bool
+    scenario: Scenario, steps: Sequence[Step], ruptures: Sequence[RuptureReport], stayed: bool
 ) -> tuple[Strength, ...]:
     """One or two things done well, specifically; always at least one."""
     name = first_name(scenario.client.name)
@@ -1064,13 +1096,13 @@ def _strengths(
         for step in listening[:1]:
             add(step, f"Making room for {name} to talk, at choice {step.number}", own_words=True)
     if not found:
-        if finished:
+        if stayed:
             detail = (
-                f"You stayed with {name} to the end of the session, through the hard moments "
-                "as well as the easy ones. That persistence is where repair starts."
+                f"You and {name} reached the end of the session together, through the hard "
+                "moments as well as the easy ones. That persistence is where repair starts."
             )
         else:
-            detail = f"You stayed with {name} through {_plural(len(steps), 'choice')}."
+            detail = f"You kept working with {name} for {_plural(len(steps), 'choice')}."
         found.append(Strength(title="Staying with the session", detail=detail))
     return tuple(found)
 
@@ -1360,11 +1392,12 @@ def build(
             opened_at=rupture.opened_at,
             opened_line=_line(scenario, rupture.opened_at),
             opened_step=opened_step,
+            by_client=by_client,
             repaired_at=rupture.repaired_at,
             repaired_line=_line(scenario, rupture.repaired_at),
             repaired_step=repaired_step,
         )
-        for rupture, (opened_step, repaired_step) in zip(
+        for rupture, (opened_step, repaired_step, by_client) in zip(
             state.ruptures, _rupture_steps(scenario, ordered, state), strict=True
         )
     )
@@ -1452,7 +1485,9 @@ def build(
     )
 
     skills = skills_used(ordered)
-    strengths = _strengths(scenario, ordered, ruptures, state.finished)
+    # the client stayed to the end only on an ending that is not a disengagement
+    stayed = state.finished and state.outcome in ("excellent", "good", "mixed")
+    strengths = _strengths(scenario, ordered, ruptures, stayed)
     pattern = _pattern(scenario, ordered, ruptures, skills)
     ending = scenario.scenes[state.scene] if state.finished else None
     outcome = ending.outcome if ending else None

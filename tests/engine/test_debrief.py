@@ -388,11 +388,11 @@ def test_each_key_moment_says_whether_its_rupture_was_repaired():
     assert first.repaired is True
     assert (
         first.status
-        == "Opened at choice 1. Repaired here: exploratory repair through metacommunication."
+        == "Opened by Sam before choice 2. Repaired here: exploratory repair through metacommunication."
     )
     assert "the rupture was repaired at this point" in first.observation
     assert last.repaired is False
-    assert last.status == "Opened at choice 4. Still open at the end of the session."
+    assert last.status == "Opened by your reply at choice 4. Still open at the end of the session."
     assert "stayed open to the end of the session" in last.observation
     assert last.question.endswith("?")
 
@@ -484,6 +484,19 @@ def test_the_check_in_speaks_in_the_client_s_voice_by_rule_from_the_final_meters
     assert "does not predict" in report.note and "not a measure" in report.note
 
 
+def test_the_check_in_reads_each_meter_against_where_the_scenario_started_it():
+    s = scenario({"a": talk(ask("x", "z")), "z": end()}, meters={"trust": 30, "authenticity": 80})
+    report = check_in(s, {"authenticity": 64, "attentiveness": 50, "positivity": 50, "trust": 45})
+    levels = {line.meter: line.level for line in report.lines}
+    # authenticity 64 fell from 80; trust 45 rose from 30; the others did not move
+    assert levels == {
+        "authenticity": "low",
+        "attentiveness": "middle",
+        "positivity": "middle",
+        "trust": "high",
+    }
+
+
 def test_skills_are_counted_from_the_tags_with_reflections_to_questions():
     s = scenario(
         {
@@ -531,7 +544,9 @@ def test_when_nothing_else_applies_the_strength_is_staying_to_the_end():
     report = build(s, steps, state)
     (strength,) = report.strengths
     assert strength.title == "Staying with the session"
-    assert "You stayed with Sam to the end of the session" in strength.detail
+    # the client disengaged, so the debrief never says the two of them reached the end
+    assert strength.detail == "You kept working with Sam for 2 choices."
+    assert "end of the session" not in strength.detail
     assert report.outcome_words == "the client disengaged"
 
 
@@ -653,5 +668,5 @@ def test_a_long_line_is_quoted_by_its_opening_sentences_and_a_question_by_itself
     assert quote("Okay. That's... fair, actually. " + "More words here. " * 8) == (
         "“Okay. That's... fair, actually”"
     )
-    assert quote("word " * 40) == "“" + " ".join(["word"] * 18) + "…”"  # 90 characters
+    assert quote("word " * 40) == "“" + " ".join(["word"] * 40) + "”"  # never cut inside a sentence
     assert quote("It's fine.") == "“It's fine”"  # the sentence around it supplies the stop

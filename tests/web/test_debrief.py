@@ -110,7 +110,7 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert len(moments) == 3
     words = text_of(moments[1])
     assert "Key moment 2, choice 2: Withdrawal marker: deferential agreement" in words
-    assert "Opened at choice 1. Repaired here." in words
+    assert "Opened by your reply at choice 1. Repaired here." in words
     assert "the rupture was repaired at this point" in words
     assert words.index("You said") < words.index("Another reply that could also work here")
     assert "Great. So, what would you like to work on?" in words

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -312,8 +314,16 @@ def debrief_json(run_id: str) -> Response:
     if not found.finished:
         abort(404)
     report = _report(found, pinned(found))
+    document = {
+        "run_id": found.id,
+        "mode": found.mode,
+        "scenario_version": found.scenario_digest,
+        "started_at": _iso(found.started_at),
+        "finished_at": _iso(found.finished_at),
+        **report.model_dump(mode="json"),
+    }
     response = current_app.response_class(
-        report.model_dump_json(indent=2), mimetype="application/json"
+        json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json"
     )
     return _download(response, found, "json")
 
@@ -361,6 +371,13 @@ def _report(found: Run, scenario: Scenario) -> debriefs.Debrief:
         )
     steps = run_steps(db.session(), found)
     return debriefs.build(scenario, steps, found.play_state, _summaries(), reactions)
+
+
+def _iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the UTC offset (SQLite hands back naive times: they are UTC)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _is_owner(found: Run) -> bool:

@@ -363,6 +363,35 @@ class Takeaway(_Value):
     text: str
 
 
+class Growth(_Value):
+    """The growth edge: the reply that did the most harm (the lowest sum of meter changes,
+    then the larger fall in trust), with what it did and the lesson to take from it."""
+
+    step: int
+    scene: str
+    client: str | None = None
+    say: str
+    harmed: bool  # False when even this reply did the alliance no harm
+    text: str  # what the reply did, in a sentence or two
+    lesson: str  # the take-away, drawn from this step's moment or skill
+
+
+class Point(_Value):
+    """One line of the summary: the step it is about (None for the whole run) and its words."""
+
+    step: int | None = None
+    text: str
+
+
+class Summary(_Value):
+    """The debrief's first screen as data: the outcome, one strength, one growth edge."""
+
+    outcome: str | None = None
+    outcome_words: str | None = None
+    strength: Point
+    growth: Point | None = None
+
+
 class ScenarioSummary(_Value):
     """What the debrief needs to know of another scenario in the library."""
 
@@ -418,6 +447,8 @@ class Debrief(_Value):
     pattern: Pattern | None = None
     takeaway: Takeaway | None = None
     next: Suggestion | None = None
+    growth: Growth | None = None
+    summary: Summary | None = None
 
     @property
     def repaired(self) -> int:
@@ -449,6 +480,8 @@ class Debrief(_Value):
             texts += [self.pattern.title, self.pattern.detail, self.pattern.principle]
         if self.takeaway:
             texts.append(self.takeaway.text)
+        if self.growth:
+            texts += [self.growth.text, self.growth.lesson]
         if self.next:
             texts.append(self.next.reason)
         texts += [m.label for m in self.moments]
@@ -745,7 +778,9 @@ CHECKIN_WORDS: dict[str, tuple[str, str, str]] = {
 
 
 CHECKIN_RISE = 10  # a meter this far above where the scenario started reads "high"
-CHECKIN_FALL = -5  # and further below than this, "low": scenarios start their clients in different places
+CHECKIN_FALL = (
+    -5
+)  # and further below than this, "low": scenarios start their clients in different places
 
 
 def check_in(scenario: Scenario, meters: dict[str, int]) -> CheckIn:
@@ -1299,6 +1334,101 @@ def _takeaway(
     )
 
 
+# Lessons for a growth edge, by the kind of moment it was, then by the reply's skill.
+RUPTURE_LESSONS: dict[str, str] = {
+    "withdrawal": (
+        "When a client's words and manner pull apart, try naming the gap tentatively and "
+        "inviting their reaction before going back to the plan."
+    ),
+    "confrontation": (
+        "When a client pushes back, look for the grain of truth in what they say and "
+        "acknowledge your part before you explain."
+    ),
+}
+DISCLOSURE_LESSONS: dict[str, str] = {
+    "extended": (
+        "Keep a disclosure to a sentence or two, then turn the focus back to the client and "
+        "check how it landed."
+    ),
+    "excessive": (
+        "Before answering a personal question, ask whose need the answer would meet; keep it "
+        "brief and bring the focus back to the client."
+    ),
+    "deflect": (
+        "When a client asks something personal, a brief answer or a warm decline that says "
+        "why both keep the door open; either works better than setting it aside."
+    ),
+}
+SKILL_LESSONS: dict[str, str] = {
+    "advice": "Before offering advice, try one reflection of what the client just said.",
+    "reassurance": "Before offering reassurance, try one reflection of what the client just said.",
+    "closed-question": "Where a closed question would narrow the answer, try an open question or a reflection.",
+    "justification": "Before explaining your side, acknowledge what the client heard and your part in it.",
+    "defending": "Before explaining your side, acknowledge what the client heard and your part in it.",
+    "persuasion": "Before persuading, ask what the client makes of it; a choice they own lasts longer.",
+    "interpretation": "Offer an interpretation only once the client feels heard, and tentatively.",
+    "structuring": "Before moving the session on, check what the client makes of where you are.",
+    "closing": "Before closing, check how the session was for the client.",
+}
+
+
+def _growth(
+    scenario: Scenario,
+    steps: Sequence[Step],
+    ruptures: Sequence[RuptureReport],
+    offers: list[list[int]] | None,
+) -> Growth | None:
+    """The reply that did the most harm, what it did, and the lesson matched to it."""
+    if not steps:
+        return None
+    step = min(steps, key=lambda s: (sum(s.changes.values()), s.changes.get("trust", 0), s.number))
+    name = first_name(scenario.client.name)
+    scene = scenario.scenes[step.scene]
+    harmed = sum(step.changes.values()) < 0 or step.changes.get("trust", 0) < 0
+    impact = changes_sentence(step.changes, step.after.as_dict())
+    if harmed:
+        text = f"At choice {step.number} this reply strained the alliance most. {impact}"
+    else:
+        text = (
+            f"Every reply helped or held steady; the one that did least was at choice "
+            f"{step.number}. {impact}"
+        )
+    open_then = _open_during(ruptures, step.number)
+    opened_here = [r for r in ruptures if r.opened_step == step.number and not r.by_client]
+    found = opened_here or open_then
+    kind = found[0] if found else None
+    lesson: str | None = None
+    if scene.moment == "self-disclosure" or step.disclosure:
+        lesson = DISCLOSURE_LESSONS.get(step.disclosure or "")
+    if lesson is None and (scene.moment == "rupture" or kind is not None):
+        rupture_type = kind.type if kind is not None else (scene.rupture or "withdrawal")
+        lesson = RUPTURE_LESSONS.get(rupture_type)
+    if lesson is None and step.skill in SKILL_LESSONS:
+        lesson = SKILL_LESSONS[step.skill]
+    if lesson is None:
+        position = [i for i, s in enumerate(steps) if s.number == step.number][0]
+        other = _best_other(scenario, step, offers[position] if offers else None, bool(open_then))
+        if other is not None and other.skill and other.skill != step.skill:
+            lesson = (
+                f"At a moment like choice {step.number}, try {skill_phrase(other.skill)} "
+                f"where you chose {skill_phrase(step.skill)}."
+            )
+        else:
+            lesson = (
+                f"Go back to choice {step.number} and try another reply: watch what changes "
+                f"in the meters and in {name}'s words."
+            )
+    return Growth(
+        step=step.number,
+        scene=step.scene,
+        client=scene.client,
+        say=step.say,
+        harmed=harmed,
+        text=text,
+        lesson=lesson,
+    )
+
+
 def _focus(
     scenario: Scenario,
     steps: Sequence[Step],
@@ -1492,6 +1622,19 @@ def build(
     ending = scenario.scenes[state.scene] if state.finished else None
     outcome = ending.outcome if ending else None
     focus, growth = _focus(scenario, ordered, ruptures, pattern)
+    edge = _growth(scenario, ordered, ruptures, offers)
+    takeaway = (
+        Takeaway(kind="change" if edge.harmed else "keep", text=edge.lesson)
+        if edge is not None
+        else _takeaway(scenario, ordered, ruptures, pattern, strengths)
+    )
+    best = strengths[0]
+    summary = Summary(
+        outcome=outcome,
+        outcome_words=OUTCOME_WORDS.get(outcome) if outcome else None,
+        strength=Point(step=best.step, text=f"{best.title}. {best.detail}"),
+        growth=Point(step=edge.step, text=f"{edge.text} {edge.lesson}") if edge else None,
+    )
     return Debrief(
         scenario=scenario.id,
         title=scenario.title,
@@ -1516,6 +1659,8 @@ def build(
         hints=hints,
         strengths=strengths,
         pattern=pattern,
-        takeaway=_takeaway(scenario, ordered, ruptures, pattern, strengths),
+        takeaway=takeaway,
         next=suggest(scenario, library, outcome, focus, growth),
+        growth=edge,
+        summary=summary,
     )

@@ -596,7 +596,9 @@ def test_a_session_whose_ruptures_were_all_repaired_says_so_and_keeps_what_worke
     report = build(s, steps, state)
     assert report.pattern is not None and report.pattern.kind == "returned-to-ruptures"
     assert report.pattern.detail == "All 2 ruptures in this session were repaired."
-    assert report.takeaway is not None and report.takeaway.kind == "keep"
+    # the take-away answers the growth edge, the reply that did most harm, even here
+    assert report.growth is not None and report.takeaway is not None
+    assert report.takeaway.text == report.growth.lesson
     assert [s.step for s in report.strengths] == [2, 5]
 
 

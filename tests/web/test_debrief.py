@@ -435,7 +435,18 @@ def test_the_debrief_downloads_as_json(client, app):
         r'attachment; filename="rapport-debrief-coat-still-on-\d{4}-\d{2}-\d{2}\.json"', disposition
     )
     assert response.headers["Cache-Control"] == "no-store"
-    report = Debrief.model_validate(json.loads(response.text))
+    document = json.loads(response.text)
+    found, _steps = rows(app, run)
+    assert document.pop("run_id") == found.id
+    assert document.pop("mode") == "practice"
+    assert document.pop("scenario_version") == found.scenario_digest
+    started, ended = document.pop("started_at"), document.pop("finished_at")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+\+00:00", started) and ended >= started
+    summary = document["summary"]
+    assert summary["outcome"] == "good"
+    assert set(summary["strength"]) == {"step", "text"} and summary["strength"]["text"]
+    assert summary["growth"]["step"] in (1, 2, 3) and summary["growth"]["text"]
+    report = Debrief.model_validate(document)
     assert report.scenario == "coat-still-on" and report.outcome == "good"
     assert [k.step for k in report.key_moments] == [1, 2, 3]
     assert report.reactions is not None and (report.reactions.rating, report.reactions.text) == (

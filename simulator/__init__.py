@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _persistent_secret(_instance(app) / "secret_key")
 
-    from . import auth, author, db, play, web
+    from . import auth, author, db, play, web, words
     from .scenarios import Library
 
     db.init_app(app)
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     classroom.init_app(app)
     web.init_app(app)
+    words.init_app(app)
     return app
 
 

@@ -30,9 +30,6 @@ from .web import browser_id, is_htmx, login_ended, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
-KINDS = {"choice": "Choice scene", "pass": "Pass-through", "ending": "Ending"}
-MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
-OUTCOMES = {"excellent": "Excellent", "good": "Good", "mixed": "Mixed", "poor": "Poor"}
 STATUSES = ("valid", "warnings", "errors")
 SCHEMA = "scenario.schema.json"  # offered for download when the folder has it
 MAX_STATES = 200_000
@@ -405,9 +402,6 @@ def _scenario(scenario_id: str, analyse: bool) -> Response:
         checks=suggestions(loaded),
         drawing=drawing,
         summary=summary,
-        kinds=KINDS,
-        moments=MOMENTS,
-        outcomes=OUTCOMES,
         meters=METERS,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -469,7 +463,6 @@ def _playtest_form(
         scenario=scenario,
         values=values,
         errors=errors or {},
-        kinds=KINDS,
         meters=METERS,
     )
 

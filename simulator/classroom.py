@@ -46,12 +46,12 @@ from .standings import (
     iso,
     moment_split,
     own_words_text,
-    progress,
     ranked,
     standings,
     summary,
 )
 from .web import browser_id, is_htmx, login_ended, message_page, render
+from .words import POLL, progress
 
 bp = Blueprint("classroom", __name__)
 
@@ -62,7 +62,6 @@ CODE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 NAME_MAX = 40
 CLASS_NAME_MAX = 120
 MAX_TRAINEES = 500
-POLL = "every 2s"
 # Only failed join attempts count toward the first limit, so a whole class behind one
 # address can join at once while guessing codes stays slow; the second caps floods.
 JOIN_FAILURES = "10 per minute"
@@ -445,7 +444,7 @@ def _after_board_change(classroom: Classroom, message: str) -> Response:
 
 @bp.get("/classes/<code>/board")
 def board(code: str) -> Response:
-    """The scoreboard, for a projector: polled every 2 s by htmx until the class closes."""
+    """The scoreboard, for a projector: polled by htmx until the class closes."""
     classroom, trainee = viewer(code)
     return _board_page(classroom, trainee, block="board")
 
@@ -865,7 +864,6 @@ def mine(code: str) -> Response:
         trainee=trainee,
         scenarios=class_scenarios(classroom),
         runs=by_scenario,
-        outcomes=plays.OUTCOMES,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

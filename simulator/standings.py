@@ -124,16 +124,6 @@ def ranked(rows: Sequence[Standing]) -> list[tuple[int | None, Standing]]:
     return out
 
 
-def progress(row: Standing, scenarios: int) -> str:
-    """A row's progress in words: 'Playing · 3 choices', '1 of 2 finished · 9 choices'."""
-    if not row.runs:
-        return "Not started"
-    choices = f"{row.steps} {'choice' if row.steps == 1 else 'choices'}"
-    if scenarios > 1:
-        return f"{row.finished} of {scenarios} finished · {choices}"
-    return f"{'Finished' if row.finished else 'Playing'} · {choices}"
-
-
 BANDS = ((0, 19), (20, 39), (40, 59), (60, 79), (80, 100))
 
 

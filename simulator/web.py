@@ -14,6 +14,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .engine.model import METERS
+from .words import METER_WORDS
 
 BROWSER_KEY = "browser"
 
@@ -97,7 +98,7 @@ def meter_chart(
         series.append(
             {
                 "meter": meter,
-                "label": meter.capitalize(),
+                "label": METER_WORDS[meter],
                 "dash": DASHES[meter],
                 "marker": MARKERS[meter],
                 "points": points,

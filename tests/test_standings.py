@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from simulator.scenarios import load_text
-from simulator.standings import Standing, moment_split, progress, ranked, summary
+from simulator.standings import Standing, moment_split, ranked, summary
+from simulator.words import progress
 
 from .web.helpers import ASKED
 

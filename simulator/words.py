@@ -1,0 +1,56 @@
+"""Every label the pages show for a stored value, once: outcomes, key moments, meters,
+scene kinds, progress, and how often live views poll."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from .engine.model import METERS
+
+if TYPE_CHECKING:
+    from .standings import Standing
+
+# what a trainee reads for each outcome: "poor" describes the client, never the trainee
+OUTCOMES = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "mixed": "Mixed",
+    "poor": "The client disengaged",
+}
+# the instructor's scenario page names the grade an author gave the ending
+OUTCOME_GRADES = {**OUTCOMES, "poor": "Poor"}
+MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
+METER_WORDS = {meter: meter.capitalize() for meter in METERS}
+SCENE_KINDS = {"choice": "Choice scene", "pass": "Pass-through", "ending": "Ending"}
+POLL_SECONDS = 2
+POLL = f"every {POLL_SECONDS}s"  # the hx-trigger of the live views while a class is open
+
+
+def count_choices(steps: int) -> str:
+    """A count of choices in words: '1 choice', '3 choices'."""
+    return f"{steps} {'choice' if steps == 1 else 'choices'}"
+
+
+def progress(row: Standing, scenarios: int) -> str:
+    """A row's progress in words: 'Playing · 3 choices', '1 of 2 finished · 9 choices'."""
+    if not row.runs:
+        return "Not started"
+    if scenarios > 1:
+        return f"{row.finished} of {scenarios} finished · {count_choices(row.steps)}"
+    return f"{'Finished' if row.finished else 'Playing'} · {count_choices(row.steps)}"
+
+
+def init_app(app: Flask) -> None:
+    """Offer the words to every template, so no view has to pass them."""
+    app.jinja_env.globals.update(
+        outcome_words=OUTCOMES,
+        outcome_grades=OUTCOME_GRADES,
+        moment_words=MOMENTS,
+        meter_words=METER_WORDS,
+        scene_kinds=SCENE_KINDS,
+        poll_seconds=POLL_SECONDS,
+        progress=progress,
+        count_choices=count_choices,
+    )

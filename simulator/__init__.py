@@ -30,6 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
         SESSION_REFRESH_EACH_REQUEST=False,  # no need to re-sign the cookie on every choice
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # shared by the app's processes when several serve it (memory:// counts per process)
+        RATELIMIT_STORAGE_URI=os.environ.get("RAPPORT_RATELIMIT_STORAGE") or "memory://",
     )
     app.config.update(config or {})
     # the defaults that write files: only when nothing else was configured

@@ -11,13 +11,12 @@ import click
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from . import db
-from .models import Instructor
+from .models import Instructor, instructor_by_email
 from .web import message_page, render
 
 bp = Blueprint("auth", __name__)
@@ -44,7 +43,7 @@ def current_instructor() -> Instructor | None:
 
 def find(email: str) -> Instructor | None:
     """The instructor with this email (case-insensitive), or None."""
-    return db.session().scalar(select(Instructor).where(Instructor.email == email.strip().lower()))
+    return instructor_by_email(db.session(), email)
 
 
 def create(email: str, password: str) -> Instructor:

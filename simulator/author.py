@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections import OrderedDict
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +21,16 @@ from .engine import play as engine
 from .engine.model import METERS, Meters, Scenario
 from .graphs import GraphvizMissing, render_svg
 from .models import MODES, Run, new_seed
-from .scenarios import MAX_BYTES, Entry, Library, Loaded, Message, load_text, locate_all
+from .scenarios import (
+    MAX_BYTES,
+    Conflict,
+    Entry,
+    Library,
+    Loaded,
+    Message,
+    load_text,
+    locate_all,
+)
 from .web import browser_id, is_htmx, login_ended, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
@@ -34,8 +39,6 @@ STATUSES = ("valid", "warnings", "errors")
 SCHEMA = "scenario.schema.json"  # offered for download when the folder has it
 MAX_STATES = 200_000
 CACHED = 16  # scenario versions whose analysis and drawing stay in memory
-
-_write_lock = threading.Lock()
 
 
 @bp.before_request
@@ -96,60 +99,30 @@ def rows() -> list[FileRow]:
 
 def entry_for_id(scenario_id: str) -> Entry:
     """The file that serves a scenario id (the first valid one, as trainees see it), or 404."""
-    for entry in _library().entries():
-        scenario = entry.loaded.scenario
-        if scenario is not None and scenario.id == scenario_id:
-            return entry
-    abort(
-        404,
-        f"There is no valid scenario with the id '{scenario_id}'. If its file has errors, "
-        "the library lists them.",
-    )
+    entry = _library().serving(scenario_id)
+    if entry is None:
+        abort(
+            404,
+            f"There is no valid scenario with the id '{scenario_id}'. If its file has errors, "
+            "the library lists them.",
+        )
+    return entry
 
 
 def entry_for_name(name: str) -> Entry:
     """The library file with this name, or 404."""
-    for entry in _library().entries():
-        if entry.file.name == name:
-            return entry
-    abort(404, f"There is no scenario file named '{name}' in the library.")
+    entry = _library().named(name)
+    if entry is None:
+        abort(404, f"There is no scenario file named '{name}' in the library.")
+    return entry
 
 
 def folder_file(name: str) -> Path:
     """A regular file directly in the scenario folder, or 404: never a path outside it."""
-    folder = _library().folder.resolve()
-    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
-        abort(404)
-    path = folder / name
-    try:
-        if not path.is_file() or path.resolve().parent != folder:
-            abort(404)
-    except OSError:
+    path = _library().file(name)
+    if path is None:
         abort(404)
     return path
-
-
-def digest_of(raw: bytes) -> str:
-    """The digest the library gives a file's text (sha256 of its UTF-8 bytes)."""
-    return hashlib.sha256(raw).hexdigest()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, then rename it into place: readers see the old
-    file or the new one, never half of one."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def normalise(text: str) -> str:
@@ -159,26 +132,7 @@ def normalise(text: str) -> str:
 
 def check_text(text: str, name: str) -> Loaded:
     """Validate text as the file `name`; an id another file already serves is an error too."""
-    loaded = load_text(text, name)
-    scenario = loaded.scenario
-    if scenario is not None:
-        for entry in _library().entries():
-            other = entry.loaded.scenario
-            if entry.file.name != name and other is not None and other.id == scenario.id:
-                mark = loaded.positions.keys.get(("id",)) if loaded.positions else None
-                line, column = (mark.line, mark.column) if mark else (1, 1)
-                loaded.errors.append(
-                    Message(
-                        name,
-                        line,
-                        column,
-                        f"the id '{scenario.id}' is already used by {entry.file.name}: "
-                        "choose another id",
-                    )
-                )
-                loaded.scenario = None
-                break
-    return loaded
+    return _library().check(text, name)
 
 
 # -- the library -----------------------------------------------------------------------------
@@ -190,7 +144,7 @@ def library() -> Response:
     """Every file in the scenario folder with its status and messages; upload and download."""
     found = rows()
     counts = {status: sum(1 for r in found if r.status == status) for status in STATUSES}
-    schema = (_library().folder / SCHEMA).is_file()
+    schema = _library().has_file(SCHEMA)
     response = render("author/library.html", rows=found, counts=counts, schema=schema)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -528,22 +482,6 @@ def _upload_problem(message: str, status: int = 400) -> Response:
     return render("author/upload.html", status=status, problem=message, loaded=None)
 
 
-def target_for(scenario_id: str) -> tuple[Path, Entry | None]:
-    """Where an uploaded scenario goes: the file already serving its id, else `<id>.yaml`;
-    with the entry it would replace, if any."""
-    folder = _library().folder
-    entries = _library().entries()
-    for entry in entries:
-        scenario = entry.loaded.scenario
-        if scenario is not None and scenario.id == scenario_id:
-            return entry.file, entry
-    path = folder / f"{scenario_id}.yaml"
-    for entry in entries:
-        if entry.file == path:
-            return path, entry
-    return path, None
-
-
 @bp.post("/upload")
 @instructor_required
 def upload() -> Response:
@@ -574,8 +512,8 @@ def upload() -> Response:
     if not loaded.ok or loaded.scenario is None:
         return render("author/upload.html", status=400, problem=None, loaded=loaded)
     scenario = loaded.scenario
-    path, existing = target_for(scenario.id)
-    if path.exists() and request.form.get("confirm") != "yes":
+    target = _library().target(scenario.id)
+    if target.exists and request.form.get("confirm") != "yes":
         return render(
             "author/upload.html",
             problem=None,
@@ -583,18 +521,17 @@ def upload() -> Response:
             confirm=True,
             name=name,
             text=text,
-            target=path.name,
-            existing=existing,
+            target=target.path.name,
+            existing=target.replaces,
         )
     try:
-        with _write_lock:
-            write_atomically(path, text)
+        _library().write(target.path, text)
     except OSError as error:
         return _upload_problem(
             f"The file could not be written ({error.strerror}). Nothing was changed.", status=500
         )
-    replaced = "Replaced" if existing is not None else "Uploaded"
-    flash(f"{replaced} {path.name}: “{scenario.title}” is valid and ready to play.")
+    replaced = "Replaced" if target.replaces is not None else "Uploaded"
+    flash(f"{replaced} {target.path.name}: “{scenario.title}” is valid and ready to play.")
     return redirect(url_for("author.scenario", scenario_id=scenario.id), 303)
 
 
@@ -651,10 +588,8 @@ def _editor(
     if loaded is None and text is not None:
         loaded = check_text(text, name)
     problems = excerpts(text or "", loaded.errors + loaded.warnings) if loaded else []
-    scenario_id = None
-    for entry in _library().entries():
-        if entry.file.name == name and entry.loaded.scenario is not None:
-            scenario_id = entry.loaded.scenario.id
+    named = _library().named(name)
+    scenario_id = named.loaded.scenario.id if named and named.loaded.scenario else None
     response = render(
         "author/editor.html",
         block="problems",
@@ -674,27 +609,13 @@ def _editor(
     return response
 
 
-def _read(path: Path) -> tuple[str | None, str, str | None]:
-    """A file's text and digest, or why it cannot be edited here."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, "", f"The file cannot be read ({error.strerror})."
-    if len(raw) > MAX_BYTES:
-        return None, digest_of(raw), f"The file is larger than {MAX_BYTES // 1024} KB."
-    try:
-        return raw.decode("utf-8"), digest_of(raw), None
-    except UnicodeDecodeError:
-        return None, digest_of(raw), "The file is not UTF-8 text."
-
-
 @bp.get("/scenarios/<scenario_id>/edit")
 @instructor_required
 def edit_scenario(scenario_id: str) -> Response:
     """The editor for the file that serves this scenario id."""
     entry = entry_for_id(scenario_id)
-    text, digest, unreadable = _read(entry.file)
-    return _editor(entry.file.name, text, digest, unreadable=unreadable)
+    source = _library().read(entry.file)
+    return _editor(entry.file.name, source.text, source.digest, unreadable=source.unreadable)
 
 
 @bp.get("/files/<name>/edit")
@@ -702,8 +623,8 @@ def edit_scenario(scenario_id: str) -> Response:
 def edit_file(name: str) -> Response:
     """The editor for a file by name: broken files too."""
     entry = entry_for_name(name)
-    text, digest, unreadable = _read(entry.file)
-    return _editor(name, text, digest, unreadable=unreadable)
+    source = _library().read(entry.file)
+    return _editor(name, source.text, source.digest, unreadable=source.unreadable)
 
 
 @bp.post("/files/<name>/validate")
@@ -732,40 +653,34 @@ def save(name: str) -> Response:
             status=400,
             notice="Not saved: fix the problems below first. The file on disk is unchanged.",
         )
-    with _write_lock:
-        try:
-            on_disk = digest_of(entry.file.read_bytes())
-        except FileNotFoundError:
-            on_disk = "gone"
-        except OSError:
-            on_disk = ""
-        if on_disk != digest and request.form.get("overwrite") != on_disk:
-            what = (
-                "was deleted"
-                if on_disk == "gone"
-                else "was changed by someone else (or in another tab) since you opened it"
-            )
-            return _editor(
-                name,
-                text,
-                digest,
-                loaded,
-                status=409,
-                conflict=on_disk,
-                notice=f"Not saved: {name} {what}. Your text is kept below. Open the current "
-                "file in a new tab to compare, or replace it with your text.",
-            )
-        try:
-            write_atomically(entry.file, text)
-        except OSError as error:
-            return _editor(
-                name,
-                text,
-                digest,
-                loaded,
-                status=500,
-                notice=f"Not saved: the file could not be written ({error.strerror}). "
-                "Your text is kept below.",
-            )
+    overwrite = request.form.get("overwrite")
+    try:
+        _library().write(entry.file, text, expect={digest, *([overwrite] if overwrite else [])})
+    except Conflict as conflict:
+        what = (
+            "was deleted"
+            if conflict.found == "gone"
+            else "was changed by someone else (or in another tab) since you opened it"
+        )
+        return _editor(
+            name,
+            text,
+            digest,
+            loaded,
+            status=409,
+            conflict=conflict.found,
+            notice=f"Not saved: {name} {what}. Your text is kept below. Open the current "
+            "file in a new tab to compare, or replace it with your text.",
+        )
+    except OSError as error:
+        return _editor(
+            name,
+            text,
+            digest,
+            loaded,
+            status=500,
+            notice=f"Not saved: the file could not be written ({error.strerror}). "
+            "Your text is kept below.",
+        )
     flash(f"Saved {name}.")
     return redirect(url_for("author.edit_file", name=name), 303)

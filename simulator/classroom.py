@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import secrets
 import unicodedata
@@ -27,7 +26,6 @@ from flask import (
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from markupsafe import Markup
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
@@ -36,7 +34,24 @@ from . import db
 from . import play as plays
 from .auth import current_instructor, instructor_required
 from .engine.model import Scenario
-from .models import BOARDS, MODES, Classroom, Instructor, Run, Trainee, now
+from .models import (
+    BOARDS,
+    MODES,
+    Classroom,
+    Instructor,
+    Run,
+    Trainee,
+    class_member,
+    classes_with_counts,
+    classroom_by_code,
+    detach_runs,
+    joined_classes,
+    name_taken,
+    next_attempt,
+    now,
+    trainee_count,
+    trainee_runs,
+)
 from .standings import (
     COLUMNS,
     Standing,
@@ -87,9 +102,7 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and rate-limit join attempts per client address."""
-    storage = app.config.get("RATELIMIT_STORAGE_URI") or os.environ.get(
-        "RAPPORT_RATELIMIT_STORAGE", "memory://"
-    )
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage, default_limits=[])
     app.extensions["rapport.limiter"] = limiter
     app.register_blueprint(bp)
@@ -132,7 +145,7 @@ def find(code: str) -> Classroom | None:
     canonical = normal_code(code)
     if canonical is None:
         return None
-    return db.session().scalar(select(Classroom).where(Classroom.code == canonical))
+    return classroom_by_code(db.session(), canonical)
 
 
 def owned_class(code: str) -> Classroom:
@@ -149,9 +162,7 @@ def member(classroom: Classroom) -> Trainee | None:
     owner = browser_id()
     if owner is None:
         return None
-    return db.session().scalar(
-        select(Trainee).where(Trainee.classroom_id == classroom.id, Trainee.owner == owner)
-    )
+    return class_member(db.session(), classroom.id, owner)
 
 
 NOT_YOURS = (
@@ -206,10 +217,7 @@ def name_key(name: str) -> str:
 
 
 def _taken(classroom: Classroom, key: str, but: int | None = None) -> bool:
-    query = select(Trainee.id).where(Trainee.classroom_id == classroom.id, Trainee.key == key)
-    if but is not None:
-        query = query.where(Trainee.id != but)
-    return db.session().scalar(query.limit(1)) is not None
+    return name_taken(db.session(), classroom.id, key, but)
 
 
 def _stop(status: int, heading: str, message: str, back: str, back_label: str) -> NoReturn:
@@ -226,19 +234,9 @@ def classes() -> Response:
     """The instructor's class sessions, newest first, with how many have joined each."""
     instructor = current_instructor()
     assert instructor is not None
-    joined = (
-        select(Trainee.classroom_id, func.count(Trainee.id).label("joined"))
-        .group_by(Trainee.classroom_id)
-        .subquery()
-    )
-    rows = db.session().execute(
-        select(Classroom, func.coalesce(joined.c.joined, 0))
-        .outerjoin(joined, joined.c.classroom_id == Classroom.id)
-        .where(Classroom.instructor_id == instructor.id)
-        .order_by(Classroom.created_at.desc(), Classroom.id.desc())
-    )
+    rows = classes_with_counts(db.session(), instructor.id)
     titles = {scenario.id: scenario.title for scenario, _digest in plays.library().scenarios()}
-    return render("classroom/index.html", rows=list(rows), titles=titles)
+    return render("classroom/index.html", rows=rows, titles=titles)
 
 
 @bp.get("/classes/new")
@@ -539,17 +537,13 @@ def trainee(code: str, trainee_id: int) -> Response:
 def _trainee_page(
     classroom: Classroom, found: Trainee, name: str, error: str | None = None, status: int = 200
 ) -> Response:
-    runs = db.session().scalars(
-        select(Run)
-        .where(Run.trainee_id == found.id, Run.classroom_id == classroom.id)
-        .order_by(Run.started_at, Run.id)
-    )
+    runs = trainee_runs(db.session(), found.id, classroom.id)
     response = render(
         "classroom/member.html",
         status=status,
         classroom=classroom,
         trainee=found,
-        runs=list(runs),
+        runs=runs,
         name=name,
         error=error,
         name_max=NAME_MAX,
@@ -596,12 +590,7 @@ def remove(code: str, trainee_id: int) -> Response:
     classroom = owned_class(code)
     found = _roster_member(classroom, trainee_id)
     session = db.session()
-    session.execute(
-        update(Run)
-        .where(Run.trainee_id == found.id)
-        .values(trainee_id=None)
-        .execution_options(synchronize_session=False)
-    )
+    detach_runs(session, found.id)
     _patch_snapshot(classroom, found.id, None)
     name = found.name
     session.delete(found)
@@ -757,14 +746,7 @@ def _joined_classes(limit: int = 10) -> list[tuple[Classroom, Trainee]]:
     owner = browser_id()
     if owner is None:
         return []
-    rows = db.session().execute(
-        select(Classroom, Trainee)
-        .join(Trainee, Trainee.classroom_id == Classroom.id)
-        .where(Trainee.owner == owner)
-        .order_by(Trainee.joined_at.desc())
-        .limit(limit)
-    )
-    return [(classroom, trainee) for classroom, trainee in rows]
+    return joined_classes(db.session(), owner, limit)
 
 
 @bp.post("/join")
@@ -809,10 +791,7 @@ def join() -> Response:
     if _taken(classroom, key):
         return _join_page(code, name, taken, "name", 409)
     session = db.session()
-    joined = session.scalar(
-        select(func.count(Trainee.id)).where(Trainee.classroom_id == classroom.id)
-    )
-    if (joined or 0) >= MAX_TRAINEES:
+    if trainee_count(session, classroom.id) >= MAX_TRAINEES:
         return _join_page(code, name, "This class session is full.", "code", 409)
     session.add(
         Trainee(classroom_id=classroom.id, name=name, key=key, owner=browser_id(create=True))
@@ -850,11 +829,7 @@ def mine(code: str) -> Response:
     if classroom is None or trainee is None:
         # the same answer whether or not the code exists: the join form, rate-limited
         return redirect(url_for("classroom.join_form", code=normal_code(code) or ""), 303)
-    runs = db.session().scalars(
-        select(Run)
-        .where(Run.trainee_id == trainee.id, Run.classroom_id == classroom.id)
-        .order_by(Run.started_at, Run.id)
-    )
+    runs = trainee_runs(db.session(), trainee.id, classroom.id)
     by_scenario: dict[str, list[Run]] = {}
     for run in runs:
         by_scenario.setdefault(run.scenario_id, []).append(run)
@@ -906,17 +881,12 @@ def start(code: str) -> Response:
         )
     session = db.session()
     for _try in range(10):
-        latest = session.scalar(
-            select(func.max(Run.attempt)).where(
-                Run.trainee_id == trainee.id, Run.scenario_id == scenario_id
-            )
-        )
         run = plays.new_run(
             loaded,
             classroom.mode,
             classroom_id=classroom.id,
             trainee_id=trainee.id,
-            attempt=(latest or 0) + 1,
+            attempt=next_attempt(session, trainee.id, scenario_id),
         )
         session.add(run)
         try:

@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -335,4 +337,95 @@ class Trainee(Base):
         UniqueConstraint("classroom_id", "name", name="uq_trainees_classroom_name"),
         UniqueConstraint("classroom_id", "key", name="uq_trainees_classroom_key"),
         Index("ix_trainees_classroom_owner", "classroom_id", "owner"),
+    )
+
+
+# -- class sessions and instructors: the lookups the blueprints make --------------------------
+
+
+def instructor_by_email(db: Session, email: str) -> Instructor | None:
+    """The instructor with this email (case-insensitive), or None."""
+    return db.scalar(select(Instructor).where(Instructor.email == email.strip().lower()))
+
+
+def classroom_by_code(db: Session, code: str) -> Classroom | None:
+    """The class session with this canonical join code, or None."""
+    return db.scalar(select(Classroom).where(Classroom.code == code))
+
+
+def class_member(db: Session, classroom_id: int, owner: str) -> Trainee | None:
+    """The trainee this browser joined the class session as, or None."""
+    return db.scalar(
+        select(Trainee).where(Trainee.classroom_id == classroom_id, Trainee.owner == owner)
+    )
+
+
+def name_taken(db: Session, classroom_id: int, key: str, but: int | None = None) -> bool:
+    """Whether someone in the class (other than trainee `but`) has a name with this key."""
+    query = select(Trainee.id).where(Trainee.classroom_id == classroom_id, Trainee.key == key)
+    if but is not None:
+        query = query.where(Trainee.id != but)
+    return db.scalar(query.limit(1)) is not None
+
+
+def trainee_count(db: Session, classroom_id: int) -> int:
+    """How many trainees have joined the class session."""
+    return db.scalar(select(func.count(Trainee.id)).where(Trainee.classroom_id == classroom_id)) or 0
+
+
+def classes_with_counts(db: Session, instructor_id: int) -> list[tuple[Classroom, int]]:
+    """The instructor's class sessions, newest first, with how many have joined each."""
+    joined = (
+        select(Trainee.classroom_id, func.count(Trainee.id).label("joined"))
+        .group_by(Trainee.classroom_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Classroom, func.coalesce(joined.c.joined, 0))
+        .outerjoin(joined, joined.c.classroom_id == Classroom.id)
+        .where(Classroom.instructor_id == instructor_id)
+        .order_by(Classroom.created_at.desc(), Classroom.id.desc())
+    )
+    return [(classroom, joined_count) for classroom, joined_count in rows]
+
+
+def joined_classes(db: Session, owner: str, limit: int = 10) -> list[tuple[Classroom, Trainee]]:
+    """The class sessions this browser has joined, newest first."""
+    rows = db.execute(
+        select(Classroom, Trainee)
+        .join(Trainee, Trainee.classroom_id == Classroom.id)
+        .where(Trainee.owner == owner)
+        .order_by(Trainee.joined_at.desc())
+        .limit(limit)
+    )
+    return [(classroom, trainee) for classroom, trainee in rows]
+
+
+def trainee_runs(db: Session, trainee_id: int, classroom_id: int) -> list[Run]:
+    """A trainee's runs in a class session, oldest first."""
+    query = (
+        select(Run)
+        .where(Run.trainee_id == trainee_id, Run.classroom_id == classroom_id)
+        .order_by(Run.started_at, Run.id)
+    )
+    return list(db.scalars(query))
+
+
+def next_attempt(db: Session, trainee_id: int, scenario_id: str) -> int:
+    """The number the trainee's next run of this scenario gets: 1 for the first."""
+    latest = db.scalar(
+        select(func.max(Run.attempt)).where(
+            Run.trainee_id == trainee_id, Run.scenario_id == scenario_id
+        )
+    )
+    return (latest or 0) + 1
+
+
+def detach_runs(db: Session, trainee_id: int) -> None:
+    """Keep a removed trainee's runs, no longer linked to the name (not committed)."""
+    db.execute(
+        update(Run)
+        .where(Run.trainee_id == trainee_id)
+        .values(trainee_id=None)
+        .execution_options(synchronize_session=False)
     )

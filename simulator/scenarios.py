@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,6 +319,59 @@ class Entry:
     loaded: Loaded
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a scenario is written, the library file it replaces, and whether a file is there."""
+
+    path: Path
+    replaces: Entry | None
+    exists: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file's text as the editor opens it, its digest, or why it cannot be opened."""
+
+    text: str | None
+    digest: str
+    unreadable: str | None
+
+
+class Conflict(Exception):
+    """The file changed on disk since it was read; `found` is its digest now."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(found)
+        self.found = found
+
+
+# one writer at a time, so a save's digest check and its write see the same file
+_write_lock = threading.Lock()
+
+
+def digest_of(raw: bytes) -> str:
+    """The digest the library gives a file's text (sha256 of its UTF-8 bytes)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it into place: readers see the old
+    file or the new one, never half of one."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
 class Library:
     """The scenario folder, reloaded file by file when a file changes on disk.
 
@@ -363,12 +419,108 @@ class Library:
                 seen[scenario.id] = (scenario, entry.loaded.digest)
         return sorted(seen.values(), key=lambda pair: pair[0].title.lower())
 
+    def serving(self, scenario_id: str) -> Entry | None:
+        """The file that serves a scenario id: the first valid one in file order, as
+        trainees see it."""
+        for entry in self.refresh():
+            scenario = entry.loaded.scenario
+            if scenario is not None and scenario.id == scenario_id:
+                return entry
+        return None
+
     def get(self, scenario_id: str) -> tuple[Scenario, str] | None:
         """The current valid version of a scenario and its digest."""
-        for scenario, digest in self.scenarios():
-            if scenario.id == scenario_id:
-                return scenario, digest
+        entry = self.serving(scenario_id)
+        if entry is None or entry.loaded.scenario is None:
+            return None
+        return entry.loaded.scenario, entry.loaded.digest
+
+    def named(self, name: str) -> Entry | None:
+        """The library file with this name, or None."""
+        for entry in self.refresh():
+            if entry.file.name == name:
+                return entry
         return None
+
+    def file(self, name: str) -> Path | None:
+        """A regular file directly in the folder, or None: never a path outside it."""
+        folder = self.folder.resolve()
+        if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+            return None
+        path = folder / name
+        try:
+            if not path.is_file() or path.resolve().parent != folder:
+                return None
+        except OSError:
+            return None
+        return path
+
+    def has_file(self, name: str) -> bool:
+        """Whether the folder holds a file of this name (the schema, offered for download)."""
+        return (self.folder / name).is_file()
+
+    def check(self, text: str, name: str) -> Loaded:
+        """Validate text as the file `name`; an id another file already serves is an error too."""
+        loaded = load_text(text, name)
+        scenario = loaded.scenario
+        if scenario is None:
+            return loaded
+        for entry in self.refresh():
+            other = entry.loaded.scenario
+            if entry.file.name != name and other is not None and other.id == scenario.id:
+                mark = loaded.positions.keys.get(("id",)) if loaded.positions else None
+                line, column = (mark.line, mark.column) if mark else (1, 1)
+                loaded.errors.append(
+                    Message(
+                        name,
+                        line,
+                        column,
+                        f"the id '{scenario.id}' is already used by {entry.file.name}: "
+                        "choose another id",
+                    )
+                )
+                loaded.scenario = None
+                break
+        return loaded
+
+    def target(self, scenario_id: str) -> Target:
+        """Where a scenario with this id is written: the file already serving it, else
+        `<id>.yaml`; with the entry it would replace, if any."""
+        serving = self.serving(scenario_id)
+        if serving is not None:
+            return Target(serving.file, serving, serving.file.exists())
+        path = self.folder / f"{scenario_id}.yaml"
+        replaced = next((entry for entry in self.refresh() if entry.file == path), None)
+        return Target(path, replaced, path.exists())
+
+    def write(self, path: Path, text: str, expect: Collection[str] | None = None) -> None:
+        """Write a file of the folder atomically, one writer at a time. With `expect`, only
+        while the file's digest on disk is one of those ('gone' when it was deleted, '' when
+        unreadable); else Conflict says what it is now. OSError when it cannot be written."""
+        with _write_lock:
+            if expect is not None:
+                try:
+                    on_disk = digest_of(path.read_bytes())
+                except FileNotFoundError:
+                    on_disk = "gone"
+                except OSError:
+                    on_disk = ""
+                if on_disk not in expect:
+                    raise Conflict(on_disk)
+            write_atomically(path, text)
+
+    def read(self, path: Path) -> Source:
+        """A file's text and digest, or why it cannot be edited as text."""
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            return Source(None, "", f"The file cannot be read ({error.strerror}).")
+        if len(raw) > MAX_BYTES:
+            return Source(None, digest_of(raw), f"The file is larger than {MAX_BYTES // 1024} KB.")
+        try:
+            return Source(raw.decode("utf-8"), digest_of(raw), None)
+        except UnicodeDecodeError:
+            return Source(None, digest_of(raw), "The file is not UTF-8 text.")
 
     def version(self, digest: str, source: str | None = None) -> Scenario | None:
         """A pinned version by digest; rebuilt from stored source if this process never saw it."""

@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-from simulator import author
+from simulator import author, scenarios
 from simulator.db import session as db_session
 from simulator.models import Instructor, Run
 
@@ -542,7 +542,7 @@ def test_a_failed_write_changes_nothing_and_says_so(teacher, folder, monkeypatch
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(author.os, "replace", refuse)
+    monkeypatch.setattr(scenarios.os, "replace", refuse)
     response = upload(teacher, NEW.encode())
     assert response.status_code == 500
     assert "could not be written (Permission denied). Nothing was changed." in text(response)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from . import db, engine
+from .chart import debrief_chart
 from .engine import METERS, Scenario
 from .engine import debrief as debriefs
 from .models import (
@@ -31,7 +32,7 @@ from .models import (
     unfinished_runs,
 )
 from .scenarios import Library, Loaded
-from .web import ERRORS, browser_id, form_int, is_htmx, message_page, meter_chart, render
+from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
 
 bp = Blueprint("play", __name__)
 
@@ -398,7 +399,8 @@ def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
         "run": found,
         "scenario": scenario,
         "report": report,
-        "chart": meter_chart(report.timeline, report.moments, keys=report.key_moments),
+        "chart": debrief_chart(report.timeline, report.moments, keys=report.key_moments),
+        "first_name": debriefs.first_name,
         "outcomes": OUTCOMES,
         "moments": MOMENTS,
         "sentence": debriefs.changes_sentence,

@@ -73,7 +73,7 @@ def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_sho
 
 def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_passed_by():
     report = debrief("late-start", [1, 4, 2, 3])
-    assert report.outcome == "poor" and report.outcome_words == "the client disengaged"
+    assert report.outcome == "poor" and report.outcome_words == "The client disengaged"
     assert [(k.step, k.reason) for k in report.key_moments] == [
         (1, "swing"),
         (2, "rupture"),

@@ -40,12 +40,13 @@ MOMENT_LABELS: dict[str, str] = {
     "self-disclosure": "Self-disclosure dilemma",
 }
 
-# What the trainee sees for an ending's outcome: the format's labels, said kindly.
+# What everyone reads for an ending's outcome, the same on the ending page, the debrief,
+# the class views and the exports: "poor" describes the client, never the trainee.
 OUTCOME_WORDS: dict[str, str] = {
-    "excellent": "the alliance grew",
-    "good": "the alliance held",
-    "mixed": "the alliance was uncertain by the end",
-    "poor": "the client disengaged",
+    "excellent": "Excellent",
+    "good": "Good",
+    "mixed": "Mixed",
+    "poor": "The client disengaged",
 }
 
 LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
@@ -216,6 +217,7 @@ class PathStep(_Value):
     hinted: bool = False
     stronger: tuple[Alternative, ...] = ()
     key: int | None = None  # the number of the key moment this step is, if it is one
+    effect: str = "mixed"  # what the reply did, never a grade: see `effect_of`
 
 
 class KeyMoment(_Value):
@@ -325,6 +327,7 @@ class Review(_Value):
     cue: str | None = None
     say: str
     written: str | None = None  # what the trainee first wrote in their own words
+    marker: str | None = None  # the sentence of the client's line that carries the marker
     skill: str | None = None
     quality: str | None = None
     happened: str
@@ -345,6 +348,7 @@ class Strength(_Value):
     step: int | None = None
     title: str
     detail: str
+    said: str | None = None  # the detail's first sentence: what the client said, what you said
 
 
 class Pattern(_Value):
@@ -564,6 +568,21 @@ def net(changes: dict[str, int]) -> int:
 
 def _plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+EFFECTS = ("helped", "mixed", "strained the alliance")
+
+
+def effect_of(changes: dict[str, int]) -> str:
+    """What a reply did, in words that describe the reply and never grade the person:
+    'helped' (meters only rose), 'strained the alliance' (they only fell), else 'mixed'."""
+    rose = any(delta > 0 for delta in changes.values())
+    fell = any(delta < 0 for delta in changes.values())
+    if rose and not fell:
+        return "helped"
+    if fell and not rose:
+        return "strained the alliance"
+    return "mixed"
 
 
 def changes_sentence(changes: dict[str, int], after: dict[str, int]) -> str:
@@ -882,14 +901,13 @@ def _review(
     scene = scenario.scenes[step.scene]
     line = scene.client or ""
     happened = (f"{name} said {whole(line)} " if line else "") + f"You replied {whole(step.say)}"
-    heard = quote(line) if line else "nothing"
+    # the page quotes the client's line once, beside this review or at the top of the page,
+    # so the review's own sentences refer to it rather than quote it again
+    heard = "those words" if line else "nothing"
+    marker = None
     if reason == "rupture" and rupture is not None:
-        # where a marker is named, the sentence that carries it is the one quoted
-        carrying = marker_sentence(rupture.type, line)
-        if carrying is not None:
-            heard = quote(carrying, None)
-    # the reply named by its skill, or quoted when the scenario gives it no skill tag
-    skill = skill_phrase(step.skill) if step.skill else quote(step.say, 60)
+        marker = marker_sentence(rupture.type, line)  # the sentence carrying the named marker
+    skill = skill_phrase(step.skill)
     short = f": {skill_phrase(step.skill).split(',')[0]}" if step.skill else ""
     status: str | None = None
     repaired: bool | None = None
@@ -949,7 +967,7 @@ def _review(
         title = "Self-disclosure dilemma" + (
             f": {DISCLOSURE_NAMES.get(category, category)}" if category else short
         )
-        asked = f"When {name} asked {question_in(line)}"
+        asked = f"When {name} asked that question"
         if category == "brief":
             observation = f"{asked}, you answered briefly and turned the focus back to {name}."
             question = f"How do you think it landed for {name}, and how might you check?"
@@ -1013,6 +1031,7 @@ def _review(
         cue=scene.cue,
         say=step.say,
         written=step.written or None,
+        marker=marker,
         skill=step.skill,
         quality=step.quality,
         happened=happened,
@@ -1086,8 +1105,11 @@ def _strengths(
         if len(found) < 2 and step.number not in used:
             used.add(step.number)
             line = scenario.scenes[step.scene].client
-            before = f"After {name} said {quote(line)}, you" if line else "You"
-            detail = f"{before} replied {whole(step.say)}"
+            # a marker in the line is what the reply answered: quote the sentence carrying it
+            carrying = marker_sentence("withdrawal", line) if line else None
+            heard = quote(carrying, None) if carrying else quote(line) if line else ""
+            before = f"After {name} said {heard}, you" if line else "You"
+            detail = said = f"{before} replied {whole(step.say)}"
             if own_words:
                 rose = [f"{m} rose by {d}" for m, d in step.changes.items() if d > 0]
                 what = f"That reply was {skill_phrase(step.skill)}" if step.skill else ""
@@ -1098,7 +1120,7 @@ def _strengths(
                     detail += f" {what or 'After it, ' + gain}."
             elif step.feedback:
                 detail += f" {step.feedback}"
-            found.append(Strength(step=step.number, title=title, detail=detail))
+            found.append(Strength(step=step.number, title=title, detail=detail, said=said))
 
     for step in steps:
         if step.repaired:
@@ -1398,13 +1420,17 @@ def _growth(
     found = opened_here or open_then
     kind = found[0] if found else None
     lesson: str | None = None
-    if scene.moment == "self-disclosure" or step.disclosure:
+    if harmed and (scene.moment == "self-disclosure" or step.disclosure):
         lesson = DISCLOSURE_LESSONS.get(step.disclosure or "")
-    if lesson is None and (scene.moment == "rupture" or kind is not None):
+    if harmed and lesson is None and (scene.moment == "rupture" or kind is not None):
         rupture_type = kind.type if kind is not None else (scene.rupture or "withdrawal")
         lesson = RUPTURE_LESSONS.get(rupture_type)
-    if lesson is None and step.skill in SKILL_LESSONS:
+    if harmed and lesson is None and step.skill in SKILL_LESSONS:
         lesson = SKILL_LESSONS[step.skill]
+    if not harmed:
+        # the least helpful reply still helped: the lesson is what to keep, in its own terms
+        what = skill_phrase(step.skill).split(",")[0] if step.skill else "a reply like this one"
+        lesson = f"Keep {what} in reach, and try it next with a client who makes it harder."
     if lesson is None:
         position = [i for i, s in enumerate(steps) if s.number == step.number][0]
         other = _best_other(scenario, step, offers[position] if offers else None, bool(open_then))
@@ -1576,6 +1602,7 @@ def build(
                 hinted=step.scene in hinted,
                 stronger=_stronger(scenario, step, offers[position] if offers else None),
                 key=key_of.get(step.number),
+                effect=effect_of(step.changes),
             )
         )
 

@@ -78,7 +78,7 @@ def test_rewind_to_a_moment_and_play_a_different_branch(page: Page):
     expect(page.get_by_role("heading", name=re.compile("Maya leaves early"))).to_be_visible()
     page.get_by_role("link", name="Read your debrief").click()
     expect(page.get_by_text("This session was rewound from an earlier one")).to_be_visible()
-    expect(page.locator(".ending")).to_contain_text("the client disengaged")
+    expect(page.locator(".ending")).to_contain_text("The client disengaged")
     expect(page.locator(".path-step")).to_have_count(2)
     # the original is as it was, and links to the branch
     page.get_by_role("link", name="Read the earlier debrief").click()

@@ -547,7 +547,7 @@ def test_when_nothing_else_applies_the_strength_is_staying_to_the_end():
     # the client disengaged, so the debrief never says the two of them reached the end
     assert strength.detail == "You kept working with Sam for 2 choices."
     assert "end of the session" not in strength.detail
-    assert report.outcome_words == "the client disengaged"
+    assert report.outcome_words == "The client disengaged"
 
 
 def test_the_pattern_names_explaining_after_a_confrontation():

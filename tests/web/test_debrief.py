@@ -65,46 +65,55 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert page.headers["Cache-Control"] == "no-store"
     html = page.text
     assert "Debrief: Coat Still On" in html
-    assert "Outcome: the alliance held" in html and "A first foothold" in html
+    assert "Outcome: Good" in html and "A first foothold" in html
     assert "/static/css/debrief.css" in html
-    # the safe opener, then the reactions, before any analysis
-    opener = html.index("Before you read on")
-    assert opener < html.index("Your reactions first") < html.index("The session at a glance")
-    assert "Often more than one reply would have worked." in html
-    # the path, with what assessment mode kept hidden until now
+    # one screen first: the outcome, the chart, one strength, one growth edge
+    first = html[: html.index('<details class="more"')]
+    assert "What went well" in first and "One thing to work on" in first
+    assert "Well, you&#39;re here now, so let&#39;s get started on your goals." in first
+    assert "At choice 1 this reply strained the alliance most." in first
+    assert "To try next time:" in first
+    # the rest in sections that start closed
+    sections = re.findall(r'<details class="more" id="([\w-]+)"( open)?>', html)
+    assert [name for name, _ in sections] == [
+        "reactions-section",
+        "key-moments",
+        "client-side",
+        "ruptures",
+        "path",
+        "checkin",
+    ]
+    assert all(opened == "" for _, opened in sections)
+    # the path says what each reply did, not a grade of the person
     assert html.count('class="path-step"') == 3
+    assert "This reply strained the alliance" in html and "This reply helped" in html
+    assert "Quality: harmful" not in html and "Quality: strong" not in html
     assert "Pushing on to goals ignores the withdrawal marker." in html
-    assert "Quality: harmful" in html
-    assert "If this goes badly I can say I tried." in html
+    assert "If this goes badly I can say I tried." in html  # through Maya's eyes
     assert "Attentiveness fell by 10 to 40. Trust fell by 10 to 25." in html
-    assert "Another reply to try" in html
     assert "It sounds like coming here wasn&#39;t entirely your idea." in html
+    # each client line is quoted once on the page
+    for line in ("My sister thinks I need this", "Whatever you think"):
+        assert text_of(html).count(line) == 1, line
     # the rupture and its repair
-    assert "Withdrawal rupture: repaired" in html
-    assert "Opened at choice 1." in html and "Repaired at choice 2." in html
-    # the chart, with the key moments marked, and its table
-    svg = re.search(r"<svg.*?</svg>", html, re.S)
+    assert "Withdrawal rupture: repaired." in html
+    assert "Opened by your reply at choice 1." in html and "Repaired at choice 2." in html
+    # the chart, with the key moments marked, a legend, and its table
+    svg = re.search(r'<svg viewBox.*?</svg>', html, re.S)
     assert svg is not None
     chart = svg.group(0)
-    assert 'role="img"' in chart
+    assert 'role="img"' in chart and 'width="340"' in chart
     assert '<title id="chart-title">' in chart and '<desc id="chart-desc">' in chart
     assert "Trust went from 35 to 45." in chart
-    assert "Key moment 2 at choice 2." in chart
-    assert 'stroke-dasharray="10 5"' in chart  # lines differ by dash, not colour alone
-    assert ">Trust 45</text>" in chart  # direct labels
-    assert "Rupture: withdrawal" in chart and "Repair" in chart
+    assert 'stroke-dasharray="8 4"' in chart  # lines differ by dash, not colour alone
+    assert "moment-rupture" in chart and "moment-repair" in chart
     assert chart.count("<circle cx=") >= 4 + 1  # the trust markers and a key-moment badge
-    table = re.search(r"<table.*?</table>", html, re.S)
-    assert table is not None
-    assert table.group(0).count("<tr>") == 5  # header, start, three choices
-    assert '<th scope="row">Choice 1</th>' in table.group(0)
-    assert "Key moment 2" in table.group(0)
+    legend = re.search(r'<ul class="legend.*?</ul>', html, re.S)
+    assert legend is not None and "Trust 45" in text_of(legend.group(0))
+    # the numbers after each choice, for a screen reader, in the chart's description
+    assert "After choice 1: authenticity 50, attentiveness 40, positivity 50, trust 25." in chart
     # the client check-in and the skills
-    assert "Maya's check-in at the end" in html
     assert "does not predict how a real client would do" in html
-    assert "1 reflection and no questions." not in html  # the path used no reflection
-    assert "No reflections or questions were tagged on this path." in html
-    # the key moment, its alternative after the trainee's own reply
     # the key moments: the first swing, the reply to the rupture marker, the second swing
     moments = re.findall(r'<article class="review.*?</article>', html, re.S)
     assert len(moments) == 3
@@ -112,24 +121,31 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert "Key moment 2, choice 2: Withdrawal marker: deferential agreement" in words
     assert "Opened by your reply at choice 1. Repaired here." in words
     assert "the rupture was repaired at this point" in words
-    assert words.index("You said") < words.index("Another reply that could also work here")
+    # the repair is the strength, quoted at the top; the alternative follows here
+    assert words.index("quoted at the top") < words.index("Another reply that could also work here")
     assert "Great. So, what would you like to work on?" in words
-    first = text_of(moments[0])
-    assert "Key moment 1, choice 1: Strain on the alliance" in first
-    assert first.index("You said") < first.index("A stronger reply the scenario offered here")
-    assert "It sounds like coming here wasn't entirely your idea." in first
-    assert "A reflection names the ambivalence without judging it." in first
+    first_moment = text_of(moments[0])
+    assert "Key moment 1, choice 1: Strain on the alliance" in first_moment
+    assert "quoted at the top of the page" in first_moment  # the growth edge, quoted once
+    assert "A stronger reply the scenario offered here" in first_moment
+    assert "A reflection names the ambivalence without judging it." in first_moment
     # assessment mode: play again, but no rewind, and why
     assert "Play again" in html
     assert 'action="/scenarios/coat-still-on/runs"' in html
     assert 'name="mode" value="assessment"' in html
-    assert "Rewind to this moment" not in html
+    assert "Rewind to" not in html
     assert "Rewinding is part of practice mode. In an assessment each session stands" in html
     assert "Hints you asked for" not in html
     # one page either way (CSRF tokens carry a timestamp, so they may differ)
     tokens = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
     again = client.get(f"{run}/debrief", headers=HTMX).text
     assert tokens.sub("TOKEN", again) == tokens.sub("TOKEN", html)
+
+
+def test_an_instructor_and_a_saved_copy_keep_the_author_s_quality(client):
+    run = finished(client)
+    saved = client.get(f"{run}/debrief.html").text
+    assert "Quality: harmful" in saved and "This reply strained the alliance" not in saved
 
 
 def test_a_practice_debrief_offers_a_rewind_at_every_choice_and_each_key_moment(client):
@@ -148,8 +164,7 @@ def test_an_unrepaired_rupture_is_named_gently(client):
     html = client.get(f"{run}/debrief").text
     assert "Withdrawal rupture: not repaired" in html
     assert "Maya leaves early" in html
-    assert "Outcome: the client disengaged" in html
-    assert "what might have invited Maya back" in html
+    assert "Outcome: The client disengaged" in html
     assert "Still open at the end of the session." in html
     assert not BANNED.search(text_of(html).replace("Maya leaves early", ""))
 
@@ -169,7 +184,7 @@ def test_disclosures_and_hints_are_in_the_debrief(client, folder):
     assert "A brief answer can help if it comes back to him." in html
     assert "Hint used" in html
     assert "I have. I&#39;m wondering what it would mean to you if I had." in html  # stronger
-    assert 'Suggested next: <a href="/scenarios/coat-still-on">Coat Still On</a>' in html
+    assert "<strong>Suggested next:</strong> <a href=\"/scenarios/coat-still-on\">Coat Still On</a>" in html
 
 
 def test_play_again_starts_a_new_run_in_the_same_mode(client, app):

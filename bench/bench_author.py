@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import big_scenario  # noqa: E402
 
-from simulator import author, create_app, db  # noqa: E402
+from simulator import authoring, create_app, db  # noqa: E402
 from simulator.engine.analysis import analyze  # noqa: E402
 from simulator.models import Instructor  # noqa: E402
 from simulator.scenarios import load_text  # noqa: E402
@@ -84,13 +84,13 @@ def main() -> int:
             return response
 
         def first_view(scenario_id: str = "generated"):
-            author._cache.items.clear()
+            authoring._cache.items.clear()
             response = get(f"/author/scenarios/{scenario_id}")
             assert b"<svg" in response.data and b"hx-trigger" in response.data
             return response
 
         def analysed(scenario_id: str = "generated"):
-            author._cache.items.clear()
+            authoring._cache.items.clear()
             response = client.get(f"/author/scenarios/{scenario_id}/analysis", headers=htmx)
             assert response.status_code == 200 and b"states." in response.data
             return response

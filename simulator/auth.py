@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from . import db
 from .models import Instructor, instructor_by_email
-from .web import message_page, render
+from .web import login_ended, message_page, render
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -30,9 +31,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def instructor_required(view: F) -> F:
-    """Only a logged-in instructor may use this view; others are sent to the login page."""
-    return login_required(view)  # type: ignore[no-any-return]
+def instructor_required(ended: str) -> Callable[[F], F]:
+    """Only a logged-in instructor may use the view; others go to the login page. An htmx
+    request whose login has ended (a panel polling, a form checked as it is typed) gets the
+    short message `ended` instead: htmx would follow the redirect and swap the whole login
+    page into the panel."""
+
+    def decorate(view: F) -> F:
+        protected = login_required(view)
+
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            stop = login_ended(ended)
+            return stop if stop is not None else protected(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 def current_instructor() -> Instructor | None:

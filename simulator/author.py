@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from werkzeug.utils import secure_filename
@@ -16,10 +11,21 @@ from werkzeug.wrappers import Response
 
 from . import db
 from .auth import instructor_required
-from .engine import STRATEGY_WORDS, analysis
+from .authoring import (
+    Drawing,
+    Summary,
+    cached_summary,
+    check_summary,
+    draw,
+    draw_and_summarise,
+    excerpts,
+    normalise,
+    read_meters,
+    suggestions,
+    summarise,
+)
 from .engine import play as engine
 from .engine.model import METERS, Meters, Scenario
-from .graphs import GraphvizMissing, render_svg
 from .models import MODES, Run, new_seed
 from .scenarios import (
     MAX_BYTES,
@@ -27,28 +33,21 @@ from .scenarios import (
     Entry,
     Library,
     Loaded,
-    Message,
     load_text,
-    locate_all,
 )
-from .web import browser_id, is_htmx, login_ended, render
+from .web import browser_id, is_htmx, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
 STATUSES = ("valid", "warnings", "errors")
 SCHEMA = "scenario.schema.json"  # offered for download when the folder has it
-MAX_STATES = 200_000
-CACHED = 16  # scenario versions whose analysis and drawing stay in memory
 
 
-@bp.before_request
-def _login_ended_for_htmx() -> Response | None:
-    """htmx would follow the login redirect and swap the whole login page into a panel: tell
-    it plainly instead (the editor keeps what was typed)."""
-    return login_ended(
-        "Your instructor login has ended, so this could not be checked. Log in "
-        "again in another tab: what you typed here is still on this page."
-    )
+# what an htmx request hears once the login has ended (the editor keeps what was typed)
+ENDED = (
+    "Your instructor login has ended, so this could not be checked. Log in "
+    "again in another tab: what you typed here is still on this page."
+)
 
 
 def _library() -> Library:
@@ -125,11 +124,6 @@ def folder_file(name: str) -> Path:
     return path
 
 
-def normalise(text: str) -> str:
-    """Text from a form or an upload as stored: no byte-order mark, Unix line ends."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
 def check_text(text: str, name: str) -> Loaded:
     """Validate text as the file `name`; an id another file already serves is an error too."""
     return _library().check(text, name)
@@ -139,7 +133,7 @@ def check_text(text: str, name: str) -> Loaded:
 
 
 @bp.get("/")
-@instructor_required
+@instructor_required(ENDED)
 def library() -> Response:
     """Every file in the scenario folder with its status and messages; upload and download."""
     found = rows()
@@ -153,173 +147,8 @@ def library() -> Response:
 # -- the scenario page -----------------------------------------------------------------------
 
 
-@dataclass
-class EndingRow:
-    """One ending in the analysis summary."""
-
-    scene: str
-    title: str
-    outcome: str
-    reachable: bool
-    route: list[tuple[int, str, str]]  # (offered number, scene, words said)
-    numbers: str
-    low: dict[str, int] | None
-    high: dict[str, int] | None
-    unrepaired: bool
-    paths: str
-
-
-@dataclass
-class Summary:
-    """The path analysis as the scenario page shows it, or why there is none."""
-
-    states: int = 0
-    endings: list[EndingRow] = field(default_factory=list)
-    never_offered: list[tuple[str, int, str]] = field(default_factory=list)
-    never_fired: list[tuple[int, str, str]] = field(default_factory=list)
-    stopped: str | None = None
-    # what naive strategies reach: (strategy in words, ending title, outcome, reaches the best)
-    strategies: list[tuple[str, str, str, bool]] = field(default_factory=list)
-    best: str | None = None
-
-
-@dataclass
-class Drawing:
-    """The scene graph as inline SVG, or why there is none."""
-
-    svg: str | None = None
-    problem: str | None = None
-
-
-class _Cache:
-    """A few scenario versions' analysis and drawing, by digest: both depend only on the text."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key: tuple[str, str], value: Any) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_cache = _Cache(CACHED)
-
-
-def summarise(scenario: Scenario, digest: str) -> Summary:
-    """The analysis summary of a scenario version (cached by digest)."""
-    cached = _cache.get(("summary", digest))
-    if isinstance(cached, Summary):
-        return cached
-    try:
-        found = analysis.analyze(scenario, max_states=MAX_STATES)
-    except analysis.StateLimit:
-        summary = Summary(
-            stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
-            "report on every path. Meters and visited scenes multiply the states: fewer "
-            "conditions on `visited()` or coarser meter steps make the scenario analysable. "
-            "The graph and the scene texts below are complete."
-        )
-    except engine.PlayError as error:
-        summary = Summary(stopped=f"The analysis could not run: {error}.")
-    else:
-        summary = Summary(states=found.states)
-        for scene_id, report in found.endings.items():
-            scene = scenario.scenes[scene_id]
-            route: list[tuple[int, str, str]] = []
-            if report.shortest is not None:
-                try:  # the route spelled out: where each reply is chosen and its words
-                    _, steps = engine.play_through(scenario, report.shortest)
-                    route = [
-                        (number, step.scene, step.say)
-                        for number, step in zip(report.shortest, steps, strict=True)
-                    ]
-                except (engine.PlayError, ValueError):
-                    route = []
-            summary.endings.append(
-                EndingRow(
-                    scene=scene_id,
-                    title=scene.ending or scene_id,
-                    outcome=scene.outcome or "",
-                    reachable=report.reachable,
-                    route=route,
-                    numbers=",".join(str(n) for n in report.shortest or ()),
-                    low=report.min,
-                    high=report.max,
-                    unrepaired=report.unrepaired,
-                    paths=f"{report.paths:,}"
-                    if report.paths is not None
-                    else f"more than {found.path_cap:,}",
-                )
-            )
-        summary.never_offered = [
-            (scene_id, number, (scenario.scenes[scene_id].choices or ())[number - 1].say)
-            for scene_id, number in found.never_offered
-        ]
-        summary.never_fired = [
-            (number, scenario.rules[number - 1].when, scenario.rules[number - 1].goto)
-            for number in found.never_fired
-        ]
-        summary.best = found.best
-        summary.strategies = [
-            (
-                STRATEGY_WORDS[run.strategy],
-                scenario.scenes[run.ending].ending or run.ending if run.ending else "never ends",
-                run.outcome or "",
-                run in found.giveaways,
-            )
-            for run in found.strategies
-        ]
-    _cache.put(("summary", digest), summary)
-    return summary
-
-
-SVG_ID = re.compile(r'(<[^>]*\s)id="')
-SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
-
-
-def draw(scenario: Scenario, digest: str) -> Drawing:
-    """The scene graph as inline SVG whose scenes link to their text (cached by digest)."""
-    cached = _cache.get(("drawing", digest))
-    if isinstance(cached, Drawing):
-        return cached
-    try:
-        svg = render_svg(scenario, links=True)
-    except GraphvizMissing:
-        drawing = Drawing(
-            problem="The graph cannot be drawn because Graphviz is not installed on the server "
-            "(Debian: apt-get install graphviz). The scenes are all listed below."
-        )
-    except (RuntimeError, OSError, subprocess.TimeoutExpired):
-        drawing = Drawing(
-            problem="Graphviz could not draw this graph. The scenes are all listed below."
-        )
-    else:
-        # Graphviz names its groups after the scenes: prefix them so no id clashes with the page
-        svg = SVG_ID.sub(r'\1id="graph-', svg)
-        # a plain href (SVG 2) makes Chromium expose each scene as a link, not as image text;
-        # role=group does the same for the drawing as a whole
-        svg = SVG_LINK.sub(r'<a href="#scene-\1" aria-label="Scene \1"', svg)
-        svg = svg.replace(
-            "<svg ", '<svg class="graph-svg" role="group" aria-label="Scene graph" ', 1
-        )
-        drawing = Drawing(svg=svg)
-    _cache.put(("drawing", digest), drawing)
-    return drawing
-
-
 @bp.get("/scenarios/<scenario_id>", endpoint="scenario")
-@instructor_required
+@instructor_required(ENDED)
 def scenario_page(scenario_id: str) -> Response:
     """A scenario's graph, authoring checks and every scene's text; its path analysis too
     once this version has been analysed, else the page fetches it (it can take seconds)."""
@@ -327,7 +156,7 @@ def scenario_page(scenario_id: str) -> Response:
 
 
 @bp.get("/scenarios/<scenario_id>/analysis", endpoint="analysis")
-@instructor_required
+@instructor_required(ENDED)
 def analysis_page(scenario_id: str) -> Response:
     """The path analysis: its block for htmx, or the whole scenario page with it."""
     return _scenario(scenario_id, analyse=True)
@@ -345,8 +174,7 @@ def _scenario(scenario_id: str, analyse: bool) -> Response:
         drawing, summary = draw_and_summarise(scenario, loaded.digest)
     else:
         drawing = draw(scenario, loaded.digest)
-        cached = _cache.get(("summary", loaded.digest))
-        summary = cached if isinstance(cached, Summary) else None
+        summary = cached_summary(loaded.digest)
     response = render(
         "author/scenario.html",
         block="analysis" if analyse else None,
@@ -362,47 +190,7 @@ def _scenario(scenario_id: str, analyse: bool) -> Response:
     return response
 
 
-def suggestions(loaded: Loaded) -> list[Message]:
-    """`rapport lint`'s warnings and authoring smells for a valid file (cached by digest)."""
-    cached = _cache.get(("lint", loaded.digest))
-    if isinstance(cached, list):
-        return cached
-    assert loaded.scenario is not None
-    found = locate_all(loaded, analysis.lint(loaded.scenario))
-    _cache.put(("lint", loaded.digest), found)
-    return found
-
-
-def draw_and_summarise(scenario: Scenario, digest: str) -> tuple[Drawing, Summary]:
-    """The drawing and the analysis side by side: Graphviz works in its own process while
-    the analysis runs here, so a first view costs the slower of the two, not their sum."""
-    cached = _cache.get(("drawing", digest))
-    if isinstance(cached, Drawing):
-        return cached, summarise(scenario, digest)
-    box: list[Drawing] = []
-    worker = threading.Thread(target=lambda: box.append(draw(scenario, digest)), daemon=True)
-    worker.start()
-    summary = summarise(scenario, digest)
-    worker.join()
-    drawing = box[0] if box else Drawing(problem="The graph could not be drawn.")
-    return drawing, summary
-
-
 # -- playtest --------------------------------------------------------------------------------
-
-
-def read_meters(form: dict[str, str], errors: dict[str, str]) -> dict[str, int]:
-    """The four meter fields as 0..100 integers, noting a clear error for each bad one."""
-    values: dict[str, int] = {}
-    for meter in METERS:
-        raw = form.get(meter, "").strip()
-        if re.fullmatch(r"[+-]?\d{1,6}", raw) and 0 <= int(raw) <= 100:
-            values[meter] = int(raw)
-        elif raw == "":
-            errors[meter] = f"Enter a value for {meter}, a whole number from 0 to 100."
-        else:
-            errors[meter] = f"{meter.capitalize()} must be a whole number from 0 to 100."
-    return values
 
 
 def _playtest_form(
@@ -422,7 +210,7 @@ def _playtest_form(
 
 
 @bp.get("/scenarios/<scenario_id>/playtest")
-@instructor_required
+@instructor_required(ENDED)
 def playtest_form(scenario_id: str) -> Response:
     """The playtest form: any scene, any meter values, either mode."""
     scenario = entry_for_id(scenario_id).loaded.scenario
@@ -437,7 +225,7 @@ def playtest_form(scenario_id: str) -> Response:
 
 
 @bp.post("/scenarios/<scenario_id>/playtest")
-@instructor_required
+@instructor_required(ENDED)
 def playtest(scenario_id: str) -> Response:
     """Start a test run at the chosen scene with the chosen meters, then play it as trainees do."""
     loaded = entry_for_id(scenario_id).loaded
@@ -483,7 +271,7 @@ def _upload_problem(message: str, status: int = 400) -> Response:
 
 
 @bp.post("/upload")
-@instructor_required
+@instructor_required(ENDED)
 def upload() -> Response:
     """Validate an uploaded scenario before anything is written; a replacement asks first."""
     content = request.form.get("content")
@@ -536,7 +324,7 @@ def upload() -> Response:
 
 
 @bp.get("/files/<name>")
-@instructor_required
+@instructor_required(ENDED)
 def download(name: str) -> Response:
     """A file of the scenario folder, as it is on disk, to save."""
     path = folder_file(name)
@@ -547,32 +335,6 @@ def download(name: str) -> Response:
 
 
 # -- the editor ------------------------------------------------------------------------------
-
-
-def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str]]:
-    """Each message with the line of text it points at."""
-    lines = text.split("\n")
-    return [
-        (message, lines[message.line - 1] if 0 < message.line <= len(lines) else "")
-        for message in messages
-    ]
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def check_summary(loaded: Loaded | None) -> str:
-    """One sentence on the editor's text, for the status line a screen reader announces."""
-    if loaded is None:
-        return ""
-    errors, warnings = len(loaded.errors), len(loaded.warnings)
-    if errors:
-        also = f" and {_count(warnings, 'warning')}" if warnings else ""
-        return f"{_count(errors, 'error')}{also}: fix before saving."
-    if warnings:
-        return f"No errors, {_count(warnings, 'warning')}: ready to save."
-    return "No problems: ready to save."
 
 
 def _editor(
@@ -610,7 +372,7 @@ def _editor(
 
 
 @bp.get("/scenarios/<scenario_id>/edit")
-@instructor_required
+@instructor_required(ENDED)
 def edit_scenario(scenario_id: str) -> Response:
     """The editor for the file that serves this scenario id."""
     entry = entry_for_id(scenario_id)
@@ -619,7 +381,7 @@ def edit_scenario(scenario_id: str) -> Response:
 
 
 @bp.get("/files/<name>/edit")
-@instructor_required
+@instructor_required(ENDED)
 def edit_file(name: str) -> Response:
     """The editor for a file by name: broken files too."""
     entry = entry_for_name(name)
@@ -628,7 +390,7 @@ def edit_file(name: str) -> Response:
 
 
 @bp.post("/files/<name>/validate")
-@instructor_required
+@instructor_required(ENDED)
 def validate(name: str) -> Response:
     """Check the editor's text without saving: htmx gets the problems list, a form the page."""
     entry_for_name(name)
@@ -637,7 +399,7 @@ def validate(name: str) -> Response:
 
 
 @bp.post("/files/<name>/edit")
-@instructor_required
+@instructor_required(ENDED)
 def save(name: str) -> Response:
     """Save the editor's text, only when it is valid and the file has not changed meanwhile."""
     entry = entry_for_name(name)

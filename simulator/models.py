@@ -370,7 +370,8 @@ def name_taken(db: Session, classroom_id: int, key: str, but: int | None = None)
 
 def trainee_count(db: Session, classroom_id: int) -> int:
     """How many trainees have joined the class session."""
-    return db.scalar(select(func.count(Trainee.id)).where(Trainee.classroom_id == classroom_id)) or 0
+    query = select(func.count(Trainee.id)).where(Trainee.classroom_id == classroom_id)
+    return db.scalar(query) or 0
 
 
 def classes_with_counts(db: Session, instructor_id: int) -> list[tuple[Classroom, int]]:

@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-from simulator import author, scenarios
+from simulator import authoring, scenarios
 from simulator.db import session as db_session
 from simulator.models import Instructor, Run
 
@@ -51,9 +51,9 @@ def digest(path: Path) -> str:
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """The analysis and drawing cache is per process: start each test without it."""
-    author._cache.items.clear()
+    authoring._cache.items.clear()
     yield
-    author._cache.items.clear()
+    authoring._cache.items.clear()
 
 
 @pytest.fixture
@@ -269,7 +269,7 @@ def test_without_graphviz_the_page_says_so_and_keeps_everything_else(teacher, mo
 
 
 def test_a_state_limit_gives_a_clear_message(teacher, monkeypatch):
-    monkeypatch.setattr(author, "MAX_STATES", 3)
+    monkeypatch.setattr(authoring, "MAX_STATES", 3)
     body = text(teacher.get("/author/scenarios/coat-still-on/analysis"))
     assert "The analysis stopped after exploring 3 states" in body
     assert "<svg" in body and 'id="scene-walkout"' in body

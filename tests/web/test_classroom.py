@@ -126,7 +126,7 @@ class TestCreating:
     def test_a_code_already_taken_is_drawn_again(self, teacher, monkeypatch):
         first = create_class(teacher)
         draws = iter([first, first, "ACDEF3"])
-        monkeypatch.setattr(classrooms, "new_code", lambda: next(draws))
+        monkeypatch.setattr(classrooms.instructor, "new_code", lambda: next(draws))
         assert create_class(teacher, name="Second") == "ACDEF3"
 
     def test_codes_are_typed_in_any_case_with_spaces_or_dashes(self):

@@ -1,0 +1,263 @@
+"""Authoring without Flask: the path analysis as the scenario page shows it, the scene graph
+drawn by Graphviz, both cached by digest, and the small text helpers of the editor."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import STRATEGY_WORDS, analysis
+from .engine import play as engine
+from .engine.model import METERS, Scenario
+from .graphs import GraphvizMissing, render_svg
+from .scenarios import Loaded, Message, locate_all
+
+MAX_STATES = 200_000
+CACHED = 16  # scenario versions whose analysis and drawing stay in memory
+
+
+@dataclass
+class EndingRow:
+    """One ending in the analysis summary."""
+
+    scene: str
+    title: str
+    outcome: str
+    reachable: bool
+    route: list[tuple[int, str, str]]  # (offered number, scene, words said)
+    numbers: str
+    low: dict[str, int] | None
+    high: dict[str, int] | None
+    unrepaired: bool
+    paths: str
+
+
+@dataclass
+class Summary:
+    """The path analysis as the scenario page shows it, or why there is none."""
+
+    states: int = 0
+    endings: list[EndingRow] = field(default_factory=list)
+    never_offered: list[tuple[str, int, str]] = field(default_factory=list)
+    never_fired: list[tuple[int, str, str]] = field(default_factory=list)
+    stopped: str | None = None
+    # what naive strategies reach: (strategy in words, ending title, outcome, reaches the best)
+    strategies: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    best: str | None = None
+
+
+@dataclass
+class Drawing:
+    """The scene graph as inline SVG, or why there is none."""
+
+    svg: str | None = None
+    problem: str | None = None
+
+
+class _Cache:
+    """A few scenario versions' analysis and drawing, by digest: both depend only on the text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_cache = _Cache(CACHED)
+
+
+def summarise(scenario: Scenario, digest: str) -> Summary:
+    """The analysis summary of a scenario version (cached by digest)."""
+    cached = _cache.get(("summary", digest))
+    if isinstance(cached, Summary):
+        return cached
+    try:
+        found = analysis.analyze(scenario, max_states=MAX_STATES)
+    except analysis.StateLimit:
+        summary = Summary(
+            stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
+            "report on every path. Meters and visited scenes multiply the states: fewer "
+            "conditions on `visited()` or coarser meter steps make the scenario analysable. "
+            "The graph and the scene texts below are complete."
+        )
+    except engine.PlayError as error:
+        summary = Summary(stopped=f"The analysis could not run: {error}.")
+    else:
+        summary = Summary(states=found.states)
+        for scene_id, report in found.endings.items():
+            scene = scenario.scenes[scene_id]
+            route: list[tuple[int, str, str]] = []
+            if report.shortest is not None:
+                try:  # the route spelled out: where each reply is chosen and its words
+                    _, steps = engine.play_through(scenario, report.shortest)
+                    route = [
+                        (number, step.scene, step.say)
+                        for number, step in zip(report.shortest, steps, strict=True)
+                    ]
+                except (engine.PlayError, ValueError):
+                    route = []
+            summary.endings.append(
+                EndingRow(
+                    scene=scene_id,
+                    title=scene.ending or scene_id,
+                    outcome=scene.outcome or "",
+                    reachable=report.reachable,
+                    route=route,
+                    numbers=",".join(str(n) for n in report.shortest or ()),
+                    low=report.min,
+                    high=report.max,
+                    unrepaired=report.unrepaired,
+                    paths=f"{report.paths:,}"
+                    if report.paths is not None
+                    else f"more than {found.path_cap:,}",
+                )
+            )
+        summary.never_offered = [
+            (scene_id, number, (scenario.scenes[scene_id].choices or ())[number - 1].say)
+            for scene_id, number in found.never_offered
+        ]
+        summary.never_fired = [
+            (number, scenario.rules[number - 1].when, scenario.rules[number - 1].goto)
+            for number in found.never_fired
+        ]
+        summary.best = found.best
+        summary.strategies = [
+            (
+                STRATEGY_WORDS[run.strategy],
+                scenario.scenes[run.ending].ending or run.ending if run.ending else "never ends",
+                run.outcome or "",
+                run in found.giveaways,
+            )
+            for run in found.strategies
+        ]
+    _cache.put(("summary", digest), summary)
+    return summary
+
+
+SVG_ID = re.compile(r'(<[^>]*\s)id="')
+SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
+
+
+def draw(scenario: Scenario, digest: str) -> Drawing:
+    """The scene graph as inline SVG whose scenes link to their text (cached by digest)."""
+    cached = _cache.get(("drawing", digest))
+    if isinstance(cached, Drawing):
+        return cached
+    try:
+        svg = render_svg(scenario, links=True)
+    except GraphvizMissing:
+        drawing = Drawing(
+            problem="The graph cannot be drawn because Graphviz is not installed on the server "
+            "(Debian: apt-get install graphviz). The scenes are all listed below."
+        )
+    except (RuntimeError, OSError, subprocess.TimeoutExpired):
+        drawing = Drawing(
+            problem="Graphviz could not draw this graph. The scenes are all listed below."
+        )
+    else:
+        # Graphviz names its groups after the scenes: prefix them so no id clashes with the page
+        svg = SVG_ID.sub(r'\1id="graph-', svg)
+        # a plain href (SVG 2) makes Chromium expose each scene as a link, not as image text;
+        # role=group does the same for the drawing as a whole
+        svg = SVG_LINK.sub(r'<a href="#scene-\1" aria-label="Scene \1"', svg)
+        svg = svg.replace(
+            "<svg ", '<svg class="graph-svg" role="group" aria-label="Scene graph" ', 1
+        )
+        drawing = Drawing(svg=svg)
+    _cache.put(("drawing", digest), drawing)
+    return drawing
+
+
+def suggestions(loaded: Loaded) -> list[Message]:
+    """`rapport lint`'s warnings and authoring smells for a valid file (cached by digest)."""
+    cached = _cache.get(("lint", loaded.digest))
+    if isinstance(cached, list):
+        return cached
+    assert loaded.scenario is not None
+    found = locate_all(loaded, analysis.lint(loaded.scenario))
+    _cache.put(("lint", loaded.digest), found)
+    return found
+
+
+def cached_summary(digest: str) -> Summary | None:
+    """The analysis summary of a version if it has been made already, else None."""
+    cached = _cache.get(("summary", digest))
+    return cached if isinstance(cached, Summary) else None
+
+
+def draw_and_summarise(scenario: Scenario, digest: str) -> tuple[Drawing, Summary]:
+    """The drawing and the analysis side by side: Graphviz works in its own process while
+    the analysis runs here, so a first view costs the slower of the two, not their sum."""
+    cached = _cache.get(("drawing", digest))
+    if isinstance(cached, Drawing):
+        return cached, summarise(scenario, digest)
+    box: list[Drawing] = []
+    worker = threading.Thread(target=lambda: box.append(draw(scenario, digest)), daemon=True)
+    worker.start()
+    summary = summarise(scenario, digest)
+    worker.join()
+    drawing = box[0] if box else Drawing(problem="The graph could not be drawn.")
+    return drawing, summary
+
+
+def read_meters(form: dict[str, str], errors: dict[str, str]) -> dict[str, int]:
+    """The four meter fields as 0..100 integers, noting a clear error for each bad one."""
+    values: dict[str, int] = {}
+    for meter in METERS:
+        raw = form.get(meter, "").strip()
+        if re.fullmatch(r"[+-]?\d{1,6}", raw) and 0 <= int(raw) <= 100:
+            values[meter] = int(raw)
+        elif raw == "":
+            errors[meter] = f"Enter a value for {meter}, a whole number from 0 to 100."
+        else:
+            errors[meter] = f"{meter.capitalize()} must be a whole number from 0 to 100."
+    return values
+
+
+def normalise(text: str) -> str:
+    """Text from a form or an upload as stored: no byte-order mark, Unix line ends."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str]]:
+    """Each message with the line of text it points at."""
+    lines = text.split("\n")
+    return [
+        (message, lines[message.line - 1] if 0 < message.line <= len(lines) else "")
+        for message in messages
+    ]
+
+
+def count(number: int, noun: str) -> str:
+    """A number with its noun: '1 error', '2 warnings'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def check_summary(loaded: Loaded | None) -> str:
+    """One sentence on the editor's text, for the status line a screen reader announces."""
+    if loaded is None:
+        return ""
+    errors, warnings = len(loaded.errors), len(loaded.warnings)
+    if errors:
+        also = f" and {count(warnings, 'warning')}" if warnings else ""
+        return f"{count(errors, 'error')}{also}: fix before saving."
+    if warnings:
+        return f"No errors, {count(warnings, 'warning')}: ready to save."
+    return "No problems: ready to save."

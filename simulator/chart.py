@@ -28,7 +28,7 @@ def debrief_chart(
     timeline: Sequence[dict[str, int]],
     moments: Sequence[Any] = (),
     keys: Sequence[Any] = (),
-    height: int = 190,
+    height: int = 160,
 ) -> dict[str, Any]:
     """Polylines and points for each meter, grid lines, moment lines (`moments` with .step
     and .kind) and numbered badges for the key moments (`keys` with .step and .number)."""

@@ -1391,6 +1391,19 @@ SKILL_LESSONS: dict[str, str] = {
     "interpretation": "Offer an interpretation only once the client feels heard, and tentatively.",
     "structuring": "Before moving the session on, check what the client makes of where you are.",
     "closing": "Before closing, check how the session was for the client.",
+    "psychoeducation": (
+        "Before explaining what a feeling means, reflect it: the explanation can wait until "
+        "the client feels heard."
+    ),
+    "information": "Before giving information, reflect what the client just told you.",
+    "normalising": (
+        "Normalising can make a feeling sound smaller than it is; try reflecting what it is "
+        "like for the client first."
+    ),
+    "self-disclosure": (
+        "Before sharing something of your own, ask whose need it meets, and bring the focus "
+        "back to the client."
+    ),
 }
 
 
@@ -1422,11 +1435,13 @@ def _growth(
     lesson: str | None = None
     if harmed and (scene.moment == "self-disclosure" or step.disclosure):
         lesson = DISCLOSURE_LESSONS.get(step.disclosure or "")
-    if harmed and lesson is None and (scene.moment == "rupture" or kind is not None):
-        rupture_type = kind.type if kind is not None else (scene.rupture or "withdrawal")
+    if harmed and lesson is None and (scene.moment == "rupture" or opened_here):
+        rupture_type = opened_here[0].type if opened_here else (scene.rupture or "withdrawal")
         lesson = RUPTURE_LESSONS.get(rupture_type)
     if harmed and lesson is None and step.skill in SKILL_LESSONS:
         lesson = SKILL_LESSONS[step.skill]
+    if harmed and lesson is None and kind is not None:  # a rupture was still open
+        lesson = RUPTURE_LESSONS.get(kind.type)
     if not harmed:
         # the least helpful reply still helped: the lesson is what to keep, in its own terms
         what = skill_phrase(step.skill).split(",")[0] if step.skill else "a reply like this one"

@@ -82,7 +82,7 @@ def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_
     rupture = report.key_moments[1]
     assert rupture.name == "Withdrawal marker: denial"
     assert rupture.repaired is False
-    assert rupture.status == "Opened by Jo before choice 2. Still open at the end of the session."
+    assert rupture.status == "Opened by Jo before choice 2. Still open when the session ended."
     assert rupture.say.startswith("Okay, let's crack on.")
     assert rupture.alternative is not None
     assert rupture.alternative.say.startswith("You're saying it's fine, and I also notice")
@@ -101,7 +101,7 @@ def test_so_its_my_fault_unrepaired_the_confrontation_is_named_and_the_acknowled
     assert (first.step, first.reason) == (1, "rupture")
     assert first.name == "Confrontation marker: defending against the therapist"
     assert first.repaired is False
-    assert first.status == "Opened by Elaine at the start. Still open at the end of the session."
+    assert first.status == "Opened by Elaine at the start. Still open when the session ended."
     assert first.alternative is not None
     assert first.alternative.say.startswith("I said that too quickly, and it came out as blame.")
     assert first.alternative.quality == "strong"

@@ -936,8 +936,8 @@ def _review(
             question = f"What did you make of {heard} when you first heard it?"
         else:
             observation = (
-                f"After {name} said {heard}, your reply was {skill}, and the rupture stayed "
-                "open to the end of the session."
+                f"After {name} said {heard}, your reply was {skill}, and the rupture was "
+                "still open when the session ended."
             )
             question = (
                 f"What did you make of {heard} at that point, and what were you hoping "
@@ -950,7 +950,7 @@ def _review(
         elif rupture.repaired_step is not None:
             status = f"Repaired later, at choice {rupture.repaired_step}."
         else:
-            status = "Still open at the end of the session."
+            status = "Still open when the session ended."
         if rupture.by_client and rupture.opened_step is not None:
             when = (
                 "at the start"
@@ -1211,8 +1211,8 @@ def _pattern(
                 "to the plan, to advice or to reassurance."
             ),
             principle=(
-                "Withdrawal markers such as “it's fine” are easy to take at face value; naming "
-                "them tentatively and inviting the client's reaction (metacommunication) "
+                "Withdrawal markers such as a quick yes or a change of subject are easy to "
+                "take at face value; naming them tentatively and inviting the client's reaction (metacommunication) "
                 "gives the client a way back in."
             ),
         )

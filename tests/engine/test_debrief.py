@@ -392,8 +392,8 @@ def test_each_key_moment_says_whether_its_rupture_was_repaired():
     )
     assert "the rupture was repaired at this point" in first.observation
     assert last.repaired is False
-    assert last.status == "Opened by your reply at choice 4. Still open at the end of the session."
-    assert "stayed open to the end of the session" in last.observation
+    assert last.status == "Opened by your reply at choice 4. Still open when the session ended."
+    assert "was still open when the session ended" in last.observation
     assert last.question.endswith("?")
 
 

@@ -165,7 +165,7 @@ def test_an_unrepaired_rupture_is_named_gently(client):
     assert "Withdrawal rupture: not repaired" in html
     assert "Maya leaves early" in html
     assert "Outcome: The client disengaged" in html
-    assert "Still open at the end of the session." in html
+    assert "Still open when the session ended." in html
     assert not BANNED.search(text_of(html).replace("Maya leaves early", ""))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,13 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("RAPPORT_RATELIMIT_STORAGE") or "memory://",
     )
     app.config.update(config or {})
-    # the defaults that write files: only when nothing else was configured
-    if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{_instance(app) / 'rapport.db'}"
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _persistent_secret(_instance(app) / "secret_key")
+    from . import auth, author, db, instance, play, web, words
 
-    from . import auth, author, db, play, web, words
+    instance.fill_defaults(app)  # the defaults that write files, for what is not configured
     from .scenarios import Library
 
     db.init_app(app)
@@ -54,31 +49,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     words.init_app(app)
     return app
-
-
-def _instance(app: Flask) -> Path:
-    folder = Path(app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _persistent_secret(file: Path) -> str:
-    """A secret kept in the instance folder, so signed cookies survive restarts."""
-    if file.exists():
-        existing = file.read_text(encoding="ascii").strip()
-        if existing:
-            return existing
-    key = secrets.token_hex(32)
-    # write a private temporary file, then link it into place: two processes starting
-    # at once agree on whichever key was linked first
-    temporary = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key + "\n")
-    try:
-        os.link(temporary, file)
-    except FileExistsError:
-        key = file.read_text(encoding="ascii").strip() or key
-    finally:
-        temporary.unlink()
-    return key

@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import click
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -144,27 +143,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_blueprint(bp)
-
-
-@click.group("instructor")
-def instructor_cli() -> None:
-    """Manage instructor accounts."""
-
-
-@instructor_cli.command("add")
-@click.argument("email")
-@click.password_option("--password", prompt="Password", help="Asked twice when not given.")
-def add_instructor(email: str, password: str) -> None:
-    """Create an instructor account (the password is asked twice and stored as a scrypt hash)."""
-    from . import create_app
-
-    app = create_app()
-    with app.app_context():
-        try:
-            made = create(email, password)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from error
-    click.echo(f"instructor {made.email} created")
 
 
 __all__ = ["BadRequest", "bp", "create", "current_instructor", "init_app", "instructor_required"]

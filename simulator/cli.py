@@ -311,13 +311,28 @@ def serve(host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug)
 
 
-def _register_subgroups() -> None:
-    from .auth import instructor_cli
+@click.group("instructor")
+def instructor_cli() -> None:
+    """Manage instructor accounts."""
 
-    main.add_command(instructor_cli)
+
+@instructor_cli.command("add")
+@click.argument("email")
+@click.password_option("--password", prompt="Password", help="Asked twice when not given.")
+def add_instructor(email: str, password: str) -> None:
+    """Create an instructor account (the password is asked twice and stored as a scrypt hash)."""
+    from . import auth, create_app
+
+    app = create_app()
+    with app.app_context():
+        try:
+            made = auth.create(email, password)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"instructor {made.email} created")
 
 
-_register_subgroups()
+main.add_command(instructor_cli)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

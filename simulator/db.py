@@ -6,17 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from .models import Base
 
 EXTENSION = "rapport.db"
-
-
-class Base(DeclarativeBase):
-    """The declarative base of every table."""
-
-    type_annotation_map = {dict[str, Any]: JSON}
 
 
 class Database:
@@ -37,8 +33,6 @@ class Database:
 
     def create_all(self) -> None:
         """Create any missing tables, and add columns that a newer version brought."""
-        from . import models  # noqa: F401  (registers the tables on Base.metadata)
-
         Base.metadata.create_all(self.engine)
         self._add_missing_columns()
 

@@ -20,12 +20,17 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from .db import Base
 from .engine import Scenario, State, Step
 
 MODES = ("practice", "assessment")
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
 
 
 def now() -> datetime:

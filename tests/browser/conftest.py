@@ -13,6 +13,8 @@ from werkzeug.serving import make_server
 
 from simulator import create_app
 
+from ..config import app_config
+
 ROOT = Path(__file__).parents[2]
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -48,14 +50,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory):
     scenarios = folder / "scenarios"
     shutil.copytree(ROOT / "scenarios", scenarios, ignore=shutil.ignore_patterns("*.json"))
     shutil.copy(ROOT / "tests" / "data" / "coat-still-on.yaml", scenarios)
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
-            "SCENARIO_DIR": str(scenarios),
-            "SECRET_KEY": "browser-tests",
-        }
-    )
+    return create_app(app_config(folder, scenarios, "live.db", SECRET_KEY="browser-tests"))
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from simulator import create_app
 
+from ..config import app_config
 from .helpers import COAT
 
 
@@ -31,16 +32,8 @@ def csrf_enabled() -> bool:
 
 @pytest.fixture
 def app(tmp_path: Path, folder: Path, csrf_enabled: bool) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-            "SCENARIO_DIR": str(folder),
-            "SECRET_KEY": "tests",
-            # most web tests post like a plain client; test_auth.py checks CSRF with it on
-            "WTF_CSRF_ENABLED": csrf_enabled,
-        }
-    )
+    # most web tests post like a plain client; test_auth.py checks CSRF with it on
+    app = create_app(app_config(tmp_path, folder, WTF_CSRF_ENABLED=csrf_enabled))
     yield app
     app.extensions["rapport.db"].engine.dispose()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import stat
 
-from simulator import _persistent_secret, create_app
+from simulator import create_app
+from simulator.instance import persistent_secret
 
 from .helpers import HTMX, start
 
@@ -30,9 +31,9 @@ def test_the_default_scenario_folder_is_the_bundled_one(monkeypatch, tmp_path):
 
 def test_the_generated_secret_is_kept_so_cookies_survive_a_restart(tmp_path):
     file = tmp_path / "secret_key"
-    first = _persistent_secret(file)
+    first = persistent_secret(file)
     assert len(first) == 64
-    assert _persistent_secret(file) == first
+    assert persistent_secret(file) == first
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary left behind
 

@@ -2,17 +2,19 @@
 trainee of another, the owning instructor, another instructor. Each answer is checked for
 its status and for the absence of anyone else's data.
 
-Each role gets one world (an app with both classes) for the whole module, and walks the
-routes in the order listed: reads first, then the actions, ordered so that each still makes
-sense after the ones before it (rename before remove, close last).
+Each test gets a fresh world (an app with both classes) of its own: the world is built once,
+and every test starts from a copy of its database in a new app, so no test sees what another
+did and the tests pass in any order.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -21,6 +23,7 @@ from flask.testing import FlaskClient
 from simulator import create_app
 from simulator.models import Trainee
 
+from ..config import app_config
 from .classes import STRONG, create_class, joined, log_in, make_instructor, play, start, trainees
 from .helpers import COAT
 
@@ -61,32 +64,47 @@ def world(app: Flask) -> World:
     return build(app)
 
 
+@dataclass
+class Snapshot:
+    """A world built once: its database file, its scenario folder, each role's cookie."""
+
+    database: Path
+    scenarios: Path
+    world: World
+    cookies: dict[str, str | None]
+
+
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, World]]:
-    """One world per role, made on first use, kept for the module."""
-    apps: list[Flask] = []
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    folder = tmp_path_factory.mktemp("access")
+    (folder / "scenarios").mkdir()
+    shutil.copy(COAT, folder / "scenarios" / COAT.name)
+    app = create_app(app_config(folder, folder / "scenarios", WTF_CSRF_ENABLED=False))
+    world = build(app)
+    app.extensions["rapport.db"].engine.dispose()
+    cookies = {}
+    for role, client in world.clients.items():
+        cookie = client.get_cookie("rapport")
+        cookies[role] = cookie.value if cookie is not None else None
+    return Snapshot(folder / "test.db", folder / "scenarios", world, cookies)
 
-    class Lazy(dict[str, World]):
-        def __missing__(self, role: str) -> World:
-            folder = tmp_path_factory.mktemp(f"access-{role}")
-            (folder / "scenarios").mkdir()
-            shutil.copy(COAT, folder / "scenarios" / COAT.name)
-            app = create_app(
-                {
-                    "TESTING": True,
-                    "DATABASE_URL": f"sqlite:///{folder / 'test.db'}",
-                    "SCENARIO_DIR": str(folder / "scenarios"),
-                    "SECRET_KEY": "tests",
-                    "WTF_CSRF_ENABLED": False,
-                }
-            )
-            apps.append(app)
-            self[role] = build(app)
-            return self[role]
 
-    yield Lazy()
-    for app in apps:
-        app.extensions["rapport.db"].engine.dispose()
+@pytest.fixture
+def fresh_world(snapshot: Snapshot, tmp_path: Path) -> Iterator[World]:
+    """The snapshot's world in a new app over a copy of its database, for this test alone."""
+    with (
+        sqlite3.connect(snapshot.database) as source,
+        sqlite3.connect(tmp_path / "test.db") as copy,
+    ):
+        source.backup(copy)
+    app = create_app(app_config(tmp_path, snapshot.scenarios, WTF_CSRF_ENABLED=False))
+    clients = {}
+    for role, cookie in snapshot.cookies.items():
+        clients[role] = app.test_client()
+        if cookie is not None:
+            clients[role].set_cookie("rapport", cookie)
+    yield replace(snapshot.world, clients=clients)
+    app.extensions["rapport.db"].engine.dispose()
 
 
 def build(app: Flask) -> World:
@@ -132,9 +150,8 @@ INSTRUCTOR_ACTION = {**INSTRUCTOR_ONLY, "owner": SEE_OTHER}
 ROOM = {**INSTRUCTOR_ONLY, "anonymous": NOT_FOUND, "other_trainee": NOT_FOUND, "trainee": OK}
 ANY_INSTRUCTOR = {**INSTRUCTOR_ONLY, "other_instructor": OK}
 
-# (name, method, path with {code} {other_code} {tess} {otto} {tess_run} {otto_run}, form, expected)
-# (name, method, path with {code} {tess} {otto} {tess_run} {otto_run}, form, expected by role),
-# reads first, then actions in an order where each still makes sense after the last
+# (name, method, path with {code} {other_code} {tess} {otto} {tess_run} {otto_run}, form,
+# expected by role); each starts from the same fresh world
 ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("class list", "GET", "/classes", {}, ANY_INSTRUCTOR),
     ("new class form", "GET", "/classes/new", {}, ANY_INSTRUCTOR),
@@ -212,8 +229,8 @@ def fill(template: str, world: World) -> str:
         for name, m, p, f, e in ROUTES
     ],
 )
-def test_access(worlds: dict[str, World], role, method, path, form, expected):
-    world = worlds[role]
+def test_access(fresh_world: World, role, method, path, form, expected):
+    world = fresh_world
     client = world.clients[role]
     url = fill(path, world)
     data = {key: fill(value, world) for key, value in form.items()}

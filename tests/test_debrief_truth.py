@@ -95,15 +95,29 @@ def test_every_debrief_sentence_is_true_of_its_run(file):
         # the growth edge is the reply that did most harm, and the take-away answers it
         growth = report.growth
         assert growth is not None, where
-        worst = min(steps, key=lambda t: (sum(t.changes.values()), t.changes.get("trust", 0), t.number))
-        assert growth.step == worst.number, where
-        assert report.takeaway is not None and report.takeaway.text == growth.lesson, where
-        scene = s.scenes[worst.scene]
-        plain = not scene.moment and not worst.disclosure and not worst.opened
-        if growth.harmed and plain and worst.skill in SKILL_LESSONS:
-            assert growth.lesson == SKILL_LESSONS[worst.skill], where
-        assert report.summary is not None and report.summary.growth is not None
-        assert report.summary.growth.step == worst.number, where
+        safety = [t for t in steps if s.scenes[t.scene].moment == "safety"]
+        has_safety = any(scene.moment == "safety" for scene in s.scenes.values())
+        if has_safety and not any(t.quality in ("strong", "adequate") for t in safety):
+            # a missed safety step leads, with what it would have been and the unsaid risk
+            assert growth.safety and growth.model is not None, where
+            assert growth.step == (safety[0].number if safety else None), where
+            assert report.takeaway is not None and report.takeaway.text == growth.lesson
+        else:
+            worst = min(
+                steps, key=lambda t: (sum(t.changes.values()), t.changes.get("trust", 0), t.number)
+            )
+            assert growth.step == worst.number, where
+            assert report.takeaway is not None and report.takeaway.text == growth.lesson, where
+            scene = s.scenes[worst.scene]
+            plain = not scene.moment and not worst.disclosure and not worst.opened
+            if growth.harmed and plain and worst.skill in SKILL_LESSONS:
+                assert growth.lesson == SKILL_LESSONS[worst.skill], where
+            assert report.summary is not None and report.summary.growth is not None
+            assert report.summary.growth.step == worst.number, where
+        # a safety moment reached is always a key moment, and comes first
+        assert [r.reason for r in report.key_moments[: len(safety)]] == ["safety"] * min(
+            len(safety), 3
+        ), where
 
         # quotes are whole sentences of what was said
         for text in prose:
@@ -113,9 +127,7 @@ def test_every_debrief_sentence_is_true_of_its_run(file):
         # a named marker comes with the sentence that carries it
         for review in report.key_moments:
             if review.reason == "rupture" and "marker:" in review.name:
-                phrases = [
-                    p for _, ps in (*WITHDRAWAL_MARKERS, *CONFRONTATION_MARKERS) for p in ps
-                ]
+                phrases = [p for _, ps in (*WITHDRAWAL_MARKERS, *CONFRONTATION_MARKERS) for p in ps]
                 if any(p in (review.client or "").lower() for p in phrases):
                     assert review.marker and review.marker in (review.client or ""), where
                     assert any(p in review.marker.lower() for p in phrases), where

@@ -236,6 +236,19 @@ def check(scenario: Scenario) -> list[Problem]:
                 at_key=True,
             )
         )
+    if any(scene.moment == "safety" for scene in scenes.values()):
+        for scene_id in endings:
+            if scenes[scene_id].outcome == "poor" and scenes[scene_id].after is None:
+                problems.append(
+                    Problem(
+                        ("scenes", scene_id),
+                        f"ending '{scene_id}' is poor in a scenario with a safety moment: add "
+                        "`after` to say what the clinician does next (follow-up contact, a "
+                        "note, supervision)",
+                        severity="warning",
+                        at_key=True,
+                    )
+                )
     return problems
 
 
@@ -517,6 +530,14 @@ def lint(scenario: Scenario) -> list[Problem]:
             smell(
                 ("scenes", scene_id),
                 "self-disclosure moment whose choices have no `disclosure` category",
+                at_key=True,
+            )
+        if scene.moment == "safety" and not any(
+            c.quality in ("strong", "adequate") for c in choices
+        ):
+            smell(
+                ("scenes", scene_id),
+                "safety moment with no reply rated strong or adequate: which reply is the safety step?",
                 at_key=True,
             )
         if scene.moment == "rupture":

@@ -371,13 +371,16 @@ class Growth(_Value):
     """The growth edge: the reply that did the most harm (the lowest sum of meter changes,
     then the larger fall in trust), with what it did and the lesson to take from it."""
 
-    step: int
+    step: int | None  # None for a safety moment the session never reached
     scene: str
     client: str | None = None
-    say: str
+    say: str | None = None
     harmed: bool  # False when even this reply did the alliance no harm
     text: str  # what the reply did, in a sentence or two
     lesson: str  # the take-away, drawn from this step's moment or skill
+    safety: bool = False  # a safety step was missed: it leads the first screen
+    thought: str | None = None  # for a missed safety step, the client's unspoken thoughts
+    model: Alternative | None = None  # for a missed safety step, what it would have been
 
 
 class Point(_Value):
@@ -453,6 +456,7 @@ class Debrief(_Value):
     next: Suggestion | None = None
     growth: Growth | None = None
     summary: Summary | None = None
+    after: str | None = None  # the ending's `after`: what the clinician does next
 
     @property
     def repaired(self) -> int:
@@ -486,6 +490,8 @@ class Debrief(_Value):
             texts.append(self.takeaway.text)
         if self.growth:
             texts += [self.growth.text, self.growth.lesson]
+        if self.after:
+            texts.append(self.after)
         if self.next:
             texts.append(self.next.reason)
         texts += [m.label for m in self.moments]
@@ -868,6 +874,11 @@ def _choose_key_steps(
         if len(chosen) < 3 and all(n != number for n, _, _ in chosen):
             chosen.append((number, reason, rupture))
 
+    # a safety moment, handled or passed by, is always a key moment
+    for step in steps:
+        if scenario.scenes[step.scene].moment == "safety":
+            add(step.number, "safety")
+
     for rupture in ruptures:
         if rupture.opened_step is None:
             continue
@@ -912,7 +923,19 @@ def _review(
     status: str | None = None
     repaired: bool | None = None
 
-    if reason == "rupture" and rupture is not None:
+    if reason == "safety":
+        handled = step.quality in ("strong", "adequate")
+        title = "Safety check: " + ("made" if handled else "passed by")
+        if handled:
+            observation = f"When {name} said those words, your reply checked on {name}'s safety."
+            question = "What told you it was time to ask, and how was it to ask directly?"
+        else:
+            observation = (
+                f"Those words carried a risk cue, and the reply moved on without checking on "
+                f"{name}'s safety."
+            )
+            question = "What might have made it hard to ask directly just then?"
+    elif reason == "rupture" and rupture is not None:
         title = marker_name(rupture.type, line)
         if rupture.opened_step is not None and rupture.opened_step >= step.number:
             # the reply opened the rupture and the session ended before any answer to it
@@ -1407,6 +1430,54 @@ SKILL_LESSONS: dict[str, str] = {
 }
 
 
+SAFETY_LESSON = (
+    "When a client hints at risk, ask about it directly and calmly (thoughts, plans, what has "
+    "kept them safe) before anything else; then plan for safety together and agree follow-up."
+)
+
+
+def _missed_safety(scenario: Scenario, steps: Sequence[Step]) -> Growth | None:
+    """A safety step that was missed: a safety moment passed by, or never reached, in a
+    scenario that has one. None when the run handled one, or the scenario has none."""
+    safety = [scene_id for scene_id, scene in scenario.scenes.items() if scene.moment == "safety"]
+    if not safety:
+        return None
+    at = [s for s in steps if scenario.scenes[s.scene].moment == "safety"]
+    if any(s.quality in ("strong", "adequate") for s in at):
+        return None
+    name = first_name(scenario.client.name)
+    step = at[0] if at else None
+    scene_id = step.scene if step else safety[0]
+    scene = scenario.scenes[scene_id]
+    model = next(
+        (
+            Alternative(say=c.say, feedback=c.feedback, quality=c.quality, skill=c.skill)
+            for c in scene.choices or ()
+            if c.quality == "strong"
+        ),
+        None,
+    )
+    if step is not None:
+        text = (
+            f"At choice {step.number} {name} gave a cue about risk, and the reply moved past "
+            f"it without checking on {name}'s safety."
+        )
+    else:
+        text = f"The session ended before anyone checked on {name}'s safety."
+    return Growth(
+        step=step.number if step else None,
+        scene=scene_id,
+        client=scene.client,
+        say=step.say if step else None,
+        harmed=True,
+        text=text,
+        lesson=SAFETY_LESSON,
+        safety=True,
+        thought=scene.thought,
+        model=model,
+    )
+
+
 def _growth(
     scenario: Scenario,
     steps: Sequence[Step],
@@ -1664,7 +1735,7 @@ def build(
     ending = scenario.scenes[state.scene] if state.finished else None
     outcome = ending.outcome if ending else None
     focus, growth = _focus(scenario, ordered, ruptures, pattern)
-    edge = _growth(scenario, ordered, ruptures, offers)
+    edge = _missed_safety(scenario, ordered) or _growth(scenario, ordered, ruptures, offers)
     takeaway = (
         Takeaway(kind="change" if edge.harmed else "keep", text=edge.lesson)
         if edge is not None
@@ -1705,4 +1776,5 @@ def build(
         next=suggest(scenario, library, outcome, focus, growth),
         growth=edge,
         summary=summary,
+        after=ending.after if ending else None,
     )

@@ -15,7 +15,7 @@ EDGE_STYLE = {
     "harmful": "dotted",
     None: "solid",
 }
-MOMENT_LABEL = {"rupture": "RUPTURE", "self-disclosure": "SELF-DISCLOSURE"}
+MOMENT_LABEL = {"rupture": "RUPTURE", "self-disclosure": "SELF-DISCLOSURE", "safety": "SAFETY"}
 
 
 def _label(scene_id: str, scene: Scene) -> str:

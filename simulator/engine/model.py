@@ -26,7 +26,7 @@ RuptureType = Literal["withdrawal", "confrontation"]
 Quality = Literal["strong", "adequate", "weak", "harmful"]
 Outcome = Literal["excellent", "good", "mixed", "poor"]
 Disclosure = Literal["decline", "deflect", "brief", "extended", "excessive"]
-Moment = Literal["rupture", "self-disclosure"]
+Moment = Literal["rupture", "self-disclosure", "safety"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]
 Order = Literal["shuffled", "fixed"]
 SceneKind = Literal["choice", "pass", "ending"]
@@ -80,6 +80,7 @@ class Scene(_Frozen):
     ending: Text | None = None
     outcome: Outcome | None = None
     text: Text | None = None
+    after: Text | None = None  # on an ending: what the clinician does next (follow-up, a note)
     moment: Moment | None = None
     rupture: RuptureType | None = None
     thought: Text | None = None
@@ -140,6 +141,8 @@ class Scene(_Frozen):
             raise ValueError("`ask` is only allowed on a choice scene")
         if self.text is not None and self.ending is None:
             raise ValueError("`text` is only allowed on an ending")
+        if self.after is not None and self.ending is None:
+            raise ValueError("`after` is only allowed on an ending")
         if self.moment == "rupture" and self.rupture is None:
             raise ValueError(
                 "a `moment: rupture` scene needs `rupture` (withdrawal or confrontation)"

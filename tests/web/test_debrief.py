@@ -559,3 +559,52 @@ def test_a_repeated_rewind_reuses_the_branch_not_yet_played_on(client, app):
     assert choose(client, first, 1, 1).status_code == 303
     third = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
     assert third not in (first, run) and runs_count(app) == count + 1
+
+
+SAFETY = """\
+format: 1
+id: risk
+title: Some Days
+summary: A client hints at risk.
+difficulty: intermediate
+minutes: 3
+objectives: [Notice a risk cue and check on safety directly.]
+content_warnings: [Thoughts of suicide]
+client: {name: Sam Reed, concern: Low mood.}
+start: cue
+scenes:
+  cue:
+    moment: safety
+    client: "Some days I wonder what the point of any of it is."
+    thought: I haven't told anyone about the pills in the drawer.
+    choices:
+      - say: "When you say that, I want to ask directly: are you having thoughts of ending your life?"
+        quality: strong
+        feedback: A calm, direct question about suicide is the safety step.
+        goto: held
+      - say: "Everyone feels like that sometimes. Shall we look at your week?"
+        quality: weak
+        effects: {trust: -5}
+        feedback: Normalising moves past the cue.
+        goto: gone
+  held:
+    ending: Sam keeps talking
+    outcome: good
+  gone:
+    ending: Sam leaves early
+    outcome: poor
+    after: Phone Sam the same day, note the risk cue, and tell your supervisor.
+"""
+
+
+def test_a_missed_safety_step_leads_the_first_screen(client, folder):
+    (folder / "risk.yaml").write_text(SAFETY, encoding="utf-8")
+    run = start(client, scenario="risk")
+    choose(client, run, 0, 1)
+    html = client.get(f"{run}/debrief").text
+    first = html[: html.index('<details class="more"')]
+    assert first.index("A safety step to take") < first.index("What went well")
+    assert "I haven&#39;t told anyone about the pills in the drawer." in first
+    assert "are you having thoughts of ending your life?" in first  # the safety step
+    assert "What a clinician does next:</strong> Phone Sam the same day" in first
+    assert "Safety check: passed by" in html

@@ -33,17 +33,10 @@ from .models import (
 )
 from .scenarios import Library, Loaded
 from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
+from .words import METER_WORDS, OUTCOMES
 
 bp = Blueprint("play", __name__)
 
-MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
-# what a trainee reads for each outcome: "poor" describes the client, never the trainee
-OUTCOMES = {
-    "excellent": "Excellent",
-    "good": "Good",
-    "mixed": "Mixed",
-    "poor": "The client disengaged",
-}
 
 
 def library() -> Library:
@@ -54,11 +47,10 @@ def library() -> Library:
 
 def current(scenario_id: str) -> Loaded:
     """The current valid version of a scenario with its source text, or 404."""
-    for entry in library().entries():  # in file order: on a duplicate id the first file wins
-        loaded = entry.loaded
-        if loaded.scenario is not None and loaded.scenario.id == scenario_id:
-            return loaded
-    abort(404)
+    entry = library().serving(scenario_id)  # on a duplicate id the first file wins
+    if entry is None:
+        abort(404)
+    return entry.loaded
 
 
 def owned(run_id: str) -> Run:
@@ -402,7 +394,6 @@ def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
         "chart": debrief_chart(report.timeline, report.moments, keys=report.key_moments),
         "first_name": debriefs.first_name,
         "outcomes": OUTCOMES,
-        "moments": MOMENTS,
         "sentence": debriefs.changes_sentence,
         "meters": METERS,
         "interactive": owner and not extra.get("export"),
@@ -581,7 +572,6 @@ def _play(
         "show_hint": practice and state.scene in state.hints,
         "notice": notice,
         "announcement": announcement,
-        "moments": MOMENTS,
         "outcomes": OUTCOMES,
     }
     if focus is None:
@@ -602,7 +592,7 @@ def _meters(state: engine.State, last: engine.Step | None) -> list[dict[str, Any
     return [
         {
             "name": meter,
-            "label": meter.capitalize(),
+            "label": METER_WORDS[meter],
             "value": state.meters.get(meter),
             "delta": changes.get(meter, 0),
         }

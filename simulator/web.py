@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +11,6 @@ from flask import Flask, Response, g, make_response, render_template, request, s
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-
-from .engine.model import METERS
-from .words import METER_WORDS
 
 BROWSER_KEY = "browser"
 
@@ -54,87 +50,6 @@ def form_int(name: str) -> int | None:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
         return None
     return int(raw)
-
-
-# The debrief chart: geometry is computed here so the template only draws.
-DASHES = {
-    "trust": "",
-    "authenticity": "10 5",
-    "attentiveness": "2 4",
-    "positivity": "12 4 2 4",
-}
-MARKERS = {
-    "trust": "circle",
-    "authenticity": "square",
-    "attentiveness": "diamond",
-    "positivity": "triangle",
-}
-
-
-def meter_chart(
-    timeline: Sequence[dict[str, int]],
-    moments: Sequence[Any] = (),
-    width: int = 640,
-    height: int = 260,
-    keys: Sequence[Any] = (),
-) -> dict[str, Any]:
-    """Polylines, points, direct labels and moment lines for an inline SVG of the meters;
-    `keys` (with .step, .number) adds a row of numbered key-moment badges under the axis."""
-    left, right, top, bottom = 40, 150, 30, 36
-    if keys:
-        height, bottom = height + 34, bottom + 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    count = max(len(timeline) - 1, 1)
-
-    def x(index: int) -> float:
-        return round(left + plot_w * index / count, 1)
-
-    def y(value: int) -> float:
-        return round(top + plot_h * (100 - value) / 100, 1)
-
-    series: list[dict[str, Any]] = []
-    for meter in METERS:
-        points = [(x(i), y(values[meter])) for i, values in enumerate(timeline)]
-        series.append(
-            {
-                "meter": meter,
-                "label": METER_WORDS[meter],
-                "dash": DASHES[meter],
-                "marker": MARKERS[meter],
-                "points": points,
-                "path": " ".join(f"{px},{py}" for px, py in points),
-                "last": timeline[-1][meter] if timeline else 0,
-            }
-        )
-    for item, y_at in zip(
-        series, _label_positions([s["points"][-1][1] for s in series], high=height - 6), strict=True
-    ):
-        item["label_y"] = y_at
-    grid = [{"value": v, "y": y(v)} for v in (0, 25, 50, 75, 100)]
-    ticks = [{"label": "Start" if i == 0 else str(i), "x": x(i)} for i in range(len(timeline))]
-    lines = [
-        {"x": x(m.step), "step": m.step, "label": m.label, "kind": m.kind, "row": n % 2}
-        for n, m in enumerate(moments)
-        if 0 <= m.step < len(timeline)
-    ]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "top": top,
-        "bottom": height - bottom,
-        "label_x": width - right + 8,
-        "series": series,
-        "grid": grid,
-        "ticks": ticks,
-        "moments": lines,
-        "badges": [
-            {"x": x(k.step), "number": k.number, "y": height - 16}
-            for k in keys
-            if 0 <= k.step < len(timeline)
-        ],
-    }
 
 
 ERRORS: dict[int, tuple[str, str]] = {
@@ -223,33 +138,3 @@ def init_app(app: Flask) -> None:
     def health() -> dict[str, str]:
         """For load balancers and benchmarks: the process answers."""
         return {"status": "ok"}
-
-
-def _label_positions(
-    wanted: Sequence[float], gap: float = 15, low: float = 12, high: float = 1e9
-) -> list[float]:
-    """Direct-label heights near `wanted`, at least `gap` apart: overlapping labels form a
-    cluster centred on the mean of what its members want."""
-    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
-    clusters: list[list[int]] = []
-    for index in order:
-        clusters.append([index])
-        while len(clusters) > 1:
-            above, below = clusters[-2], clusters[-1]
-            if _cluster_top(above, wanted, gap) + gap * len(above) <= _cluster_top(
-                below, wanted, gap
-            ):
-                break
-            clusters[-2:] = [above + below]
-    placed = [0.0] * len(wanted)
-    for cluster in clusters:
-        start = _cluster_top(cluster, wanted, gap)
-        start = max(low, min(start, high - gap * (len(cluster) - 1)))
-        for offset, index in enumerate(cluster):
-            placed[index] = round(start + offset * gap, 1)
-    return placed
-
-
-def _cluster_top(cluster: list[int], wanted: Sequence[float], gap: float) -> float:
-    mean = sum(wanted[i] for i in cluster) / len(cluster)
-    return mean - gap * (len(cluster) - 1) / 2

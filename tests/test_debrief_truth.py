@@ -114,10 +114,9 @@ def test_every_debrief_sentence_is_true_of_its_run(file):
                 assert growth.lesson == SKILL_LESSONS[worst.skill], where
             assert report.summary is not None and report.summary.growth is not None
             assert report.summary.growth.step == worst.number, where
-        # a safety moment reached is always a key moment, and comes first
-        assert [r.reason for r in report.key_moments[: len(safety)]] == ["safety"] * min(
-            len(safety), 3
-        ), where
+        # a safety moment reached is always a key moment
+        keyed = {r.step for r in report.key_moments if r.reason == "safety"}
+        assert {t.number for t in safety[:3]} <= keyed, where
 
         # quotes are whole sentences of what was said
         for text in prose:

@@ -69,10 +69,11 @@ def test_a_trainee_plays_to_the_debrief_by_mouse(page: Page):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Debrief")
     expect(page.locator("body")).to_contain_text("A first foothold")
     expect(page.locator("svg").first).to_be_visible()
+    page.locator("details.more > summary", has_text="Ruptures").click()
     ruptures = page.get_by_role("list", name="Ruptures")
     expect(ruptures).to_contain_text("Withdrawal rupture: repaired")
     expect(ruptures).to_contain_text("Repaired at choice 2")
-    expect(page.get_by_role("table").first).to_contain_text("Trust")
+    expect(page.locator(".legend")).to_contain_text("Trust")
 
 
 def key_of(page: Page, words: str) -> str:

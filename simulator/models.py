@@ -77,7 +77,9 @@ class Run(Base):
     # a playtest run of an instructor's: marked, and never counted in class results
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     # "rewind to this moment": the run this one branched from, after that run's step N
-    parent_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), default=None)
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), default=None
+    )
     branched_at: Mapped[int | None] = mapped_column(Integer, default=None)
     # class sessions: the trainee's run belongs to one
     classroom_id: Mapped[int | None] = mapped_column(
@@ -270,6 +272,43 @@ def run_branches(db: Session, run: Run) -> list[Run]:
     return list(db.scalars(query))
 
 
+INSTEAD_CHARS = 500
+
+
+class InsteadNote(Base):
+    """What the trainee might say instead at a key moment, written in the debrief before
+    another reply the scenario offered is shown; their instructor can read it."""
+
+    __tablename__ = "instead_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (UniqueConstraint("run_id", "step", name="uq_instead_run_step"),)
+
+
+def instead_notes(db: Session, run: Run) -> dict[int, str]:
+    """What the trainee wrote instead at each key moment of a run, by step number."""
+    rows = db.execute(
+        select(InsteadNote.step, InsteadNote.text).where(InsteadNote.run_id == run.id)
+    )
+    return {step: text for step, text in rows}
+
+
+def keep_instead(db: Session, run: Run, step: int, text: str) -> None:
+    """Keep (or replace) what the trainee would say instead at one key moment; not committed."""
+    found = db.scalar(
+        select(InsteadNote).where(InsteadNote.run_id == run.id, InsteadNote.step == step)
+    )
+    if found is None:
+        db.add(InsteadNote(run_id=run.id, step=step, text=text))
+    else:
+        found.text, found.written_at = text, now()
+
+
 class Instructor(Base):
     """An instructor account: an email and a scrypt password hash."""
 
@@ -301,7 +340,9 @@ class Classroom(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    instructor_id: Mapped[int] = mapped_column(ForeignKey("instructors.id", ondelete="CASCADE"), index=True)
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructors.id", ondelete="CASCADE"), index=True
+    )
     scenario_ids: Mapped[list[str]] = mapped_column(JSON)
     mode: Mapped[str] = mapped_column(String(16), default="practice")
     board: Mapped[str] = mapped_column(String(16), default="ranked")

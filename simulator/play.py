@@ -18,11 +18,14 @@ from .chart import debrief_chart
 from .engine import METERS, Scenario
 from .engine import debrief as debriefs
 from .models import (
+    INSTEAD_CHARS,
     MODES,
     Classroom,
     Run,
     StepRow,
     classroom_closed,
+    instead_notes,
+    keep_instead,
     last_step,
     new_seed,
     now,
@@ -36,7 +39,6 @@ from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
 from .words import METER_WORDS, OUTCOMES
 
 bp = Blueprint("play", __name__)
-
 
 
 def library() -> Library:
@@ -175,7 +177,9 @@ def words(run_id: str) -> Response:
         session.rollback()
         return _settled(owned(run_id), "Here is where the session is now.")
     message = "The replies are shown below." if skip or not text else "Your words were saved."
-    return _settled(found, message + " Now choose the reply closest to yours.", focus="choices-legend")
+    return _settled(
+        found, message + " Now choose the reply closest to yours.", focus="choices-legend"
+    )
 
 
 @bp.post("/runs/<run_id>/hint")
@@ -300,6 +304,37 @@ def rewind(run_id: str) -> Response:
     return redirect(url_for("play.run", run_id=branch.id), 303)
 
 
+@bp.post("/runs/<run_id>/instead")
+def instead(run_id: str) -> Response:
+    """At a key moment of the debrief: what the trainee might say instead, kept before
+    another reply the scenario offered is shown (htmx swaps that moment; a plain form 303s)."""
+    found = owned(run_id)
+    if not found.finished:
+        return redirect(url_for("play.run", run_id=run_id), 303)
+    step = form_int("step")
+    report = _report(found, pinned(found))
+    moment = next((k for k in report.key_moments if k.step == step), None)
+    if step is None or moment is None:
+        _refuse_debrief(found, "Please use the box under one of the key moments.")
+    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    if len(text) > INSTEAD_CHARS:
+        _refuse_debrief(
+            found,
+            f"Please keep this to {INSTEAD_CHARS} characters; it has {len(text)}. Nothing was "
+            "saved: go back to copy what you wrote.",
+        )
+    session = db.session()
+    keep_instead(session, found, step, text)
+    try:
+        session.commit()
+    except IntegrityError:  # a double click saved this moment first
+        session.rollback()
+    anchor = f"key-moment-{moment.number}"
+    if is_htmx():
+        return debrief_page(owned(run_id), open_section="key-moments")
+    return redirect(url_for("play.debrief", run_id=run_id, _anchor=anchor), 303)
+
+
 @bp.get("/runs/<run_id>/debrief.json")
 def debrief_json(run_id: str) -> Response:
     """The Debrief value as a JSON download."""
@@ -314,6 +349,7 @@ def debrief_json(run_id: str) -> Response:
         "started_at": _iso(found.started_at),
         "finished_at": _iso(found.finished_at),
         **report.model_dump(mode="json"),
+        "instead": {str(k): v for k, v in instead_notes(db.session(), found).items()},
     }
     response = current_app.response_class(
         json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json"
@@ -404,6 +440,9 @@ def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
         "reaction_errors": {},
         "reaction_form": None,
         "reaction_chars": REACTION_CHARS,
+        "instead_notes": instead_notes(session, found),
+        "instead_chars": INSTEAD_CHARS,
+        "open_section": None,
         "rewind_note": REWIND_ASSESSMENT,
         # a class run plays again inside its class session, so it counts there too
         "classroom": session.get(Classroom, found.classroom_id) if found.classroom_id else None,
@@ -475,7 +514,9 @@ def words_required(run: Run) -> bool:
 
 def _asking(run: Run, scenario: Scenario, state: engine.State) -> bool:
     """Whether the page asks for the trainee's own words before showing the replies."""
-    return not state.finished and state.written is None and engine.asks(scenario.scenes[state.scene])
+    return (
+        not state.finished and state.written is None and engine.asks(scenario.scenes[state.scene])
+    )
 
 
 def _record(found: Run, state: engine.State, step: engine.Step, scenario: Scenario) -> Response:
@@ -511,9 +552,7 @@ def _refuse(run: Run, message: str, words: str | None = None) -> NoReturn:
     the trainee typed kept in the box, so nothing they wrote is lost)."""
     if is_htmx() or words is not None:
         last = last_step(db.session(), run)
-        abort(
-            _play(run, last, status=400, notice=message, announcement=message, words=words)
-        )
+        abort(_play(run, last, status=400, notice=message, announcement=message, words=words))
     abort(
         message_page(
             400, ERRORS[400][0], message, url_for("play.run", run_id=run.id), "Back to your session"

@@ -97,10 +97,11 @@ def test_every_debrief_sentence_is_true_of_its_run(file):
         assert growth is not None, where
         safety = [t for t in steps if s.scenes[t.scene].moment == "safety"]
         has_safety = any(scene.moment == "safety" for scene in s.scenes.values())
-        if has_safety and not any(t.quality in ("strong", "adequate") for t in safety):
+        passed = [t for t in safety if t.quality not in ("strong", "adequate")]
+        if has_safety and (passed or not safety):
             # a missed safety step leads, with what it would have been and the unsaid risk
             assert growth.safety and growth.model is not None, where
-            assert growth.step == (safety[0].number if safety else None), where
+            assert growth.step == (passed[0].number if passed else None), where
             assert report.takeaway is not None and report.takeaway.text == growth.lesson
         else:
             worst = min(

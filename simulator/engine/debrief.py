@@ -1437,16 +1437,17 @@ SAFETY_LESSON = (
 
 
 def _missed_safety(scenario: Scenario, steps: Sequence[Step]) -> Growth | None:
-    """A safety step that was missed: a safety moment passed by, or never reached, in a
-    scenario that has one. None when the run handled one, or the scenario has none."""
+    """A safety step that was missed: a safety moment passed by (any one, even after another
+    was handled), or none reached, in a scenario that has one. None otherwise."""
     safety = [scene_id for scene_id, scene in scenario.scenes.items() if scene.moment == "safety"]
     if not safety:
         return None
     at = [s for s in steps if scenario.scenes[s.scene].moment == "safety"]
-    if any(s.quality in ("strong", "adequate") for s in at):
+    passed = [s for s in at if s.quality not in ("strong", "adequate")]
+    if at and not passed:
         return None
     name = first_name(scenario.client.name)
-    step = at[0] if at else None
+    step = passed[0] if passed else None
     scene_id = step.scene if step else safety[0]
     scene = scenario.scenes[scene_id]
     model = next(

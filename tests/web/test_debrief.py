@@ -91,7 +91,6 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     assert "Pushing on to goals ignores the withdrawal marker." in html
     assert "If this goes badly I can say I tried." in html  # through Maya's eyes
     assert "Attentiveness fell by 10 to 40. Trust fell by 10 to 25." in html
-    assert "It sounds like coming here wasn&#39;t entirely your idea." in html
     # each client line is quoted once on the page
     for line in ("My sister thinks I need this", "Whatever you think"):
         assert text_of(html).count(line) == 1, line
@@ -117,6 +116,18 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     # the key moments: the first swing, the reply to the rupture marker, the second swing
     moments = re.findall(r'<article class="review.*?</article>', html, re.S)
     assert len(moments) == 3
+    # the trainee's own attempt first: the other reply waits until they have written theirs
+    assert html.count("What might you say instead?") == 3
+    assert "It sounds like coming here wasn&#39;t entirely your idea." not in html
+    assert "Another reply that could also work here" not in html
+    for step in (1, 2):
+        saved = client.post(f"{run}/instead", data={"step": str(step), "text": f"Try {step}"})
+        assert saved.status_code == 303
+        assert saved.headers["Location"] == f"{run}/debrief#key-moment-{step}"
+    html = client.get(f"{run}/debrief").text
+    moments = re.findall(r'<article class="review.*?</article>', html, re.S)
+    assert html.count("What might you say instead?") == 1
+    assert "You would say instead" in text_of(moments[0]) and "Try 1" in text_of(moments[0])
     words = text_of(moments[1])
     assert "Key moment 2, choice 2: Withdrawal marker: deferential agreement" in words
     assert "Opened by your reply at choice 1. Repaired here." in words
@@ -183,6 +194,9 @@ def test_disclosures_and_hints_are_in_the_debrief(client, folder):
     assert "Hints you asked for" in html
     assert "A brief answer can help if it comes back to him." in html
     assert "Hint used" in html
+    assert "I have. I&#39;m wondering what it would mean to you if I had." not in html  # yet
+    client.post(f"{run}/instead", data={"step": "1", "text": ""})  # shown without writing
+    html = client.get(f"{run}/debrief").text
     assert "I have. I&#39;m wondering what it would mean to you if I had." in html  # stronger
     assert "<strong>Suggested next:</strong> <a href=\"/scenarios/coat-still-on\">Coat Still On</a>" in html
 
@@ -453,6 +467,7 @@ def test_the_debrief_downloads_as_json(client, app):
     document = json.loads(response.text)
     found, _steps = rows(app, run)
     assert document.pop("run_id") == found.id
+    assert document.pop("instead") == {}
     assert document.pop("mode") == "practice"
     assert document.pop("scenario_version") == found.scenario_digest
     started, ended = document.pop("started_at"), document.pop("finished_at")
@@ -608,3 +623,17 @@ def test_a_missed_safety_step_leads_the_first_screen(client, folder):
     assert "are you having thoughts of ending your life?" in first  # the safety step
     assert "What a clinician does next:</strong> Phone Sam the same day" in first
     assert "Safety check: passed by" in html
+
+
+def test_what_the_trainee_would_say_instead_is_kept_once_refused_when_long_and_shown_to_htmx(
+    client, app
+):
+    run = finished(client)
+    too_long = client.post(f"{run}/instead", data={"step": "1", "text": "x" * 501})
+    assert too_long.status_code == 400 and "Please keep this to 500 characters" in too_long.text
+    assert client.post(f"{run}/instead", data={"step": "9", "text": "hi"}).status_code == 400
+    page = client.post(f"{run}/instead", data={"step": "1", "text": "First."}, headers=HTMX)
+    assert page.status_code == 200 and 'id="key-moment-1"' in page.text
+    client.post(f"{run}/instead", data={"step": "1", "text": "Second thoughts."})  # replaces it
+    data = json.loads(client.get(f"{run}/debrief.json").text)
+    assert data["instead"] == {"1": "Second thoughts."}

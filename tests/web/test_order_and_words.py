@@ -153,8 +153,10 @@ def test_a_class_can_require_own_words_and_the_instructor_sees_them(app: Flask, 
     assert choose(trainee, run, 0, 0).status_code == 303
 
     run_id = run.rsplit("/", 1)[-1]
+    trainee.post(f"{run}/instead", data={"step": "1", "text": "Maybe I'd just ask why now."})
     review = teacher.get(f"/classes/{code}/runs/{run_id}/debrief").text
     assert "I wonder what it would mean to you." in review and "You first wrote" in review
+    assert "Instead, they would say" in review and "Maybe I&#39;d just ask why now." in review
     document = json.loads(teacher.get(f"/classes/{code}/export.json").text)
     assert document["classroom"]["own_words"] == "required"
     assert document["runs"][0]["own_words"] == [

@@ -1431,8 +1431,8 @@ SKILL_LESSONS: dict[str, str] = {
 
 
 SAFETY_LESSON = (
-    "When a client hints at risk, ask about it directly and calmly (thoughts, plans, what has "
-    "kept them safe) before anything else; then plan for safety together and agree follow-up."
+    "At a hint of risk, ask directly and calmly (thoughts, plans, what keeps them safe), then "
+    "plan for safety together and agree follow-up."
 )
 
 
@@ -1459,10 +1459,7 @@ def _missed_safety(scenario: Scenario, steps: Sequence[Step]) -> Growth | None:
         None,
     )
     if step is not None:
-        text = (
-            f"At choice {step.number} {name} gave a cue about risk, and the reply moved past "
-            f"it without checking on {name}'s safety."
-        )
+        text = f"At choice {step.number} the reply moved past {name}'s cue about risk."
     else:
         text = f"The session ended before anyone checked on {name}'s safety."
     return Growth(

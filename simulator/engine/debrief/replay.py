@@ -1,0 +1,140 @@
+"""Replaying a run: the replies on offer at each step, and where each rupture opened and closed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model import Choice, Scenario
+from ..play import State, Step, offered, replay
+from .values import Alternative, RuptureReport
+from .words import QUALITY_RANK, net
+
+
+def scene_line(scenario: Scenario, scene_id: str | None) -> str | None:
+    """The client's line at a scene, if the scene exists and has one."""
+    if scene_id is None or scene_id not in scenario.scenes:
+        return None
+    return scenario.scenes[scene_id].client
+
+
+def replayed_offers(
+    scenario: Scenario, steps: Sequence[Step], state: State
+) -> list[list[int]] | None:
+    """The choice indexes offered before each step, by replaying the run from its start;
+    None when the replay does not match the record (a playtest started mid-scenario)."""
+    replayed = replay(scenario, steps, state.seed)
+    if replayed is None or replayed[0].meters != state.meters:
+        return None
+    return [[index for index, _ in offered(scenario, before)] for before in replayed[1]]
+
+
+def on_offer(scenario: Scenario, step: Step, offers: list[int] | None) -> list[tuple[int, Choice]]:
+    """The other choices on offer when this step was made (best guess without a replay)."""
+    choices = scenario.scenes[step.scene].choices or ()
+    return [
+        (index, choice)
+        for index, choice in enumerate(choices)
+        if index != step.choice and (index in offers if offers is not None else choice.when is None)
+    ]
+
+
+def stronger(scenario: Scenario, step: Step, offers: list[int] | None) -> tuple[Alternative, ...]:
+    """Up to two strong replies that were on offer instead of a reply that was not strong."""
+    if step.quality == "strong":
+        return ()
+    found = [
+        Alternative(say=c.say, feedback=c.feedback, quality=c.quality, skill=c.skill)
+        for _, c in on_offer(scenario, step, offers)
+        if c.quality == "strong"
+    ]
+    return tuple(found[:2])
+
+
+def best_other(
+    scenario: Scenario, step: Step, offers: list[int] | None, rupture_open: bool
+) -> Alternative | None:
+    """The highest-quality other choice on offer: with a rupture open a repair comes first
+    among equals, then the one that moves the meters most, then the scenario's order."""
+    others = on_offer(scenario, step, offers)
+    if not others:
+        return None
+    _, best = max(
+        others,
+        key=lambda pair: (
+            QUALITY_RANK.get(pair[1].quality, 2),
+            rupture_open and pair[1].repairs,
+            net({str(k): v for k, v in pair[1].effects.items()}),
+            -pair[0],
+        ),
+    )
+    return Alternative(say=best.say, feedback=best.feedback, quality=best.quality, skill=best.skill)
+
+
+def rupture_steps(
+    scenario: Scenario, steps: Sequence[Step], state: State
+) -> list[tuple[int | None, int | None, bool]]:
+    """For each rupture of the state, the step numbers that opened and repaired it, and
+    whether the client opened it (on reaching a rupture moment) rather than a reply.
+
+    Follows the order of play for one choice: repairs, then the choice's own rupture,
+    then rupture moments on entering scenes. A rupture open from the start has step 0.
+    """
+    marks: list[list[int | None]] = []
+    by_client: list[bool] = []
+
+    def enter(scene_ids: Sequence[str], number: int) -> None:
+        for scene_id in scene_ids:
+            scene = scenario.scenes.get(scene_id)
+            opening = scene is not None and scene.moment == "rupture"
+            if opening and not any(m[1] is None for m in marks):
+                marks.append([number, None])
+                by_client.append(True)
+
+    # the trail is the start's scenes, then each step's `entered` in turn
+    start_length = len(state.trail) - sum(len(step.entered) for step in steps)
+    enter(state.trail[: max(0, start_length)], 0)
+    for step in steps:
+        if step.repaired:
+            for mark in marks:
+                if mark[1] is None:
+                    mark[1] = step.number
+                    break
+        if step.opened:
+            marks.append([step.number, None])
+            by_client.append(False)
+        enter(step.entered, step.number)
+    if len(marks) != len(state.ruptures):
+        return [(None, None, False)] * len(state.ruptures)
+    return [(m[0], m[1], client) for m, client in zip(marks, by_client, strict=True)]
+
+
+def open_during(ruptures: Sequence[RuptureReport], number: int) -> list[RuptureReport]:
+    """The ruptures open when step `number` was chosen."""
+    return [
+        r
+        for r in ruptures
+        if r.opened_step is not None
+        and r.opened_step < number
+        and (r.repaired_step is None or r.repaired_step >= number)
+    ]
+
+
+def rupture_reports(
+    scenario: Scenario, ordered: Sequence[Step], state: State
+) -> tuple[RuptureReport, ...]:
+    """Each rupture of the state, with the lines and step numbers that opened and repaired it."""
+    return tuple(
+        RuptureReport(
+            type=rupture.type,
+            opened_at=rupture.opened_at,
+            opened_line=scene_line(scenario, rupture.opened_at),
+            opened_step=opened_step,
+            by_client=by_client,
+            repaired_at=rupture.repaired_at,
+            repaired_line=scene_line(scenario, rupture.repaired_at),
+            repaired_step=repaired_step,
+        )
+        for rupture, (opened_step, repaired_step, by_client) in zip(
+            state.ruptures, rupture_steps(scenario, ordered, state), strict=True
+        )
+    )

@@ -26,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="rapport",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        # Secure cookies travel over HTTPS only: set RAPPORT_SECURE_COOKIES=1 behind HTTPS
+        SESSION_COOKIE_SECURE=os.environ.get("RAPPORT_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        REMEMBER_COOKIE_SECURE=os.environ.get("RAPPORT_SECURE_COOKIES", "") in ("1", "true", "yes"),
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
         SESSION_REFRESH_EACH_REQUEST=False,  # no need to re-sign the cookie on every choice
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -291,10 +292,15 @@ def new(slug: str, folder: str) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--debug", is_flag=True, help="Reload on code changes (development only).")
-def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the app (SQLite and the bundled scenarios unless configured otherwise)."""
+@click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--workers", default=2, show_default=True, help="Worker processes of the production server."
+)
+@click.option(
+    "--debug", is_flag=True, help="Flask's development server, reloading on changes (never in production)."
+)
+def serve(host: str, port: int, workers: int, debug: bool) -> None:
+    """Serve the app with a production server (gunicorn), or Flask's own with --debug."""
     from . import create_app
 
     app = create_app()
@@ -308,7 +314,35 @@ def serve(host: str, port: int, debug: bool) -> None:
         for message in entry.loaded.errors:
             click.echo(f"  {message}")
     click.echo(f"Rapport at http://{host}:{port}/")
-    app.run(host=host, port=port, debug=debug)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    app.extensions["rapport.db"].engine.dispose()  # each worker opens its own connections
+    _Production(host, port, workers).run()
+
+
+class _Production:
+    """gunicorn run from the command line: each worker builds the app for itself."""
+
+    def __init__(self, host: str, port: int, workers: int) -> None:
+        from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+        class App(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                self.cfg.set("bind", f"{host}:{port}")
+                self.cfg.set("workers", max(1, workers))
+                self.cfg.set("accesslog", "-")
+                self.cfg.set("graceful_timeout", 10)
+
+            def load(self) -> Any:
+                from . import create_app
+
+                return create_app()
+
+        self.app = App()
+
+    def run(self) -> None:
+        self.app.run()
 
 
 @click.group("instructor")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
@@ -364,8 +366,13 @@ def debrief_html(run_id: str) -> Response:
     if not found.finished:
         abort(404)
     context = _debrief_context(found, export=True)
-    body = render_template("play/debrief_export.html", css=_export_css(), **context)
+    css = _export_css()
+    # the file's one inline stylesheet is allowed by its hash; nothing else may load or run
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode()
+    csp = f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:"
+    body = render_template("play/debrief_export.html", css=css, csp=csp, **context)
     response = current_app.response_class(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = csp + "; frame-ancestors 'none'"
     return _download(response, found, "html")
 
 

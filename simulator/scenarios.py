@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Collection, Iterable
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .engine import conditions
 from .engine.analysis import Problem, check
 from .engine.model import Scenario
 
@@ -30,6 +32,18 @@ SCALAR_TAGS = {
 }
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+# YAML 1.2, as editors and JSON Schema tools read it, has only true and false as booleans.
+# PyYAML reads YAML 1.1, where yes/no/on/off are booleans too: here they stay text.
+YAML11_ONLY_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+TAG_NAMES = {
+    "tag:yaml.org,2002:int": "a whole number",
+    FLOAT_TAG: "a number",
+    BOOL_TAG: "true or false",
+}
+MAX_MESSAGES = 200  # problems listed per file: a hostile file cannot make a huge page
+MAX_MESSAGE_CHARS = 300
 
 
 @dataclass(frozen=True, order=True)
@@ -147,7 +161,18 @@ class _Builder:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return str(node.value)
             raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
-        return self.scalars.construct_object(node, deep=True)
+        plain = not getattr(node, "style", None)  # None, or "" from libyaml
+        if node.tag == BOOL_TAG and plain and str(node.value).lower() in YAML11_ONLY_BOOLS:
+            return str(node.value)  # yes, no, on, off: text in YAML 1.2
+        try:
+            value = self.scalars.construct_object(node, deep=True)
+        except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError...
+            what = TAG_NAMES.get(node.tag, "a value of that kind")
+            shown = str(node.value)[:40]
+            raise _Refused(_mark(node), f"'{shown}' cannot be read as {what}") from None
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return int(value)  # 10.0 is the integer 10, as JSON Schema reads it
+        return value
 
 
 def _is_mapping(data: Any, path: tuple[Any, ...]) -> bool:
@@ -194,6 +219,8 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
         return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
     if kind in ("too_short", "string_too_short"):
         return loc, f"'{name}' must not be empty", False
+    if kind == "bool_type":
+        return loc, f"'{name}' must be true or false: write true or false", False
     return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
 
 
@@ -217,6 +244,64 @@ def locate_all(loaded: Loaded, problems: Iterable[Problem]) -> list[Message]:
 
 def load_text(text: str, path: str = "<scenario>") -> Loaded:
     """Load and validate scenario text; every problem is collected, none raises."""
+    try:
+        loaded = _load_text(text, path)
+    except Exception as exc:  # a bug here must not become a traceback or a 500: report it
+        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+        loaded = Loaded(path=path, scenario=None, source=text, digest=digest)
+        loaded.errors.append(
+            Message(path, 1, 1, f"the file could not be checked ({type(exc).__name__})")
+        )
+    loaded.errors = _capped(loaded.errors, path)
+    loaded.warnings = _capped(loaded.warnings, path, "warning")
+    return loaded
+
+
+def _capped(messages: list[Message], path: str, severity: str = "error") -> list[Message]:
+    """At most MAX_MESSAGES messages, each at most MAX_MESSAGE_CHARS long, and a last one
+    saying how many more there were."""
+    kept = [
+        m
+        if len(m.text) <= MAX_MESSAGE_CHARS
+        else Message(m.file, m.line, m.column, m.text[: MAX_MESSAGE_CHARS - 1] + "…", m.severity)
+        for m in messages[:MAX_MESSAGES]
+    ]
+    if len(messages) > MAX_MESSAGES:
+        more = len(messages) - MAX_MESSAGES
+        last = messages[MAX_MESSAGES]
+        kept.append(Message(path, last.line, last.column, f"and {more} more like these", severity))
+    return kept
+
+
+def _condition_problems(data: dict[str, Any]) -> list[Problem]:
+    """Conditions that do not parse, found in raw data whose shape failed validation, so
+    they are reported with the shape's problems rather than after them are fixed."""
+    found: list[Problem] = []
+
+    def look(path: tuple[Any, ...], when: Any) -> None:
+        if isinstance(when, str) and when.strip():
+            try:
+                conditions.parse(when)
+            except conditions.ConditionError as error:
+                found.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
+
+    scenes = data.get("scenes")
+    for scene_id, scene in scenes.items() if isinstance(scenes, dict) else ():
+        if not isinstance(scene, dict):
+            continue
+        for key in ("choices", "next"):
+            items = scene.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                if isinstance(item, dict):
+                    look(("scenes", scene_id, key, i, "when"), item.get("when"))
+    rules = data.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else ()):
+        if isinstance(rule, dict):
+            look(("rules", i, "when"), rule.get("when"))
+    return found
+
+
+def _load_text(text: str, path: str) -> Loaded:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     loaded = Loaded(path=path, scenario=None, source=text, digest=digest)
 
@@ -265,7 +350,10 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
                 continue  # pydantic's echo of a failing item, not a problem of its own
             item_path, text, at_key = _pydantic_message(dict(item), data)
             error(positions.locate(item_path, at_key), text)
-        loaded.errors.sort()
+        loaded.positions = positions
+        loaded.errors += locate_all(loaded, _condition_problems(data))
+        loaded.positions = None
+        loaded.errors = sorted(set(loaded.errors))
         return loaded
     loaded.positions = positions
     for found in locate_all(loaded, check(scenario)):
@@ -281,7 +369,10 @@ def load_file(path: str | Path) -> Loaded:
     """Load one scenario file; unreadable, huge or non-UTF-8 files become errors too."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            return Loaded(name, None, [Message(name, 1, 1, "not a regular file")])
+        size = info.st_size
         if size > MAX_BYTES:
             return Loaded(
                 name, None, [Message(name, 1, 1, f"the file is larger than {MAX_BYTES // 1024} KB")]
@@ -301,8 +392,14 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     for item in paths:
         path = Path(item)
         if path.is_dir():
+            inside = path.resolve()
             found += sorted(
-                p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+                p
+                for p in path.iterdir()
+                if p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                # a link that leads out of the folder is not one of its files
+                and (not p.is_symlink() or p.resolve().is_relative_to(inside))
             )
         else:
             found.append(path)

@@ -112,8 +112,22 @@ def error_page(error: HTTPException) -> Response:
     return response
 
 
+# No inline script or style anywhere: bars use width classes (static/css/app.css), and the
+# saved debrief's one inline stylesheet is allowed by its hash (see play.debrief_html).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def init_app(app: Flask) -> None:
-    """Friendly error pages, and `Vary: HX-Request` on every response (one URL, two forms)."""
+    """Friendly error pages, `Vary: HX-Request` on every response (one URL, two forms),
+    and the security headers."""
     app.register_error_handler(HTTPException, error_page)
 
     @app.before_request
@@ -123,6 +137,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:
         response.vary.add("HX-Request")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         started = g.get("started")
         if started is not None:  # the server's own time, shown in the browser's dev tools
             response.headers["Server-Timing"] = (

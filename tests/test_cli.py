@@ -148,10 +148,21 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
     monkeypatch.setenv("RAPPORT_SCENARIO_DIR", str(folder))
     monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("RAPPORT_SECRET_KEY", "tests")
-    served = []
+    from simulator import cli
+
+    served: list[object] = []
     monkeypatch.setattr(Flask, "run", lambda self, **options: served.append(options))
-    result = run("serve", "--port", "5123")
+
+    def production(self) -> None:  # gunicorn, configured but not started
+        served.append({"bind": self.app.cfg.bind, "workers": self.app.cfg.workers})
+
+    monkeypatch.setattr(cli._Production, "run", production)
+    result = run("serve", "--port", "5123", "--workers", "3")
     assert result.exit_code == 0, result.output
-    assert served == [{"host": "127.0.0.1", "port": 5123, "debug": False}]
+    # the production server by default, with the workers asked for
+    assert served == [{"bind": ["127.0.0.1:5123"], "workers": 3}]
+    debug = run("serve", "--port", "5124", "--debug")
+    assert debug.exit_code == 0, debug.output
+    assert served[-1] == {"host": "127.0.0.1", "port": 5124, "debug": True}
     assert "1 valid, 1 broken (not served)" in result.stdout
     assert "missing-scene.yaml:15:15: `goto` names scene 'elsewhere'" in result.stdout

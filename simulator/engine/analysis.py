@@ -168,14 +168,24 @@ def check(scenario: Scenario) -> list[Problem]:
                         offset=ref.offset,
                     )
                 )
-        if path[-3:-1][0] == "choices" and not conditions.satisfiable(node):
-            problems.append(
-                Problem(
-                    path,
-                    f"this choice is never offered: `{text}` can never hold",
-                    severity="warning",
+        if path[-3:-1][0] == "choices":
+            possible = conditions.satisfiable_text(text)
+            if possible is False:
+                problems.append(
+                    Problem(
+                        path,
+                        f"this choice is never offered: `{text}` can never hold",
+                        severity="warning",
+                    )
                 )
-            )
+            elif possible is None:
+                problems.append(
+                    Problem(
+                        path,
+                        "this condition has too many cases to check whether it can ever hold",
+                        severity="warning",
+                    )
+                )
     if any(p.severity == "error" for p in problems):
         return problems  # the graph checks need sound references
 

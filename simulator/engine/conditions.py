@@ -28,6 +28,11 @@ OPS: dict[str, Callable[[int, int], bool]] = {
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 QUANTITIES = (*METERS, "ruptures_open")
 KEYWORDS = {"and", "or", "not", "visited"}
+# Bounds that keep a hostile condition from stalling or crashing validation.
+MAX_LENGTH = 2000  # characters in one condition
+MAX_DEPTH = 32  # nested parentheses and `not`s
+MAX_DIGITS = 6  # in one number: meters run 0..100
+SAT_CASES = 20_000  # cases one satisfiability check may try before it is undecided
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<int>-?\d+)(?![\w-])"
@@ -103,6 +108,16 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokens(text)
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(
+                f"the condition nests too deeply (more than {MAX_DEPTH} levels of "
+                "parentheses or 'not')",
+                token.offset,
+            )
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -145,11 +160,16 @@ class _Parser:
         token = self.peek()
         if token.kind == "name" and token.text == "not":
             self.take()
-            return Not(self.unary())
+            self.deeper(token)
+            node: Node = Not(self.unary())
+            self.depth -= 1
+            return node
         if token.kind == "paren" and token.text == "(":
             self.take()
+            self.deeper(token)
             node = self.expr()
             self.expect("paren", ")", "')'")
+            self.depth -= 1
             return node
         if token.kind == "name" and token.text == "visited":
             self.take()
@@ -167,6 +187,10 @@ class _Parser:
     def operand(self) -> tuple[str, str | int, int]:
         token = self.take()
         if token.kind == "int":
+            if len(token.text.lstrip("-")) > MAX_DIGITS:
+                raise ConditionError(
+                    f"the number is too long: use at most {MAX_DIGITS} digits", token.offset
+                )
             return "int", int(token.text), token.offset
         if token.kind == "name" and token.text in QUANTITIES:
             return "quantity", token.text, token.offset
@@ -210,6 +234,8 @@ def parse(text: str) -> Node:
     """Parse a condition, raising ConditionError with the offset of the mistake."""
     if not text.strip():
         raise ConditionError("a condition cannot be empty", 0)
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"a condition can be at most {MAX_LENGTH} characters", MAX_LENGTH)
     return _Parser(text).parse()
 
 
@@ -247,8 +273,16 @@ def scenes_named(node: Node) -> list[Visited]:
     return [item for item in walk(node) if isinstance(item, Visited)]
 
 
-def satisfiable(node: Node, max_ruptures: int = 8) -> bool:
-    """Whether some meter values, visits and open-rupture count make the condition hold.
+@lru_cache(maxsize=4096)
+def satisfiable_text(text: str) -> bool | None:
+    """`satisfiable` of a condition's text, cached: a file repeats its conditions, and the
+    library checks the same texts again on every reload."""
+    return satisfiable(parse(text))
+
+
+def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
+    """Whether some meter values, visits and open-rupture count make the condition hold;
+    None when there are too many cases to try (undecided, never a stall).
 
     Only the thresholds the condition mentions matter, so trying one value on each side
     of every threshold covers every case.
@@ -267,8 +301,8 @@ def satisfiable(node: Node, max_ruptures: int = 8) -> bool:
     cases = 2 ** len(scene_list)
     for name in names:
         cases *= len(candidates[name])
-    if cases > 200_000:  # too many to try: give the author the benefit of the doubt
-        return True
+    if cases > SAT_CASES:  # too many to try: undecided
+        return None
     for combo in itertools.product(*(sorted(candidates[name]) for name in names)):
         chosen = dict(zip(names, combo, strict=True))
         meters = {m: chosen.get(m, 50) for m in METERS}

@@ -1,0 +1,164 @@
+"""Hostile files are refused with FILE:LINE:COLUMN messages, quickly, and never crash."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.cli import main
+from simulator.engine import conditions
+from simulator.scenarios import MAX_MESSAGES, load_file, load_text, scenario_files
+
+EXAMPLE = (Path(__file__).parent / "data" / "coat-still-on.yaml").read_text(encoding="utf-8")
+
+
+def replaced(old: str, new: str) -> str:
+    assert old in EXAMPLE
+    return EXAMPLE.replace(old, new, 1)
+
+
+def errors(text: str) -> list[str]:
+    return [str(m) for m in load_text(text, "f.yaml").errors]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!int", "'' cannot be read as a whole number"),
+        ("!!int abc", "'abc' cannot be read as a whole number"),
+        ("!!float", "'' cannot be read as a number"),
+        ("!!bool", "'' cannot be read as true or false"),
+        ("1" * 5000, "cannot be read as a whole number"),
+    ],
+)
+def test_a_scalar_that_cannot_be_built_is_an_error_at_its_place(value, message):
+    found = errors(replaced("minutes: 8", f"minutes: {value}"))
+    assert len(found) == 1 and found[0].startswith("f.yaml:6:10: ")
+    assert message in found[0]
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("(" * 400 + "trust > 1" + ")" * 400, "nests too deeply"),
+        ("not " * 300 + "trust > 1", "nests too deeply"),
+        ("trust > " + "9" * 400, "the number is too long"),
+        (" or ".join(["trust > 1"] * 300), "at most 2000 characters"),
+    ],
+)
+def test_a_hostile_condition_is_a_located_error(condition, message):
+    found = errors(replaced('when: "positivity >= 50"', f'when: "{condition}"'))
+    assert len(found) == 1 and found[0].startswith("f.yaml:") and message in found[0]
+
+
+def test_a_condition_with_too_many_cases_is_a_warning_not_a_stall():
+    wide = " and ".join(
+        f"{meter} != {n}"
+        for meter in ("trust", "positivity", "authenticity", "attentiveness")
+        for n in range(10, 100, 10)
+    )
+    assert conditions.satisfiable(conditions.parse(wide)) is None
+    loaded = load_text(replaced('when: "positivity >= 50"', f'when: "{wide}"'), "f.yaml")
+    assert loaded.errors == []
+    assert any("too many cases" in m.text for m in loaded.warnings)
+
+
+def test_thousands_of_problems_are_capped():
+    scenes = "".join(f"  extra{n}:\n    bogus: 1\n" for n in range(3000))
+    found = errors(EXAMPLE.replace("scenes:\n", "scenes:\n" + scenes, 1))
+    assert len(found) == MAX_MESSAGES + 1
+    assert found[-1].endswith("more like these")
+    assert sum(len(m) for m in found) < 100_000
+
+
+def test_every_problem_at_once_a_bad_condition_beside_a_missing_fallback():
+    text = replaced(
+        """      - say: "Part of you wonders whether this is worth your time."
+        effects: {authenticity: 5, trust: 10}
+        goto: good-end""",
+        """      - say: "Part of you wonders whether this is worth your time."
+        when: "trust >>> 3"
+        effects: {authenticity: 5, trust: 10}
+        goto: good-end""",
+    )
+    found = errors(text)
+    assert any("needs a `fallback`" in m for m in found), found
+    assert any("bad condition" in m for m in found), found
+
+
+def test_yaml_is_read_as_editors_read_it():
+    # "Yes" is text, as in YAML 1.2; "yes" for a flag is refused; 10.0 is the integer 10
+    said = load_text(replaced('say: "Great. So, what would you like to work on?"', "say: Yes"))
+    assert said.errors == [] and said.scenario is not None
+    assert said.scenario.scenes["shutdown"].choices[1].say == "Yes"
+    found = errors(replaced("repairs: true", "repairs: yes"))
+    assert len(found) == 1 and "write true or false" in found[0]
+    minutes = load_text(replaced("minutes: 8", "minutes: 8.0"))
+    assert minutes.errors == [] and minutes.scenario is not None and minutes.scenario.minutes == 8
+
+
+def test_validate_refuses_a_fifo_and_skips_a_link_that_leaves_the_folder(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(main, ["validate", str(fifo)])
+    assert result.exit_code == 1 and "pipe.yaml:1:1: not a regular file" in result.output
+    folder = tmp_path / "library"
+    folder.mkdir()
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(EXAMPLE, encoding="utf-8")
+    (folder / "link.yaml").symlink_to(outside)
+    (folder / "inside.yaml").write_text(EXAMPLE, encoding="utf-8")
+    (folder / "alias.yaml").symlink_to(folder / "inside.yaml")
+    assert [p.name for p in scenario_files([folder])] == ["alias.yaml", "inside.yaml"]
+    assert load_file(folder / "inside.yaml").errors == []
+
+
+@settings(
+    max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+)
+@given(st.text(max_size=400))
+def test_the_loader_never_raises_on_any_text(text):
+    loaded = load_text(text, "fuzz.yaml")
+    assert loaded.errors or loaded.scenario is not None
+
+
+TOKENS = st.sampled_from(
+    ["trust", "positivity", ">=", "<", "==", "!=", "and", "or", "not", "(", ")", "visited",
+     "visited(a)", "ruptures_open", "40", "-3", "99999999", "@", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(TOKENS, max_size=60).map(" ".join))
+def test_the_condition_parser_raises_only_condition_errors(text):
+    try:
+        node = conditions.parse(text)
+    except conditions.ConditionError:
+        return
+    assert conditions.satisfiable(node) in (True, False, None)
+    conditions.evaluate(
+        node, {"authenticity": 50, "attentiveness": 50, "positivity": 50, "trust": 50}, set(), 0
+    )
+
+
+@settings(
+    max_examples=150, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+)
+@given(
+    st.sampled_from(["minutes", "trust", "say", "goto", "when", "repairs", "difficulty"]),
+    st.one_of(
+        st.text(max_size=30),
+        st.integers(),
+        st.sampled_from(
+            ["!!int", "!!bool x", "[1, [2", "{a: b}", "*x", "&a 1", "!!python/object:os.system x"]
+        ),
+    ),
+)
+def test_any_value_at_any_key_is_a_message_not_a_crash(key, value):
+    text = EXAMPLE.replace("minutes: 8", f"{key}: {value}", 1)
+    load_text(text, "fuzz.yaml")  # returns, whatever the value

@@ -1,0 +1,52 @@
+"""Every response is locked down: a Content-Security-Policy with nothing inline, no framing,
+no sniffing, a same-origin referrer; and no page relies on an inline script or style."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+
+from .helpers import choose, start
+
+
+def assert_locked(response) -> None:
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_errors_and_fragments_carry_the_headers_and_nothing_inline(client):
+    run = start(client)
+    pages = [
+        client.get("/"),
+        client.get("/scenarios/coat-still-on"),
+        client.get(run),
+        client.get(run, headers={"HX-Request": "true"}),
+        client.get("/no-such-page"),
+        client.get("/health"),
+    ]
+    choose(client, run, 0, 0)
+    choose(client, run, 1, 0)
+    pages.append(client.get(f"{run}/debrief"))
+    for page in pages:
+        assert_locked(page)
+        assert not re.search(r"\sstyle=\"", page.text), page.request.path
+        assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page.text), page.request.path
+
+
+def test_the_saved_debrief_allows_only_its_own_stylesheet_by_hash(client):
+    run = start(client)
+    choose(client, run, 0, 0)
+    choose(client, run, 1, 0)
+    saved = client.get(f"{run}/debrief.html")
+    css = re.search(r"<style>(.*?)</style>", saved.text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    policy = saved.headers["Content-Security-Policy"]
+    assert f"style-src 'sha256-{digest}'" in policy and "default-src 'none'" in policy
+    assert f"'sha256-{digest}'" in html.unescape(saved.text)  # the same policy, offline
+    assert "unsafe-inline" not in saved.text

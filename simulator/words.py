@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from .engine.model import METERS
+from .engine import METERS
 
 if TYPE_CHECKING:
     from .standings import Standing
@@ -21,7 +21,11 @@ OUTCOMES = {
 }
 # the instructor's scenario page names the grade an author gave the ending
 OUTCOME_GRADES = {**OUTCOMES, "poor": "Poor"}
-MOMENTS = {"rupture": "Rupture", "self-disclosure": "Self-disclosure dilemma"}
+MOMENTS = {
+    "rupture": "Rupture",
+    "self-disclosure": "Self-disclosure dilemma",
+    "safety": "Safety check",
+}
 METER_WORDS = {meter: meter.capitalize() for meter in METERS}
 SCENE_KINDS = {"choice": "Choice scene", "pass": "Pass-through", "ending": "Ending"}
 POLL_SECONDS = 2

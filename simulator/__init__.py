@@ -49,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import classroom  # class sessions: the blueprint and the join rate limit
 
     classroom.init_app(app)
+    from . import limits
+
+    limits.init_app(app)
     web.init_app(app)
     words.init_app(app)
     return app

@@ -107,8 +107,15 @@ def login() -> Response:
             login_user(instructor)
             return redirect(_safe_next(request.args.get("next")), code=303)
         error = "That email and password do not match an instructor account."
-    status = 401 if error else 200
-    return render("auth/login.html", status=status, error=error, email=email)
+    return login_page(error, email, 401 if error else 200)
+
+
+def login_page(error: str | None, email: str, status: int) -> Response:
+    """The login form with what was typed and why it did not work."""
+    response = render("auth/login.html", status=status, error=error, email=email[:254])
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 @bp.post("/logout")

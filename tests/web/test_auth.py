@@ -152,3 +152,24 @@ def test_a_protected_page_sends_you_to_login_and_says_why(client):
     assert "/login?next=" in response.headers["Location"]
     page = client.get(response.headers["Location"])
     assert "Please log in as an instructor to see that page." in page.text
+
+
+def test_wrong_passwords_are_limited_per_account_with_a_clear_message(client, app):
+    with app.app_context():
+        auth.create("ada@example.org", "the right password")
+        auth.create("bo@example.org", "another password")
+    for _ in range(5):
+        wrong = client.post("/login", data={"email": "ada@example.org", "password": "guess"})
+        assert wrong.status_code == 401
+    slowed = client.post("/login", data={"email": "ADA@example.org", "password": "guess"})
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "60"
+    assert "Too many wrong passwords for this account" in slowed.text
+    assert 'value="ADA@example.org"' in slowed.text  # what was typed is kept
+    # even the right password waits, so guessing cannot go on; another account is not held up
+    right = client.post(
+        "/login", data={"email": "ada@example.org", "password": "the right password"}
+    )
+    assert right.status_code == 429
+    other = client.post("/login", data={"email": "bo@example.org", "password": "another password"})
+    assert other.status_code == 303
+    assert client.get("/login").status_code == 200  # looking at the form costs nothing

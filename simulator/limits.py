@@ -1,0 +1,58 @@
+"""Rate limits: join attempts and instructor logins, counted per address and per target."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+# Only failed join attempts count toward the first limit, so a whole class behind one
+# address can join at once while guessing codes stays slow; the second caps floods.
+JOIN_FAILURES = "10 per minute"
+JOIN_ATTEMPTS = "60 per minute"
+# Wrong passwords: a few per account (whoever tries), more per address (a shared network).
+LOGIN_FAILURES_PER_ACCOUNT = "5 per minute"
+LOGIN_FAILURES_PER_ADDRESS = "20 per minute"
+LOGIN_SLOW = (
+    "Too many wrong passwords for this account or from your network. Please wait a minute, "
+    "then try again."
+)
+
+
+def _account() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the join and login views in their limits, with friendly 429 pages."""
+    from . import auth
+    from .classroom import trainees
+
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage, default_limits=[])
+    app.extensions["rapport.limiter"] = limiter
+    # a limiter per app (each has its own counts), so its limits wrap this app's views only
+    failed_join = limiter.limit(JOIN_FAILURES, deduct_when=lambda r: r.status_code != 303)
+    app.view_functions["classroom.join"] = failed_join(limiter.limit(JOIN_ATTEMPTS)(trainees.join))
+
+    def wrong_password(response: Response) -> bool:
+        return response.status_code == 401
+
+    per_account = limiter.limit(
+        LOGIN_FAILURES_PER_ACCOUNT,
+        key_func=_account,
+        deduct_when=wrong_password,
+        methods=["POST"],
+    )
+    per_address = limiter.limit(
+        LOGIN_FAILURES_PER_ADDRESS, deduct_when=wrong_password, methods=["POST"]
+    )
+    app.view_functions["auth.login"] = per_address(per_account(auth.login))
+
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> Response:
+        if request.endpoint == "auth.login":
+            return auth.login_page(LOGIN_SLOW, request.form.get("email", ""), 429)
+        return trainees.too_many(error)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from . import db
+from . import db, engine
 from .auth import instructor_required
 from .authoring import (
     Drawing,
@@ -24,8 +24,7 @@ from .authoring import (
     suggestions,
     summarise,
 )
-from .engine import play as engine
-from .engine.model import METERS, Meters, Scenario
+from .engine import METERS, Meters, Scenario
 from .models import MODES, Run, new_seed
 from .scenarios import (
     MAX_BYTES,

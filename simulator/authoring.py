@@ -10,9 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import STRATEGY_WORDS, analysis
-from .engine import play as engine
-from .engine.model import METERS, Scenario
+from . import engine
+from .engine import METERS, STRATEGY_WORDS, Scenario
 from .graphs import GraphvizMissing, render_svg
 from .scenarios import Loaded, Message, locate_all
 
@@ -89,8 +88,8 @@ def summarise(scenario: Scenario, digest: str) -> Summary:
     if isinstance(cached, Summary):
         return cached
     try:
-        found = analysis.analyze(scenario, max_states=MAX_STATES)
-    except analysis.StateLimit:
+        found = engine.analyze(scenario, max_states=MAX_STATES)
+    except engine.StateLimit:
         summary = Summary(
             stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
             "report on every path. Meters and visited scenes multiply the states: fewer "
@@ -191,7 +190,7 @@ def suggestions(loaded: Loaded) -> list[Message]:
     if isinstance(cached, list):
         return cached
     assert loaded.scenario is not None
-    found = locate_all(loaded, analysis.lint(loaded.scenario))
+    found = locate_all(loaded, engine.lint(loaded.scenario))
     _cache.put(("lint", loaded.digest), found)
     return found
 

@@ -9,11 +9,18 @@ from typing import Any
 
 import click
 
-from .engine import analysis
-from .engine.graph import to_dot, to_mermaid
-from .engine.play import NotOffered, play_through, summary
-from .engine.schema import scenario_schema
-from .engine.surface import STRATEGY_WORDS
+from .engine import (
+    STRATEGY_WORDS,
+    NotOffered,
+    StateLimit,
+    play_through,
+    scenario_schema,
+    summary,
+    to_dot,
+    to_mermaid,
+)
+from .engine import analyze as analyze_scenario
+from .engine import lint as lint_scenario
 from .scenarios import Loaded, load_file, locate_all, scenario_files
 
 
@@ -106,8 +113,8 @@ def analyze(file: str, as_json: bool, max_states: int) -> None:
     scenario = _load_or_exit(file).scenario
     assert scenario is not None
     try:
-        result = analysis.analyze(scenario, max_states=max_states)
-    except analysis.StateLimit as error:
+        result = analyze_scenario(scenario, max_states=max_states)
+    except StateLimit as error:
         click.echo(f"error: {error} (raise --max-states to go further)", err=True)
         sys.exit(1)
     if as_json:
@@ -157,7 +164,7 @@ def lint(paths: tuple[str, ...]) -> None:
             found += len(loaded.errors)
             continue
         assert loaded.scenario is not None
-        messages = locate_all(loaded, analysis.lint(loaded.scenario))
+        messages = locate_all(loaded, lint_scenario(loaded.scenario))
         for message in messages:
             click.echo(str(message))
         found += len(messages)
@@ -297,7 +304,9 @@ def new(slug: str, folder: str) -> None:
     "--workers", default=2, show_default=True, help="Worker processes of the production server."
 )
 @click.option(
-    "--debug", is_flag=True, help="Flask's development server, reloading on changes (never in production)."
+    "--debug",
+    is_flag=True,
+    help="Flask's development server, reloading on changes (never in production).",
 )
 def serve(host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the app with a production server (gunicorn), or Flask's own with --debug."""

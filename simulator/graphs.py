@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from .engine.graph import to_dot
-from .engine.model import Scenario
+from .engine import Scenario, to_dot
 
 
 class GraphvizMissing(RuntimeError):

@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from . import db, engine
 from .chart import debrief_chart
 from .engine import METERS, Scenario
-from .engine import debrief as debriefs
 from .models import (
     INSTEAD_CHARS,
     MODES,
@@ -386,27 +385,27 @@ REWIND_ASSESSMENT = (
 EXPORT_CSS = ("css/app.css", "css/debrief.css")
 
 
-def _summaries() -> list[debriefs.ScenarioSummary]:
+def _summaries() -> list[engine.ScenarioSummary]:
     """The library as the debrief needs it, to suggest a next scenario."""
     return [
-        debriefs.ScenarioSummary(
+        engine.ScenarioSummary(
             id=s.id, title=s.title, difficulty=s.difficulty, tags=s.tags, summary=s.summary
         )
         for s, _digest in library().scenarios()
     ]
 
 
-def _report(found: Run, scenario: Scenario) -> debriefs.Debrief:
+def _report(found: Run, scenario: Scenario) -> engine.Debrief:
     """The Debrief value of a finished run, with the trainee's reactions if they gave them."""
     reactions = None
     if found.reaction_rating is not None:
-        reactions = debriefs.Reactions(
+        reactions = engine.Reactions(
             rating=found.reaction_rating,
             text=found.reaction_text,
             at=found.reacted_at.isoformat() if found.reacted_at else None,
         )
     steps = run_steps(db.session(), found)
-    return debriefs.build(scenario, steps, found.play_state, _summaries(), reactions)
+    return engine.build_debrief(scenario, steps, found.play_state, _summaries(), reactions)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -435,9 +434,9 @@ def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
         "scenario": scenario,
         "report": report,
         "chart": debrief_chart(report.timeline, report.moments, keys=report.key_moments),
-        "first_name": debriefs.first_name,
+        "first_name": engine.first_name,
         "outcomes": OUTCOMES,
-        "sentence": debriefs.changes_sentence,
+        "sentence": engine.changes_sentence,
         "meters": METERS,
         "interactive": owner and not extra.get("export"),
         "parent": parent,
@@ -571,7 +570,7 @@ def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:
     """What the live region says after a choice: meter changes in practice, less in assessment."""
     state = run.play_state
     if run.mode == "practice":
-        words = [debriefs.changes_sentence(step.changes, step.after.as_dict())]
+        words = [engine.changes_sentence(step.changes, step.after.as_dict())]
         if step.opened:
             words.append(f"A {step.opened} rupture opened.")
         if step.repaired:
@@ -609,11 +608,11 @@ def _play(
         "words": words or "",
         "words_limit": engine.WORDS_LIMIT,
         "words_required": asking and words_required(run),
-        "moment_name": debriefs.moment_name(left, scenario) if (practice and left) else None,
+        "moment_name": engine.moment_name(left, scenario) if (practice and left) else None,
         "practice": practice,
         "last": last if practice else None,
         "left": left if practice else None,
-        "changes": debriefs.changes_sentence(last.changes, last.after.as_dict()) if last else "",
+        "changes": engine.changes_sentence(last.changes, last.after.as_dict()) if last else "",
         "meters": _meters(state, last) if practice else [],
         "show_hint": practice and state.scene in state.hints,
         "notice": notice,

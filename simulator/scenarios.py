@@ -16,9 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .engine import conditions
-from .engine.analysis import Problem, check
-from .engine.model import Scenario
+from .engine import ConditionError, Problem, Scenario, check, parse_condition
 
 MAX_BYTES = 1024 * 1024
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
@@ -281,8 +279,8 @@ def _condition_problems(data: dict[str, Any]) -> list[Problem]:
     def look(path: tuple[Any, ...], when: Any) -> None:
         if isinstance(when, str) and when.strip():
             try:
-                conditions.parse(when)
-            except conditions.ConditionError as error:
+                parse_condition(when)
+            except ConditionError as error:
                 found.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
 
     scenes = data.get("scenes")

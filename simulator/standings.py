@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from .engine.model import METERS, Scenario
+from .engine import METERS, Scenario
 from .models import Run, StepRow, Trainee
 
 

@@ -8,7 +8,7 @@ from flask import abort, url_for
 from .. import db
 from .. import play as plays
 from ..auth import current_instructor
-from ..engine.model import Scenario
+from ..engine import Scenario
 from ..models import Classroom, Trainee, class_member, classroom_by_code, name_taken
 from ..web import browser_id
 from .codes import normal_code

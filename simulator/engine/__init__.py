@@ -3,7 +3,9 @@
 Callers use this front door; the modules behind it are the engine's own business."""
 
 from .analysis import Analysis, EndingReport, Problem, StateLimit, analyze, check, lint
-from .debrief import Debrief, Reactions, ScenarioSummary, changes_sentence
+from .conditions import ConditionError
+from .conditions import parse as parse_condition
+from .debrief import Debrief, Reactions, ScenarioSummary, changes_sentence, first_name, moment_name
 from .debrief import build as build_debrief
 from .graph import to_dot, to_mermaid
 from .model import METERS, OUTCOMES, QUALITIES, Choice, Meters, Scenario, Scene
@@ -39,6 +41,7 @@ __all__ = [
     "WORDS_LIMIT",
     "Analysis",
     "Choice",
+    "ConditionError",
     "Debrief",
     "EndingReport",
     "Meters",
@@ -65,8 +68,11 @@ __all__ = [
     "choose_offered",
     "choose_reply",
     "early_limits",
+    "first_name",
     "lint",
+    "moment_name",
     "offered",
+    "parse_condition",
     "play_through",
     "replay",
     "reply_id",

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from . import conditions, surface
 from .model import METERS, Scenario
-from .play import Work, apply_choice, enter, offered_in
+from .play import _apply_choice, _enter, _offered_in, _Work
 
 Path = tuple[str | int, ...]
 N = TypeVar("N", bound=Hashable)
@@ -342,7 +342,7 @@ class Analysis:
 
 
 def _key(
-    scenario: Scenario, scene: str, work: Work, tracked: frozenset[str], once: frozenset[int]
+    scenario: Scenario, scene: str, work: _Work, tracked: frozenset[str], once: frozenset[int]
 ) -> Key:
     return (
         scene,
@@ -353,9 +353,9 @@ def _key(
     )
 
 
-def _work(key: Key) -> Work:
+def _work(key: Key) -> _Work:
     scene, meters, open_count, visited, fired = key
-    return Work(
+    return _Work(
         meters=dict(zip(METERS, meters, strict=True)),
         visited=set(visited),
         ruptures=[["withdrawal", scene, None] for _ in range(open_count)],
@@ -371,8 +371,8 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
         for ref in conditions.scenes_named(conditions.parse(text))
     )
     once = frozenset(i for i, rule in enumerate(scenario.rules) if not rule.repeat)
-    begin = Work(meters=scenario.meters.as_dict())
-    resting = enter(scenario, scenario.start, begin)
+    begin = _Work(meters=scenario.meters.as_dict())
+    resting = _enter(scenario, scenario.start, begin)
     first = _key(scenario, resting, begin, tracked, once)
     parent: dict[Key, tuple[Key, int] | None] = {first: None}
     graph: dict[Key, list[Key]] = {}
@@ -386,11 +386,11 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
         graph[key] = []
         if scene.kind == "ending":
             continue
-        numbers = offered_in(scenario, scene_id, _work(key))
+        numbers = _offered_in(scenario, scene_id, _work(key))
         for number, index in enumerate(numbers, start=1):
             offered_ever.add((scene_id, index))
             work = _work(key)
-            rests, fired = apply_choice(scenario, scene_id, (scene.choices or ())[index], work)
+            rests, fired = _apply_choice(scenario, scene_id, (scene.choices or ())[index], work)
             if fired is not None:
                 fired_ever.add(fired)
             target = _key(scenario, rests, work, tracked, once)

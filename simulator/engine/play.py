@@ -95,7 +95,7 @@ class Step(_Value):
 
 
 @dataclass
-class Work:
+class _Work:
     """A mutable working copy of a run's state for one move; hosts never see it."""
 
     meters: dict[str, int]
@@ -114,13 +114,13 @@ class Work:
         )
 
 
-def offered_in(scenario: Scenario, scene_id: str, work: Work) -> list[int]:
+def _offered_in(scenario: Scenario, scene_id: str, work: _Work) -> list[int]:
     """Indexes of the choices a scene offers for this working state."""
     scene = scenario.scenes[scene_id]
     return [i for i, choice in enumerate(scene.choices or ()) if work.holds(choice.when)]
 
 
-def enter(scenario: Scenario, scene_id: str, work: Work) -> str:
+def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
     """Enter a scene and pass on until play rests at a choice or an ending; return that scene."""
     for _ in range(4 * len(scenario.scenes) + 4):
         scene = scenario.scenes[scene_id]
@@ -131,7 +131,7 @@ def enter(scenario: Scenario, scene_id: str, work: Work) -> str:
         if scene.next is not None:
             scene_id = next(rule.goto for rule in scene.next if work.holds(rule.when))
             continue
-        if scene.choices is not None and not offered_in(scenario, scene_id, work):
+        if scene.choices is not None and not _offered_in(scenario, scene_id, work):
             if scene.fallback is None:
                 raise PlayError(f"scene '{scene_id}' offers no choice and has no fallback")
             scene_id = scene.fallback
@@ -140,8 +140,8 @@ def enter(scenario: Scenario, scene_id: str, work: Work) -> str:
     raise PlayError(f"play passes on for ever from scene '{scene_id}'")
 
 
-def apply_choice(
-    scenario: Scenario, scene_id: str, choice: Choice, work: Work
+def _apply_choice(
+    scenario: Scenario, scene_id: str, choice: Choice, work: _Work
 ) -> tuple[str, int | None]:
     """Apply one choice to a working state; return where play rests and the rule that fired."""
     for name, delta in choice.effects.items():
@@ -159,11 +159,11 @@ def apply_choice(
             work.fired.add(index)
             target, fired = rule.goto, index
             break
-    return enter(scenario, target, work), fired
+    return _enter(scenario, target, work), fired
 
 
-def _work(state: State) -> Work:
-    return Work(
+def _work(state: State) -> _Work:
+    return _Work(
         meters=state.meters.as_dict(),
         trail=list(state.trail),
         visited=set(state.trail),
@@ -172,7 +172,7 @@ def _work(state: State) -> Work:
     )
 
 
-def _ruptures(work: Work) -> tuple[Rupture, ...]:
+def _ruptures(work: _Work) -> tuple[Rupture, ...]:
     return tuple(
         Rupture.model_validate({"type": kind, "opened_at": opened, "repaired_at": repaired})
         for kind, opened, repaired in work.ruptures
@@ -185,8 +185,8 @@ def start(
     """A new run at `start` (or, for playtesting, at any scene with chosen meters).
 
     `seed` orders the replies on screen; without one they stay in file order."""
-    work = Work(meters=(meters or scenario.meters).as_dict())
-    resting = enter(scenario, scene or scenario.start, work)
+    work = _Work(meters=(meters or scenario.meters).as_dict())
+    resting = _enter(scenario, scene or scenario.start, work)
     ending = scenario.scenes[resting]
     return State(
         scene=resting,
@@ -206,7 +206,7 @@ def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
     scene = scenario.scenes[state.scene]
     work = _work(state)
     return (
-        [(i, scene.choices[i]) for i in offered_in(scenario, state.scene, work)]
+        [(i, scene.choices[i]) for i in _offered_in(scenario, state.scene, work)]
         if scene.choices
         else []
     )
@@ -218,13 +218,13 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
         raise PlayError("this run has already ended")
     scene = scenario.scenes[state.scene]
     work = _work(state)
-    available = offered_in(scenario, state.scene, work)
+    available = _offered_in(scenario, state.scene, work)
     if index not in available:
         raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
     choice = (scene.choices or ())[index]
     open_before = work.ruptures_open
     trail_before = len(work.trail)
-    resting, fired = apply_choice(scenario, state.scene, choice, work)
+    resting, fired = _apply_choice(scenario, state.scene, choice, work)
     after = Meters(**work.meters)
     ending = scenario.scenes[resting]
     new_state = State(

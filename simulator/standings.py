@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .engine import METERS, Scenario
 from .models import Run, StepRow, Trainee
+from .words import OUTCOMES as OUTCOME_WORDS
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ COLUMNS = (
     "mode",
     "ending",
     "outcome",
+    "outcome_words",
     *METERS,
     "alliance_score",
     "ruptures_opened",
@@ -318,6 +320,8 @@ def export_rows(db: Session, classroom_id: int) -> list[dict[str, Any]]:
                 "mode": run.mode,
                 "ending": run.ending,
                 "outcome": run.outcome,
+                # the words every page shows for it, so a spreadsheet reads as the board does
+                "outcome_words": OUTCOME_WORDS.get(run.outcome) if run.outcome else None,
                 **{meter: meters.get(meter) for meter in METERS},
                 "alliance_score": run.score,
                 "ruptures_opened": run.ruptures_opened,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine.debrief import QUALITY_RANK, Debrief, ScenarioSummary, build
+from simulator.engine.debrief import QUALITY_RANK, Debrief, Notes, ScenarioSummary, build
 from simulator.engine.model import Scenario
 from simulator.engine.play import choose, offered, play_through, start
 from simulator.scenarios import load_file
@@ -178,3 +178,10 @@ def test_no_debrief_of_any_bundled_scenario_grades_the_person(file):
             assert review.question.endswith("?")
             if review.alternative is not None:
                 assert review.alternative.say != review.say
+
+
+@pytest.mark.parametrize("branched_at", [1, 3])
+def test_the_rewound_note_does_not_grade_the_person(branched_at):
+    note = Notes.rewound(branched_at)
+    assert note.startswith("This session was rewound from an earlier one")
+    assert not BANNED.search(note)

@@ -380,7 +380,8 @@ def test_the_two_debriefs_link_to_each_other(client, app):
     branch = client.get(f"{branch_url}/debrief").text
     assert "This session was rewound from an earlier one" in branch
     assert (
-        "it replays that session's first 1 choice, then follows a new path from choice 2" in branch
+        "it replays that session&#39;s first 1 choice, then follows a new path from choice 2"
+        in branch
     )
     assert f'href="{run}/debrief">Read the earlier debrief</a>' in branch
     assert branch.count('class="path-step replayed"') == 1  # the whole path, copied step marked

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .words import CHART_KEY, CHECKIN_CAVEAT, SAFE_NOTE, first_name, rewound_note
+
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -249,6 +251,21 @@ class Reactions(_Value):
     at: str | None = None  # ISO 8601, set by the host
 
 
+class Notes(_Value):
+    """The sentences the page puts around the report's content, in the debrief's words."""
+
+    safe: str  # under the outcome
+    chart: str  # the chart's caption
+    client_side: str  # opens "Through the client's eyes"
+    checkin: str  # opens the check-in
+    checkin_caveat: str  # closes it
+
+    @staticmethod
+    def rewound(branched_at: int) -> str:
+        """The note on a session rewound from an earlier one."""
+        return rewound_note(branched_at)
+
+
 class Debrief(_Value):
     """Everything a debrief page shows, computed once from a run."""
 
@@ -282,6 +299,18 @@ class Debrief(_Value):
     after: str | None = None  # the ending's `after`: what the clinician does next
 
     @property
+    def notes(self) -> Notes:
+        """The page's own notes (not a field: the JSON export stays as it was)."""
+        name = first_name(self.client)
+        return Notes(
+            safe=SAFE_NOTE,
+            chart=CHART_KEY,
+            client_side=f"What {name} was thinking but did not say.",
+            checkin=f"Sketched from where the meters ended, in {name}'s voice:",
+            checkin_caveat=CHECKIN_CAVEAT,
+        )
+
+    @property
     def repaired(self) -> int:
         """How many ruptures were repaired."""
         return sum(1 for r in self.ruptures if r.repaired)
@@ -289,9 +318,13 @@ class Debrief(_Value):
     def prose(self) -> list[str]:
         """Every sentence the debrief itself writes (not the scenario's or the trainee's
         words, which stay inside curly quotes): what a language check reads."""
-        texts: list[str | None] = [self.outcome_words, *self.opener]
+        notes = self.notes
+        texts: list[str | None] = [self.outcome_words, *self.opener, notes.safe, notes.chart]
+        if self.client_side:
+            texts.append(notes.client_side)
         if self.checkin:
             texts += [self.checkin.note, *(line.words for line in self.checkin.lines)]
+            texts += [notes.checkin, notes.checkin_caveat]
         if self.skills:
             texts += [self.skills.ratio, self.skills.note]
         for review in self.key_moments:

@@ -256,6 +256,21 @@ SKILL_LESSONS: dict[str, str] = {
 }
 
 
+# the page's own notes: the safe frame under the outcome, the chart's key, the check-in's frame
+SAFE_NOTE = "Ruptures are part of real sessions, and often more than one reply would work."
+CHART_KEY = "Dashed lines: ruptures (red), repairs (green), personal questions (blue)."
+CHECKIN_CAVEAT = "A teaching sketch: it does not predict how a real client would do."
+
+
+def rewound_note(branched_at: int) -> str:
+    """The note on a session rewound from an earlier one after `branched_at` choices."""
+    choices = "choice" if branched_at == 1 else "choices"
+    return (
+        f"This session was rewound from an earlier one: it replays that session's first "
+        f"{branched_at} {choices}, then follows a new path from choice {branched_at + 1}."
+    )
+
+
 SAFETY_LESSON = (
     "At a hint of risk, ask directly and calmly (thoughts, plans, what keeps them safe), then "
     "plan for safety together and agree follow-up."

@@ -54,4 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     web.init_app(app)
     words.init_app(app)
+    from . import assets
+
+    assets.init_app(app)
     return app

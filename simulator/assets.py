@@ -1,0 +1,58 @@
+"""Responses compressed (brotli or gzip), and static files cached for a year under URLs
+that carry a digest of their content, so a deploy never serves a stale stylesheet."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_compress import Compress
+from werkzeug.wrappers import Response
+
+TEXT = [
+    "text/html",
+    "text/css",
+    "text/csv",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+]
+YEAR = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    """Compress text responses; add ?v=DIGEST to static URLs and cache those for a year."""
+    app.config.setdefault("COMPRESS_MIMETYPES", TEXT)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    Compress(app)
+    folder = Path(app.static_folder or "static")
+    digests: dict[str, tuple[float, str]] = {}
+
+    def digest(filename: str) -> str | None:
+        path = folder / filename
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        known = digests.get(filename)
+        if known is None or known[0] != mtime:  # an edited file gets a new URL
+            known = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+            digests[filename] = known
+        return known[1]
+
+    @app.url_defaults
+    def versioned(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = digest(str(values["filename"]))
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def cache_static(response: Response) -> Response:
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+        return response

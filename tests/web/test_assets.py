@@ -1,0 +1,26 @@
+"""Text is compressed, and static files are cached for a year under versioned URLs."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+
+def test_pages_are_compressed_for_a_browser_that_asks(client):
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page.headers["Vary"]
+    assert b"<!doctype html>" in gzip.decompress(page.data)
+    plain = client.get("/")
+    assert "Content-Encoding" not in plain.headers and b"<!doctype html>" in plain.data
+
+
+def test_static_urls_carry_a_digest_and_are_cached_for_a_year(client):
+    html = client.get("/").text
+    link = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html)
+    assert link is not None
+    with client.get(link.group(1)) as cached:  # a file response: closed when read
+        assert cached.status_code == 200
+        assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with client.get("/static/css/app.css") as unversioned:
+        assert "immutable" not in unversioned.headers.get("Cache-Control", "")

@@ -34,8 +34,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # shared by the app's processes when several serve it (memory:// counts per process)
         RATELIMIT_STORAGE_URI=os.environ.get("RAPPORT_RATELIMIT_STORAGE") or "memory://",
+        # how many reverse proxies in front set X-Forwarded-For/-Proto/-Host; 0 trusts none
+        TRUSTED_PROXIES=int(os.environ.get("RAPPORT_TRUSTED_PROXIES") or 0),
     )
     app.config.update(config or {})
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:  # only then is a client's address read from the proxy's headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     from . import auth, author, db, instance, play, web, words
 
     instance.fill_defaults(app)  # the defaults that write files, for what is not configured

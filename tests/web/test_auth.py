@@ -130,7 +130,11 @@ class TestCsrf:
         ).headers["Location"]
         page = client.get(run_url).text
         assert "hx-headers:inherited" in page
-        refused = client.post(f"{run_url}/choose", data={"step": "0", "reply": reply(client, run_url, 0)}, headers=HTMX)
+        refused = client.post(
+            f"{run_url}/choose",
+            data={"step": "0", "reply": reply(client, run_url, 0)},
+            headers=HTMX,
+        )
         assert refused.status_code == 400
         assert "This form has expired" in refused.text
         accepted = client.post(
@@ -173,3 +177,31 @@ def test_wrong_passwords_are_limited_per_account_with_a_clear_message(client, ap
     other = client.post("/login", data={"email": "bo@example.org", "password": "another password"})
     assert other.status_code == 303
     assert client.get("/login").status_code == 200  # looking at the form costs nothing
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path, folder):
+    from simulator import create_app
+
+    from ..config import app_config
+
+    for proxies, separate in ((0, False), (1, True)):
+        app = create_app(
+            app_config(
+                tmp_path, folder, f"p{proxies}.db", TRUSTED_PROXIES=proxies, WTF_CSRF_ENABLED=False
+            )
+        )
+        client = app.test_client()
+        for n in range(20):  # 20 wrong passwords from "different" addresses
+            client.post(
+                "/login",
+                data={"email": f"user{n}@example.org", "password": "guess"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            )
+        last = client.post(
+            "/login",
+            data={"email": "someone@example.org", "password": "guess"},
+            headers={"X-Forwarded-For": "203.0.113.99"},
+        )
+        # trusted: each address has its own count; untrusted: one address, now limited
+        assert (last.status_code == 401) == separate, proxies
+        app.extensions["rapport.db"].engine.dispose()

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", TEXT)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_STREAMS", False)  # it would not close a streamed file
     Compress(app)
     folder = Path(app.static_folder or "static")
     digests: dict[str, tuple[float, str]] = {}
@@ -53,6 +54,18 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def cache_static(response: Response) -> Response:
-        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        # runs before compression: a small text file is read into memory (and the file
+        # closed) so it can be compressed like a page
+        if request.endpoint != "static" or response.status_code != 200:
+            return response
+        if response.mimetype in TEXT and response.is_streamed:
+            stream = response.response
+            response.direct_passthrough = False
+            data = b"".join(c if isinstance(c, bytes) else c.encode() for c in stream)
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+            response.set_data(data)
+        if request.args.get("v"):
             response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
         return response

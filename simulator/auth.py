@@ -121,6 +121,9 @@ def login_page(error: str | None, email: str, status: int) -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     """Log out and go back to the catalog."""
+    if current_user.is_authenticated:
+        current_user.login_epoch = (current_user.login_epoch or 0) + 1  # every copy is void
+        db.session().commit()
     logout_user()
     return redirect(url_for("play.index"), code=303)
 
@@ -135,9 +138,14 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 
 def _load(user_id: str) -> Instructor | None:
-    if not user_id.isdigit():
+    """The instructor a session names, if its login epoch is still the account's."""
+    account, _, epoch = user_id.partition(":")
+    if not account.isdigit() or not (epoch or "0").isdigit():
         return None
-    return db.session().get(Instructor, int(user_id))
+    found = db.session().get(Instructor, int(account))
+    if found is None or (found.login_epoch or 0) != int(epoch or 0):
+        return None  # logged out since this cookie was made
+    return found
 
 
 def init_app(app: Flask) -> None:

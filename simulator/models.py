@@ -318,6 +318,9 @@ class Instructor(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # bumped at logout: a session cookie names the epoch it was made in, so a copy of a
+    # cookie from before the logout no longer opens anything
+    login_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # what Flask-Login asks of a user object
     is_authenticated = True
@@ -325,8 +328,8 @@ class Instructor(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The id Flask-Login keeps in the session."""
-        return str(self.id)
+        """The id Flask-Login keeps in the session: the account and its login epoch."""
+        return f"{self.id}:{self.login_epoch or 0}"
 
 
 BOARDS = ("ranked", "anonymous", "aggregate")

@@ -24,3 +24,12 @@ def test_static_urls_carry_a_digest_and_are_cached_for_a_year(client):
         assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     with client.get("/static/css/app.css") as unversioned:
         assert "immutable" not in unversioned.headers.get("Cache-Control", "")
+
+
+def test_stylesheets_and_scripts_are_compressed_and_their_files_closed(client):
+    # filterwarnings=error turns an unclosed file into a failure
+    for path in ("/static/css/app.css", "/static/js/play.js"):
+        with client.get(path, headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.status_code == 200
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert len(gzip.decompress(response.data)) > len(response.data)

@@ -205,3 +205,19 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path, folder)
         # trusted: each address has its own count; untrusted: one address, now limited
         assert (last.status_code == 401) == separate, proxies
         app.extensions["rapport.db"].engine.dispose()
+
+
+def test_a_cookie_copied_before_logout_no_longer_opens_the_instructor_area(client, app):
+    with app.app_context():
+        auth.create("ada@example.org", "correct horse battery")
+    assert log_in(client).status_code == 303
+    assert client.get("/author/").status_code == 200
+    copy = app.test_client()
+    copy.set_cookie("rapport", client.get_cookie("rapport").value)
+    assert copy.get("/author/").status_code == 200  # the copy works while the login lasts
+    assert client.post("/logout").status_code == 303
+    for browser in (client, copy):
+        page = browser.get("/author/")
+        assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert log_in(client).status_code == 303  # logging in again works
+    assert client.get("/author/").status_code == 200

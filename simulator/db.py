@@ -37,23 +37,29 @@ class Database:
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
-        # A stop-gap until migrations: a column added since the table was made is added with
-        # its server default, so an existing database keeps working after an upgrade.
+        # A stop-gap until migrations: a column added since the table was made is added (with
+        # its server default, or empty when it may be), and so are new indexes, so an
+        # existing database keeps working after an upgrade.
         found = inspect(self.engine)
         with self.engine.begin() as connection:
             for table in Base.metadata.sorted_tables:
                 have = {column["name"] for column in found.get_columns(table.name)}
                 for column in table.columns:
-                    if column.name in have or column.server_default is None:
+                    if column.name in have:
                         continue
                     kind = column.type.compile(dialect=self.engine.dialect)
-                    default = column.server_default.arg  # type: ignore[attr-defined]
+                    if column.server_default is not None:
+                        default = column.server_default.arg  # type: ignore[attr-defined]
+                        extra = f"NOT NULL DEFAULT '{default}'"
+                    elif column.nullable:
+                        extra = ""
+                    else:
+                        continue  # cannot be added to rows that exist: needs a migration
                     connection.execute(
-                        text(
-                            f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
-                            f"NOT NULL DEFAULT '{default}'"
-                        )
+                        text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} {extra}")
                     )
+                for index in table.indexes:
+                    index.create(connection, checkfirst=True)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -90,6 +90,8 @@ class Run(Base):
     )
     # the trainee's 1st, 2nd... run of this scenario in the class: the board counts the 1st
     attempt: Mapped[int | None] = mapped_column(Integer, default=None)
+    # the start form's one-time token: a double click or a resent form opens the same run
+    start_token: Mapped[str | None] = mapped_column(String(40), default=None)
     # the trainee's own reactions, asked first in the debrief and shown to their instructor
     reaction_rating: Mapped[int | None] = mapped_column(Integer, default=None)
     reaction_text: Mapped[str | None] = mapped_column(Text, default=None)
@@ -105,6 +107,7 @@ class Run(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_runs_owner_finished", "owner", "finished"),
+        Index("uq_runs_owner_start_token", "owner", "start_token", unique=True),
         # the class scoreboard and moments read this index alone, never the wide rows (a run
         # keeps its scenario's whole text): a class's first attempts and what the board shows
         Index(
@@ -233,6 +236,11 @@ def classroom_closed(db: Session, run: Run) -> bool:
         return False
     classroom = db.get(Classroom, run.classroom_id)
     return classroom is not None and classroom.closed_at is not None
+
+
+def started_with(db: Session, owner: str, token: str) -> Run | None:
+    """The run this browser already started with this start form, if any."""
+    return db.scalar(select(Run).where(Run.owner == owner, Run.start_token == token))
 
 
 def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Run]:

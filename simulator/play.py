@@ -33,6 +33,7 @@ from .models import (
     owned_run,
     run_branches,
     run_steps,
+    started_with,
     unfinished_runs,
 )
 from .scenarios import Library, Loaded
@@ -86,7 +87,10 @@ def index() -> Response:
 def briefing(scenario_id: str) -> Response:
     """The client briefing, objectives and warnings, and the mode to play in."""
     loaded = current(scenario_id)
-    return render("play/briefing.html", scenario=loaded.scenario)
+    # a fresh token per page: its form starts one run however often it is sent
+    return render(
+        "play/briefing.html", scenario=loaded.scenario, start_token=secrets.token_urlsafe(12)
+    )
 
 
 @bp.post("/scenarios/<scenario_id>/runs")
@@ -98,11 +102,36 @@ def start(scenario_id: str) -> Response:
     mode = request.form.get("mode", "practice")
     if mode not in MODES:
         abort(400, "Choose practice or assessment mode.")
-    run = new_run(loaded, mode)
+    token = start_token()
+    again = started_before(token)
+    if again is not None:  # a double click or a resent form: the run it already started
+        return redirect(url_for("play.run", run_id=again.id), 303)
+    run = new_run(loaded, mode, start_token=token)
     session = db.session()
     session.add(run)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the other click of a double click committed first
+        session.rollback()
+        again = started_before(token)
+        if again is None:
+            raise
+        return redirect(url_for("play.run", run_id=again.id), 303)
     return redirect(url_for("play.run", run_id=run.id), 303)
+
+
+def start_token() -> str | None:
+    """The start form's one-time token, if it sent a sound one."""
+    token = request.form.get("start", "")
+    return token if 8 <= len(token) <= 40 and token.isascii() else None
+
+
+def started_before(token: str | None) -> Run | None:
+    """The run this browser already started with this form, if any."""
+    owner = browser_id()
+    if token is None or owner is None:
+        return None
+    return started_with(db.session(), owner, token)
 
 
 @bp.get("/runs/<run_id>")

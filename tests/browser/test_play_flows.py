@@ -233,3 +233,19 @@ def test_another_browser_cannot_open_the_run(page: Page, browser):
         expect(stranger.get_by_role("heading", level=1)).to_contain_text("couldn't find")
     finally:
         other.close()
+
+
+def test_a_double_click_on_start_opens_one_run(page: Page, live_app):
+    from simulator.models import Run
+
+    with live_app.app_context():
+        before = db.session().scalar(select(func.count()).select_from(Run))
+    page.goto("/")
+    page.get_by_role("link", name="Coat Still On").click()
+    page.get_by_role("button", name="Start the session").dblclick()
+    expect(
+        page.get_by_role("heading", name=re.compile("My sister thinks I need this"))
+    ).to_be_visible()
+    with live_app.app_context():
+        after = db.session().scalar(select(func.count()).select_from(Run))
+    assert after == before + 1

@@ -608,7 +608,11 @@ def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:
         words = ["Your reply was recorded."]
     if state.finished:
         words.append(f"The session has ended: {scenario.scenes[state.scene].ending}.")
-    return " ".join(words)
+    else:  # what the client does and says next, the cue first: it is what matters most
+        scene = scenario.scenes[state.scene]
+        name = engine.first_name(scenario.client.name)
+        words += [scene.cue or "", f"{name} says: “{scene.client}”"]
+    return " ".join(word for word in words if word)
 
 
 def _play(
@@ -653,8 +657,8 @@ def _play(
             focus = "happened-heading"
         elif state.finished:
             focus = "ending-heading"
-        else:
-            focus = "client-line"
+        else:  # the non-verbal cue first, where there is one: noticing it is the skill
+            focus = "scene-cue" if scenario.scenes[state.scene].cue else "client-line"
     context["focus"] = focus
     response = render("play/run.html", block="play", status=status, **context)
     response.headers["Cache-Control"] = "no-store"

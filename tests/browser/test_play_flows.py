@@ -99,9 +99,12 @@ def test_a_trainee_plays_by_keyboard_alone_writing_their_own_words(page: Page, l
     expect(page.locator("html.js")).to_have_count(1)  # the number-key script has loaded
 
     page.keyboard.press(key_of(page, "Well, you're here now, so let's get started on your goals."))
+    # focus lands on the non-verbal cue, read before the client's words
+    expect(page.locator("#scene-cue")).to_have_text("Maya shrugs and looks at her phone.")
+    expect(page.locator("#scene-cue")).to_be_focused()
     expect(
         page.get_by_role("heading", name=re.compile("Sure. Whatever you think."))
-    ).to_be_focused()
+    ).to_be_visible()
     expect(page.locator(".happened")).to_have_count(0)  # assessment: no feedback until the debrief
     # a key moment: own words first, in a labelled box, before any reply is shown
     expect(page.get_by_role("button", name=REPAIRING)).to_have_count(0)

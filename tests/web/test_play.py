@@ -81,7 +81,9 @@ def test_an_htmx_choice_returns_the_next_scene_meters_and_announcement(client):
     assert 'name="step" value="1"' in html
     assert (
         '<hx-partial hx-target="#announcer" hx-swap="innerHTML">'
-        "Attentiveness rose by 10 to 60. Trust rose by 5 to 40.</hx-partial>"
+        "Attentiveness rose by 10 to 60. Trust rose by 5 to 40. "
+        "Maya says: “I don&#39;t know. Maybe. I just don&#39;t see how talking fixes anything.”"
+        "</hx-partial>"
     ) in html
     assert 'aria-valuenow="60"' in html and 'aria-valuenow="40"' in html
     assert 'id="happened-heading" tabindex="-1" autofocus' in html
@@ -95,8 +97,10 @@ def test_the_full_page_has_a_polite_live_region_with_the_last_change(client):
     region = re.search(r'<div id="announcer"[^>]*>(.*?)</div>', html)
     assert region is not None
     assert 'aria-live="polite"' in region.group(0)
+    # the change, then what the client does and says next, the cue first
     assert region.group(1) == (
-        "Attentiveness fell by 10 to 40. Trust fell by 10 to 25. A withdrawal rupture opened."
+        "Attentiveness fell by 10 to 40. Trust fell by 10 to 25. A withdrawal rupture opened. "
+        "Maya shrugs and looks at her phone. Maya says: “Sure. Whatever you think.”"
     )
 
 
@@ -287,6 +291,10 @@ def test_assessment_mode_hides_meters_feedback_thoughts_and_hints(client, folder
             assert hidden not in html, hidden
     assert "Sure. Whatever you think." in html
     assert "Your reply was recorded." in html
+    # the cue takes the focus, and the live region reads it before the client's words
+    htmx = client.get(run, headers=HTMX).text
+    assert 'id="scene-cue" tabindex="-1" autofocus' in htmx
+    assert "Maya shrugs and looks at her phone. Maya says:" in client.get(run).text
     assert "badge-rupture" not in html and "Rupture<" not in html
     refused = client.post(f"{run}/hint", data={"step": "1"})
     assert refused.status_code == 400 and "practice mode" in refused.text

@@ -478,28 +478,48 @@ class Library:
         self.folder = Path(folder)
         self._entries: dict[Path, Entry] = {}
         self._versions: dict[str, Scenario] = {}
+        self._loading: set[Path] = set()  # files one request is validating right now
         self._lock = threading.Lock()
 
     def refresh(self) -> list[Entry]:
-        """Look at the folder again; reload only the files whose size or mtime changed."""
-        with self._lock:
-            current = scenario_files([self.folder]) if self.folder.is_dir() else []
-            entries: dict[Path, Entry] = {}
-            for file in current:
-                try:
-                    stat = file.stat()
-                except OSError:
-                    continue
-                entry = self._entries.get(file)
-                if entry is None or entry.mtime != stat.st_mtime or entry.size != stat.st_size:
-                    loaded = load_file(file)
-                    loaded.path = file.name
-                    entry = Entry(file, stat.st_mtime, stat.st_size, loaded)
-                    if loaded.scenario is not None:
-                        self._versions[loaded.digest] = loaded.scenario
+        """Look at the folder again; reload only the files whose size or mtime changed.
+
+        Validation runs outside the lock, and one request at a time validates a changed
+        file: the others keep serving the version they had, so no page waits on a slow
+        file. The new entries are swapped in at once."""
+        current = scenario_files([self.folder]) if self.folder.is_dir() else []
+        known = self._entries
+        entries: dict[Path, Entry] = {}
+        for file in current:
+            try:
+                info = file.stat()
+            except OSError:
+                continue
+            entry = known.get(file)
+            if entry is not None and entry.mtime == info.st_mtime and entry.size == info.st_size:
                 entries[file] = entry
+                continue
+            with self._lock:
+                busy = file in self._loading
+                if not busy:
+                    self._loading.add(file)
+            if busy:  # another request is validating it: serve what was there
+                if entry is not None:
+                    entries[file] = entry
+                continue
+            try:
+                loaded = load_file(file)
+            finally:
+                with self._lock:
+                    self._loading.discard(file)
+            loaded.path = file.name
+            entries[file] = Entry(file, info.st_mtime, info.st_size, loaded)
+        with self._lock:
+            for entry in entries.values():
+                if entry.loaded.scenario is not None:
+                    self._versions.setdefault(entry.loaded.digest, entry.loaded.scenario)
             self._entries = entries
-            return list(entries.values())
+        return list(entries.values())
 
     def entries(self) -> list[Entry]:
         """Every file, refreshed."""

@@ -162,3 +162,35 @@ def test_the_condition_parser_raises_only_condition_errors(text):
 def test_any_value_at_any_key_is_a_message_not_a_crash(key, value):
     text = EXAMPLE.replace("minutes: 8", f"{key}: {value}", 1)
     load_text(text, "fuzz.yaml")  # returns, whatever the value
+
+
+def test_a_slow_file_never_holds_up_another_request(tmp_path, monkeypatch):
+    import threading
+
+    from simulator import scenarios
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    file = folder / "coat-still-on.yaml"
+    file.write_text(EXAMPLE, encoding="utf-8")
+    library = scenarios.Library(folder)
+    assert [e.loaded.ok for e in library.refresh()] == [True]
+    release, started = threading.Event(), threading.Event()
+    real = scenarios.load_file
+
+    def slow(path):
+        started.set()
+        release.wait(10)  # a file that takes long to validate
+        return real(path)
+
+    monkeypatch.setattr(scenarios, "load_file", slow)
+    file.write_text(EXAMPLE.replace("title: Coat Still On", "title: Coat Off"), encoding="utf-8")
+    loading = threading.Thread(target=library.refresh)
+    loading.start()
+    assert started.wait(5)
+    # meanwhile another request is answered at once, with the version it had
+    assert [e.loaded.scenario.title for e in library.refresh()] == ["Coat Still On"]
+    release.set()
+    loading.join(5)
+    monkeypatch.setattr(scenarios, "load_file", real)
+    assert [e.loaded.scenario.title for e in library.refresh()] == ["Coat Off"]

@@ -50,3 +50,13 @@ def test_the_saved_debrief_allows_only_its_own_stylesheet_by_hash(client):
     assert f"style-src 'sha256-{digest}'" in policy and "default-src 'none'" in policy
     assert f"'sha256-{digest}'" in html.unescape(saved.text)  # the same policy, offline
     assert "unsafe-inline" not in saved.text
+
+
+def test_oversized_ids_in_urls_are_404s(client):
+    long = "x" * 5000
+    for url in (f"/scenarios/{long}", f"/runs/{long}", f"/runs/{long}/debrief"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/classes/{long.upper()}/board").status_code == 404
+    assert client.post(f"/scenarios/{long}/runs", data={"mode": "practice"}).status_code == 404
+    joining = client.get(f"/join?code={long}")  # the join form again, the code not kept
+    assert joining.status_code == 200 and long not in joining.text

@@ -245,7 +245,7 @@ class TestJoining:
     def test_failed_attempts_are_rate_limited_per_address_with_a_friendly_page(self, teacher, app):
         code = create_class(teacher)
         guesser = browser(app)
-        for _ in range(10):
+        for _ in range(45):
             assert join(guesser, "ACDEF3", "Bot").status_code == 404
         blocked = join(guesser, code, "Bot")  # even a right code, once over the limit
         assert blocked.status_code == 429
@@ -258,6 +258,17 @@ class TestJoining:
             "/join", data={"code": code, "name": "Ana"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
         )
         assert other.status_code == 303
+
+    def test_a_room_of_forty_behind_one_address_each_making_a_typo_still_joins(
+        self, teacher, app
+    ):
+        code = create_class(teacher)
+        typo = code[:-1] + ("A" if code[-1] != "A" else "B")
+        for number in range(40):
+            student = browser(app)
+            assert join(student, typo, f"Student {number}").status_code == 404
+            joined(student, code, f"Student {number}")
+        assert len(trainees(app, code)) == 40
 
     def test_successful_joins_do_not_use_up_the_failure_limit(self, teacher, app):
         code = create_class(teacher)  # a whole class behind one address joins at once

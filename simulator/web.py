@@ -147,6 +147,9 @@ def init_app(app: Flask) -> None:
             )
         return response
 
+    # a start form's one-time token: the form starts one run however often it is sent
+    app.jinja_env.globals["new_start_token"] = lambda: secrets.token_urlsafe(12)
+
     @app.template_filter("day")
     def day(value: datetime | None) -> str:
         return value.strftime("%-d %b %Y") if value else ""

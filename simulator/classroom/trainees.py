@@ -200,18 +200,23 @@ def start(code: str) -> Response:
             "Back to your class",
         )
     session = db.session()
+    token = plays.start_token()
     for _try in range(10):
+        again = plays.started_before(token)
+        if again is not None:  # a double click or a resent form: the run it started
+            return redirect(url_for("play.run", run_id=again.id), 303)
         run = plays.new_run(
             loaded,
             classroom.mode,
             classroom_id=classroom.id,
             trainee_id=trainee.id,
             attempt=next_attempt(session, trainee.id, scenario_id),
+            start_token=token,
         )
         session.add(run)
         try:
             session.commit()
             return redirect(url_for("play.run", run_id=run.id), 303)
-        except IntegrityError:  # a double click numbered the same attempt: count again
+        except IntegrityError:  # the other click won the race: look again, or count again
             session.rollback()
     abort(503)

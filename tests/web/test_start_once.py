@@ -62,3 +62,30 @@ def test_a_database_from_before_gains_the_new_columns_and_keeps_its_runs(tmp_pat
     browser.set_cookie("rapport", client.get_cookie("rapport").value)
     assert browser.get(old_run.headers["Location"]).status_code == 200  # the old run plays on
     again.extensions["rapport.db"].engine.dispose()
+
+
+def test_play_again_in_a_class_opens_one_run_however_often_it_is_sent(app):
+    from .classes import create_class, joined, log_in, make_instructor, play
+
+    teacher = app.test_client()
+    make_instructor(app, "ada@example.org")
+    log_in(teacher, "ada@example.org")
+    code = create_class(teacher)
+    trainee = app.test_client()
+    joined(trainee, code, "Ana")
+    page = trainee.get(f"/classes/{code}/me").text
+    token = re.search(r'name="start" value="([^"]+)"', page).group(1)
+    form = {"scenario": "coat-still-on", "start": token}
+    first = trainee.post(f"/classes/{code}/runs", data=form)
+    second = trainee.post(f"/classes/{code}/runs", data=form)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    run = first.headers["Location"]
+    play(trainee, run, [0, 0])
+    debrief = trainee.get(f"{run}/debrief").text  # Play again carries a new token
+    again = re.search(r'name="start" value="([^"]+)"', debrief).group(1)
+    assert again != token
+    replay = trainee.post(
+        f"/classes/{code}/runs", data={"scenario": "coat-still-on", "start": again}
+    )
+    assert replay.headers["Location"] != run

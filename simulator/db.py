@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from werkzeug.wrappers import Response
 
 from .models import Base
 
@@ -82,6 +84,24 @@ def init_app(app: Flask) -> Database:
     @app.teardown_appcontext
     def remove_session(_exc: BaseException | None) -> None:
         database.session.remove()
+
+    @app.errorhandler(OperationalError)
+    def unavailable(error: OperationalError) -> Response:
+        # the database is gone, read-only or locked for long: nothing half-written (the
+        # transaction is rolled back), a page that says to retry, and the next request
+        # starts a fresh connection, so the app recovers without a restart
+        database.session.rollback()
+        database.session.remove()
+        from .web import message_page
+
+        response = message_page(
+            503,
+            "Rapport is busy for a moment",
+            "The database did not answer in time, so nothing was saved. Please try again in "
+            "a few seconds: everything you did before this is kept.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     return database
 

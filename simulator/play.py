@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,6 +36,7 @@ from .models import (
     unfinished_runs,
 )
 from .scenarios import Library, Loaded
+from .standings import iso
 from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
 from .words import METER_WORDS, OUTCOMES
 
@@ -246,9 +246,13 @@ def debrief(run_id: str) -> Response:
     return debrief_page(found)
 
 
-def debrief_page(found: Run, status: int = 200, **extra: Any) -> Response:
-    """The debrief page of a finished run, for whoever may see it (its trainee, their instructor)."""
-    response = render("play/debrief.html", status=status, **_debrief_context(found, **extra))
+def debrief_page(
+    found: Run, status: int = 200, report: engine.Debrief | None = None, **extra: Any
+) -> Response:
+    """The debrief page of a finished run, for whoever may see it (its trainee, their instructor);
+    `report` is the run's debrief when the caller has built it already."""
+    context = _debrief_context(found, report=report, **extra)
+    response = render("play/debrief.html", status=status, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -360,8 +364,8 @@ def instead(run_id: str) -> Response:
     except IntegrityError:  # a double click saved this moment first
         session.rollback()
     anchor = f"key-moment-{moment.number}"
-    if is_htmx():
-        return debrief_page(owned(run_id), open_section="key-moments")
+    if is_htmx():  # the debrief does not change with the note: the one built above serves
+        return debrief_page(found, report=report, open_section="key-moments")
     return redirect(url_for("play.debrief", run_id=run_id, _anchor=anchor), 303)
 
 
@@ -376,8 +380,8 @@ def debrief_json(run_id: str) -> Response:
         "run_id": found.id,
         "mode": found.mode,
         "scenario_version": found.scenario_digest,
-        "started_at": _iso(found.started_at),
-        "finished_at": _iso(found.finished_at),
+        "started_at": iso(found.started_at),
+        "finished_at": iso(found.finished_at),
         **report.model_dump(mode="json"),
         "instead": {str(k): v for k, v in instead_notes(db.session(), found).items()},
     }
@@ -437,22 +441,17 @@ def _report(found: Run, scenario: Scenario) -> engine.Debrief:
     return engine.build_debrief(scenario, steps, found.play_state, _summaries(), reactions)
 
 
-def _iso(value: datetime | None) -> str | None:
-    """ISO 8601 with the UTC offset (SQLite hands back naive times: they are UTC)."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-
-
 def _is_owner(found: Run) -> bool:
     viewer = browser_id()
     return viewer is not None and secrets.compare_digest(found.owner, viewer)
 
 
-def _debrief_context(found: Run, **extra: Any) -> dict[str, Any]:
+def _debrief_context(
+    found: Run, report: engine.Debrief | None = None, **extra: Any
+) -> dict[str, Any]:
     """Everything the debrief templates need, for the page, its blocks and the export."""
     scenario = pinned(found)
-    report = _report(found, scenario)
+    report = report or _report(found, scenario)
     session = db.session()
     owner = _is_owner(found) and not extra.get("review")
     parent = session.get(Run, found.parent_id) if found.parent_id else None

@@ -7,18 +7,14 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from .engine import METERS
+from .engine import METERS, OUTCOME_WORDS
 
 if TYPE_CHECKING:
     from .standings import Standing
 
-# what a trainee reads for each outcome: "poor" describes the client, never the trainee
-OUTCOMES = {
-    "excellent": "Excellent",
-    "good": "Good",
-    "mixed": "Mixed",
-    "poor": "The client disengaged",
-}
+# what a trainee reads for each outcome ("poor" describes the client, never the trainee):
+# the debrief's own table, so the pages, the debrief and the exports say the same
+OUTCOMES = OUTCOME_WORDS
 # the instructor's scenario page names the grade an author gave the ending
 OUTCOME_GRADES = {**OUTCOMES, "poor": "Poor"}
 MOMENTS = {

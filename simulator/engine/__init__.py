@@ -5,7 +5,15 @@ Callers use this front door; the modules behind it are the engine's own business
 from .analysis import Analysis, EndingReport, Problem, StateLimit, analyze, check, lint
 from .conditions import ConditionError
 from .conditions import parse as parse_condition
-from .debrief import Debrief, Reactions, ScenarioSummary, changes_sentence, first_name, moment_name
+from .debrief import (
+    OUTCOME_WORDS,
+    Debrief,
+    Reactions,
+    ScenarioSummary,
+    changes_sentence,
+    first_name,
+    moment_name,
+)
 from .debrief import build as build_debrief
 from .graph import to_dot, to_mermaid
 from .model import METERS, OUTCOMES, QUALITIES, Choice, Meters, Scenario, Scene
@@ -36,6 +44,7 @@ from .surface import STRATEGY_WORDS, StrategyRun, best_outcome, early_limits, st
 __all__ = [
     "METERS",
     "OUTCOMES",
+    "OUTCOME_WORDS",
     "QUALITIES",
     "STRATEGY_WORDS",
     "WORDS_LIMIT",

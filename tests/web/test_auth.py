@@ -129,7 +129,8 @@ class TestCsrf:
             "/scenarios/coat-still-on/runs", data={"mode": "practice", "csrf_token": token(client)}
         ).headers["Location"]
         page = client.get(run_url).text
-        assert "hx-headers:inherited" in page
+        assert 'name="csrf-token" content="' in page
+        assert "/static/js/csrf.js" in page
         refused = client.post(
             f"{run_url}/choose",
             data={"step": "0", "reply": reply(client, run_url, 0)},

@@ -214,7 +214,7 @@ def test_the_scenario_page_draws_the_graph_inline_with_scenes_linking_to_their_t
 
 def test_the_scenario_page_fetches_the_analysis_of_a_new_version_separately(teacher):
     body = text(teacher.get("/author/scenarios/coat-still-on"))
-    assert 'hx-get="/author/scenarios/coat-still-on/analysis" hx-trigger="load"' in body
+    assert 'data-hx-get="/author/scenarios/coat-still-on/analysis" data-hx-trigger="load"' in body
     assert "Exploring every path of this version" in body
     assert '<noscript><p><a href="/author/scenarios/coat-still-on/analysis#analysis">' in body
     assert "states." not in body and 'id="scene-arrival"' in body and "<svg" in body
@@ -298,7 +298,7 @@ def test_an_unknown_or_broken_scenario_id_is_a_helpful_404(teacher, mixed):
 def test_the_playtest_form_starts_from_the_chosen_scene_with_the_start_meters(teacher):
     body = text(teacher.get("/author/scenarios/coat-still-on/playtest?scene=shutdown"))
     assert '<option value="shutdown" selected>' in body
-    assert re.search(r'name="trust" type="number"[^>]*min="0" max="100"[^>]*value="35"', body)
+    assert re.search(r'name="trust" type="text" inputmode="numeric"[^>]*value="35"', body)
     assert re.search(r'name="authenticity"[^>]*value="50"', body)
     assert '<label for="field-trust">Trust</label>' in body
     unknown = text(teacher.get("/author/scenarios/coat-still-on/playtest?scene=nowhere"))
@@ -413,7 +413,7 @@ def test_bad_playtest_values_are_refused_clearly_and_start_nothing(
         assert re.search(
             rf'name="{field}"[^>]*value="{re.escape(value)}"[^>]*aria-invalid="true"', body
         )
-        assert 'name="attentiveness" type="number"' in body  # the rest is kept as typed
+        assert 'name="attentiveness" type="text"' in body  # the rest is kept as typed
 
 
 # -- upload --------------------------------------------------------------------------------
@@ -610,8 +610,8 @@ def test_the_editor_shows_the_file_and_the_digest_it_loaded(teacher, folder):
     source = re.search(r'<textarea id="source" name="text"[^>]*>\n(.*?)</textarea>', body, re.S)
     assert source and html.unescape(source.group(1)) == COAT_TEXT
     assert editor_digest(body) == digest(folder / "coat-still-on.yaml")
-    assert 'hx-post="/author/files/coat-still-on.yaml/validate"' in body
-    assert 'hx-trigger="input changed delay:500ms"' in body
+    assert 'data-hx-post="/author/files/coat-still-on.yaml/validate"' in body
+    assert 'data-hx-trigger="input changed delay:500ms"' in body
     assert 'action="/author/files/coat-still-on.yaml/edit"' in body
     assert "No problems found." in body or "warning" in body
 
@@ -633,7 +633,7 @@ def test_live_validation_returns_only_the_problems_block(teacher):
     body = text(response)
     assert "<html" not in body and "<textarea" not in body
     assert (
-        '<hx-partial hx-target="#check-status" hx-swap="innerHTML">1 error: fix before saving.'
+        '<hx-partial data-hx-target="#check-status" data-hx-swap="innerHTML">1 error: fix before saving.'
         in body
     )
     line = next(n for n, row in enumerate(broken.split("\n"), 1) if "outcome: great" in row)

@@ -447,7 +447,7 @@ class TestScoreboard:
         assert block.status_code == 200 and "HX-Request" in block.headers["Vary"]
         assert "<html" not in block.text and "<h1" not in block.text
         assert block.text.strip().startswith('<div id="board"')
-        assert 'hx-trigger="every 2s"' in block.text and 'hx-swap="outerHTML"' in block.text
+        assert 'data-hx-trigger="every 2s"' in block.text and 'data-hx-swap="outerHTML"' in block.text
         teacher.post(f"/classes/{code}/close")
         closed = people["Ana"].get(f"/classes/{code}/board", headers=HTMX)
         assert closed.status_code == 200
@@ -543,7 +543,7 @@ class TestScoreboard:
         frozen = ana.get(f"/classes/{code}/board", headers=HTMX).text
         assert "Frozen" in frozen and "Playing · 1 choice" in text(frozen)
         assert "Larry" not in frozen
-        assert 'hx-trigger="every 2s"' in frozen  # still polling, to see the unfreeze
+        assert 'data-hx-trigger="every 2s"' in frozen  # still polling, to see the unfreeze
         # a rename reaches the frozen board; a removal takes the row off it
         ana_id = trainees(app, code)[0].id
         teacher.post(f"/classes/{code}/trainees/{ana_id}/rename", data={"name": "Ana B"})
@@ -588,7 +588,7 @@ class TestMoments:
         block = teacher.get(f"/classes/{code}/moments", headers=HTMX)
         assert block.text.strip().startswith('<div id="moments"')
         assert "No one has reached this moment yet." in block.text
-        assert 'hx-trigger="every 2s"' in block.text
+        assert 'data-hx-trigger="every 2s"' in block.text
         teacher.post(f"/classes/{code}/close")
         assert "hx-trigger" not in teacher.get(f"/classes/{code}/moments", headers=HTMX).text
 
@@ -625,7 +625,7 @@ class TestDashboard:
         assert "Dee Not started" in words
         block = teacher.get(f"/classes/{code}", headers=HTMX)
         assert block.text.strip().startswith('<div id="roster"')
-        assert 'hx-trigger="every 2s"' in block.text
+        assert 'data-hx-trigger="every 2s"' in block.text
         teacher.post(f"/classes/{code}/close")
         closed = teacher.get(f"/classes/{code}")
         assert "hx-trigger" not in closed.text

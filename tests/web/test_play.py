@@ -80,7 +80,7 @@ def test_an_htmx_choice_returns_the_next_scene_meters_and_announcement(client):
     assert "I just don&#39;t see how talking fixes anything." in html
     assert 'name="step" value="1"' in html
     assert (
-        '<hx-partial hx-target="#announcer" hx-swap="innerHTML">'
+        '<hx-partial data-hx-target="#announcer" data-hx-swap="innerHTML">'
         "Attentiveness rose by 10 to 60. Trust rose by 5 to 40. "
         "Maya says: “I don&#39;t know. Maybe. I just don&#39;t see how talking fixes anything.”"
         "</hx-partial>"

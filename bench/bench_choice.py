@@ -9,6 +9,7 @@ Run: .venv/bin/python bench/bench_choice.py
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import tempfile
@@ -66,6 +67,18 @@ scenes:
 """
 
 
+REPLY = re.compile(rb'name="reply" value="(r[0-9a-f]+)".*?<span class="say">(.*?)</span>')
+
+
+def first_reply(page: bytes) -> str:
+    """The first reply on a play page that keeps the loop going (buttons post reply=r...;
+    the order is shuffled per run, so the closing reply is skipped by its words)."""
+    for identity, say in REPLY.findall(page):
+        if b"stop here" not in say:
+            return identity.decode()
+    raise AssertionError("no reply on the page")
+
+
 def timed(call) -> tuple[float, float]:
     """(server seconds from the Server-Timing header, wall seconds around the call)."""
     began = time.perf_counter()
@@ -91,12 +104,18 @@ def main(choices: int = 400, per_run: int = 16) -> int:
         client = app.test_client()
         htmx = {"HX-Request": "true"}
 
+        replies: dict[str, str] = {}  # run -> the first reply the page shows now
+
         def new_run() -> str:
-            return str(client.post("/scenarios/loop/runs", data={"mode": "practice"}).headers["Location"])
+            run = str(client.post("/scenarios/loop/runs", data={"mode": "practice"}).headers["Location"])
+            replies[run] = first_reply(client.get(run).data)
+            return run
 
         def choose(run: str, step: int):
-            response = client.post(f"{run}/choose", data={"step": str(step), "choice": "0"}, headers=htmx)
+            data = {"step": str(step), "reply": replies[run]}
+            response = client.post(f"{run}/choose", data=data, headers=htmx)
             assert response.status_code == 200 and b"What happened" in response.data
+            replies[run] = first_reply(response.data)
             return response
 
         def health():

@@ -32,9 +32,10 @@ from ..models import (
 )
 from ..standings import COLUMNS, choice_counts, export_rows, iso, own_words_text, standings, summary
 from ..web import is_htmx, render
-from ..words import POLL, progress
+from ..words import POLL
 from . import bp
 from .codes import CLASS_NAME_MAX, NAME_MAX, clean_name, name_key, new_code
+from .progress import cells, grid_json, progress_grid, scenario_totals
 from .room import board_page
 from .shared import (
     BOARD_STYLES,
@@ -155,13 +156,18 @@ def _insert_with_code(
 def dashboard(code: str) -> Response:
     """The instructor's dashboard: the join code, the roster with progress, the controls."""
     classroom = owned_class(code)
-    rows = standings(db.session(), classroom.id)
+    session = db.session()
+    rows = standings(session, classroom.id)
+    grid = progress_grid(session, classroom.id)
     scenarios = class_scenarios(classroom)
+    ids = [scenario_id for scenario_id, _scenario in scenarios]
     response = render(
         "classroom/dashboard.html",
         block="roster",
         classroom=classroom,
-        rows=[(row, progress(row, len(scenarios))) for row in rows],
+        rows=[(row, cells(grid, row.trainee_id, ids)) for row in rows],
+        columns=[scenario.title if scenario else sid for sid, scenario in scenarios],
+        per_scenario=scenario_totals(grid, scenarios, (row.trainee_id for row in rows)),
         # /classes/<code>/trainees/<id>, made once rather than by url_for for each of 300 rows
         trainees_url=url_for("classroom.dashboard", code=classroom.code) + "/trainees",
         scenarios=scenarios,
@@ -225,6 +231,7 @@ def freeze(code: str) -> Response:
                 list(row)
                 for row in choice_counts(session, classroom.id, current_scenarios(classroom))
             ],
+            "progress": grid_json(progress_grid(session, classroom.id)),
         }
         classroom.frozen_at = now()
         session.commit()
@@ -282,12 +289,23 @@ def _trainee_page(
         classroom=classroom,
         trainee=found,
         runs=runs,
+        endings={run.id: _ending_title(run) for run in runs if run.ending},
         name=name,
         error=error,
         name_max=NAME_MAX,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _ending_title(run: Run) -> str:
+    """The title the author gave the run's ending (in the version it played), else its id."""
+    library = plays.library()
+    scenario = library.version(run.scenario_digest) or library.version(
+        run.scenario_digest, run.scenario_source
+    )
+    scene = scenario.scenes.get(run.ending or "") if scenario else None
+    return scene.ending if scene is not None and scene.ending else run.ending or ""
 
 
 @bp.post("/classes/<code>/trainees/<int:trainee_id>/rename")

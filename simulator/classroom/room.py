@@ -3,15 +3,19 @@ for the class session's instructor and its trainees."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from werkzeug.wrappers import Response
 
 from .. import db
 from .. import play as plays
+from ..engine import Scenario
 from ..models import Classroom, Trainee
 from ..standings import Standing, as_counts, choice_counts, moment_split, ranked, standings, summary
 from ..web import render
-from ..words import POLL, progress
+from ..words import POLL, run_progress
 from . import bp
+from .progress import Grid, as_grid, cells, progress_grid, scenario_totals
 from .shared import BOARD_STYLES, class_scenarios, current_scenarios, join_url, viewer
 
 
@@ -26,22 +30,31 @@ def board_page(
     classroom: Classroom, trainee: Trainee | None, block: str, status_message: str = ""
 ) -> Response:
     """The scoreboard (live or frozen) for a trainee, or for the instructor when `trainee` is None."""
+    session = db.session()
     frozen = classroom.frozen_board if classroom.frozen_at is not None else None
     if frozen is not None:
         rows = [Standing.from_json(row) for row in frozen.get("standings", [])]
+        # a board frozen before per-scenario progress was kept shows today's progress
+        grid = as_grid(frozen["progress"]) if "progress" in frozen else None
     else:
-        rows = standings(db.session(), classroom.id)
+        rows = standings(session, classroom.id)
+        grid = None
+    live = progress_grid(session, classroom.id) if grid is None or trainee else {}
+    grid = live if grid is None else grid
     scenarios = class_scenarios(classroom)
+    ids = [scenario_id for scenario_id, _scenario in scenarios]
+    places = ranked(rows)
     # the words of each row made here, not by template macros: 300 rows every 2 seconds
     table = [
         (
             rank,
             row,
-            progress(row, len(scenarios)),
+            cells(grid, row.trainee_id, ids),
             trainee is not None and row.trainee_id == trainee.id,
         )
-        for rank, row in (ranked(rows) if classroom.board != "aggregate" else [])
+        for rank, row in (places if classroom.board != "aggregate" else [])
     ]
+    totals = summary(rows, len(scenarios))
     response = render(
         "classroom/board.html",
         block=block,
@@ -50,9 +63,11 @@ def board_page(
         instructor=trainee is None,
         style=classroom.board,
         ranked=table,
-        totals=summary(rows, len(scenarios)),
-        mine=next((r for r in rows if trainee and r.trainee_id == trainee.id), None),
+        totals=totals,
+        per_scenario=scenario_totals(grid, scenarios, (row.trainee_id for row in rows)),
+        you=_you(trainee, rows, places, totals, live, scenarios) if trainee else None,
         scenarios=scenarios,
+        columns=[scenario.title if scenario else sid for sid, scenario in scenarios],
         frozen=frozen is not None,
         poll=POLL if classroom.is_open else None,
         join_url=join_url(classroom),
@@ -62,6 +77,39 @@ def board_page(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _you(
+    trainee: Trainee,
+    rows: list[Standing],
+    places: list[tuple[int | None, Standing]],
+    totals: dict[str, Any],
+    live: Grid,
+    scenarios: list[tuple[str, Scenario | None]],
+) -> dict[str, Any]:
+    """What the trainee's own line says: their place on the board as the room sees it (frozen
+    or live), and their progress now, which a frozen board may not show yet."""
+    row = next((r for r in rows if r.trainee_id == trainee.id), None)
+    rank = next((place for place, r in places if r.trainee_id == trainee.id), None)
+    mine = live.get(trainee.id, {})
+    if len(scenarios) == 1:
+        now = run_progress(mine.get(scenarios[0][0])) if mine else None
+    else:
+        now = (
+            "; ".join(
+                f"{scenario.title if scenario else scenario_id}: {run_progress(mine.get(scenario_id))}"
+                for scenario_id, scenario in scenarios
+            )
+            if mine
+            else None
+        )
+    return {
+        "on_board": row is not None and row.runs > 0,
+        "rank": rank,
+        "of": totals["started"],
+        "score": row.score if row else None,
+        "progress": now,
+    }
 
 
 @bp.get("/classes/<code>/moments")

@@ -400,7 +400,7 @@ class TestScoreboard:
         ]
         words = text(page.text)
         assert (
-            "Joined 4 Started 3 Finished 3 Average alliance score 45 Ruptures repaired 1 of 2"
+            "Joined 4 Started 3 Finished 3 of 4 Average alliance score 45 Ruptures repaired 1 of 2"
             in words
         )
 
@@ -562,7 +562,7 @@ class TestScoreboard:
         assert response.headers["Location"] == f"/classes/{code}"
         page = teacher.get(f"/classes/{code}").text
         assert "The board is frozen" in page and "Unfreeze the board" in page
-        assert classroom(app, code).frozen_board == {"standings": [], "counts": []}
+        assert classroom(app, code).frozen_board == {"standings": [], "counts": [], "progress": []}
 
 
 # -- the moments ---------------------------------------------------------------------------

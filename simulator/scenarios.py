@@ -217,6 +217,15 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
         return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
     if kind in ("too_short", "string_too_short"):
         return loc, f"'{name}' must not be empty", False
+    limit = error.get("ctx", {}).get("max_length")
+    if kind == "string_too_long":
+        return loc, f"'{name}' must be at most {limit} characters", False
+    if kind == "too_long":
+        return loc, f"'{name}' can have at most {limit} items", False
+    if kind in ("tuple_type", "list_type"):
+        return loc, f"'{name}' must be a list (one item a line, each starting '- ')", False
+    if kind in ("model_type", "dict_type"):
+        return loc, f"'{name}' must be a mapping of keys (key: value, one a line)", False
     if kind == "bool_type":
         return loc, f"'{name}' must be true or false: write true or false", False
     return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False

@@ -269,7 +269,11 @@ class StateLimit(RuntimeError):
     """The state space grew past the bound."""
 
 
-Key = tuple[str, tuple[int, ...], int, frozenset[str], frozenset[int]]
+# the open ruptures in order, each as (type, invited): the type only where a choice repairs
+# one type, the invitation only where repairs wait for uptake, so a version-1 file has as
+# many states as it always had
+Opened = tuple[tuple[str, bool], ...]
+Key = tuple[str, tuple[int, ...], Opened, frozenset[str], frozenset[int]]
 
 
 @dataclass
@@ -341,24 +345,43 @@ class Analysis:
         }
 
 
+def _typed(scenario: Scenario) -> bool:
+    """Whether some choice repairs one rupture type only, so open ruptures' types matter."""
+    return any(
+        choice.repairs not in (True, False)
+        for scene in scenario.scenes.values()
+        for choice in scene.choices or ()
+    )
+
+
 def _key(
-    scenario: Scenario, scene: str, work: _Work, tracked: frozenset[str], once: frozenset[int]
+    scenario: Scenario,
+    scene: str,
+    work: _Work,
+    tracked: frozenset[str],
+    once: frozenset[int],
+    typed: bool,
 ) -> Key:
     return (
         scene,
         tuple(work.meters[m] for m in METERS),
-        work.ruptures_open,
+        tuple(
+            (str(r[0]) if typed else "", r[3] is not None) for r in work.ruptures if r[2] is None
+        ),
         frozenset(work.visited & tracked),
         frozenset(work.fired & once),
     )
 
 
 def _work(key: Key) -> _Work:
-    scene, meters, open_count, visited, fired = key
+    scene, meters, opened, visited, fired = key
     return _Work(
         meters=dict(zip(METERS, meters, strict=True)),
         visited=set(visited),
-        ruptures=[["withdrawal", scene, None] for _ in range(open_count)],
+        ruptures=[
+            [kind or "withdrawal", scene, None, scene if invited else None]
+            for kind, invited in opened
+        ],
         fired=set(fired),
     )
 
@@ -371,9 +394,10 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
         for ref in conditions.scenes_named(conditions.parse(text))
     )
     once = frozenset(i for i, rule in enumerate(scenario.rules) if not rule.repeat)
+    typed = _typed(scenario)
     begin = _Work(meters=scenario.meters.as_dict())
     resting = _enter(scenario, scenario.start, begin)
-    first = _key(scenario, resting, begin, tracked, once)
+    first = _key(scenario, resting, begin, tracked, once, typed)
     parent: dict[Key, tuple[Key, int] | None] = {first: None}
     graph: dict[Key, list[Key]] = {}
     offered_ever: set[tuple[str, int]] = set()
@@ -393,7 +417,7 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
             rests, fired = _apply_choice(scenario, scene_id, (scene.choices or ())[index], work)
             if fired is not None:
                 fired_ever.add(fired)
-            target = _key(scenario, rests, work, tracked, once)
+            target = _key(scenario, rests, work, tracked, once, typed)
             graph[key].append(target)
             if target not in parent:
                 if len(parent) >= max_states:
@@ -418,7 +442,7 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
             for m in METERS:
                 report.min[m] = min(report.min[m], meters[m])
                 report.max[m] = max(report.max[m], meters[m])
-        report.unrepaired = report.unrepaired or key[2] > 0
+        report.unrepaired = report.unrepaired or len(key[2]) > 0
     counts = _count_paths(graph, first, path_cap)
     for name, report in endings.items():
         report.paths = counts.get(name, 0)
@@ -552,16 +576,72 @@ def lint(scenario: Scenario) -> list[Problem]:
             )
         if scene.moment == "rupture":
             ahead = _reach(graph, [scene_id])
-            if not any(c.repairs for s in ahead for c in scenario.scenes[s].choices or ()):
+            kind = str(scene.rupture)
+            if not any(c.mends(kind) for s in ahead for c in scenario.scenes[s].choices or ()):
                 smell(
                     ("scenes", scene_id),
-                    "no repairing choice (`repairs: true`) is reachable from this rupture moment",
+                    "no repairing choice (`repairs: true`) is reachable from this rupture moment"
+                    + (f" (nor `repairs: {kind}`)" if _typed(scenario) else ""),
                     at_key=True,
                 )
     for meter in METERS:
         if meter not in moved:
             smell(("scenes",), f"no choice ever moves {meter}", at_key=True)
+    found.extend(repair_smells(scenario))
     found.extend(surface_smells(scenario))
+    return found
+
+
+def repair_smells(scenario: Scenario) -> list[Problem]:
+    """Repairs that can never be credited: a type no rupture of the scenario has, a repair
+    awaiting uptake from which no `repair_accepted` scene can be reached, and uptake scenes
+    no repairing choice exists for."""
+    found = []
+    kinds = {
+        kind
+        for scene in scenario.scenes.values()
+        for kind in (scene.rupture, *(c.rupture for c in scene.choices or ()))
+        if kind is not None
+    }
+    accepting = {s for s, scene in scenario.scenes.items() if scene.repair_accepted}
+    graph = edges(scenario)
+    rule_targets = [rule.goto for rule in scenario.rules if rule.goto in scenario.scenes]
+    repairing = 0
+    for scene_id, scene in scenario.scenes.items():
+        for i, choice in enumerate(scene.choices or ()):
+            if not choice.repairs:
+                continue
+            repairing += 1
+            path = ("scenes", scene_id, "choices", i, "repairs")
+            if choice.repairs is not True and choice.repairs not in kinds:
+                found.append(
+                    Problem(
+                        path,
+                        f"no {choice.repairs} rupture ever opens in this scenario, so this "
+                        "choice repairs nothing",
+                        severity="warning",
+                    )
+                )
+            roots = [choice.goto, *rule_targets] if choice.goto in scenario.scenes else []
+            if accepting and not _reach(graph, roots) & accepting:
+                found.append(
+                    Problem(
+                        path,
+                        "this repair waits for the client to take it up, but no "
+                        "`repair_accepted` scene can be reached after it, so it is never "
+                        "credited",
+                        severity="warning",
+                    )
+                )
+    if accepting and not repairing:
+        first = next(iter(accepting))
+        found.append(
+            Problem(
+                ("scenes", first, "repair_accepted"),
+                "no choice has `repairs`, so there is no repair for the client to take up here",
+                severity="warning",
+            )
+        )
     return found
 
 

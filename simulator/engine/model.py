@@ -26,6 +26,22 @@ RuptureType = Literal["withdrawal", "confrontation"]
 Quality = Literal["strong", "adequate", "weak", "harmful"]
 Outcome = Literal["excellent", "good", "mixed", "poor"]
 Disclosure = Literal["decline", "deflect", "brief", "extended", "excessive"]
+# Hill & Knox's types of therapist self-disclosure: what kind of thing is shared, beside how much
+DisclosureType = Literal[
+    "facts", "feelings", "insight", "strategies", "reassurance", "challenge", "immediacy"
+]
+DISCLOSURE_TYPES: tuple[str, ...] = (
+    "facts",
+    "feelings",
+    "insight",
+    "strategies",
+    "reassurance",
+    "challenge",
+    "immediacy",
+)
+RUPTURE_TYPES: tuple[str, ...] = ("withdrawal", "confrontation")
+Phrasing = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+Short = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
 Moment = Literal["rupture", "self-disclosure", "safety"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]
 Order = Literal["shuffled", "fixed"]
@@ -50,8 +66,26 @@ class Choice(_Frozen):
     skill: Text | None = None
     when: Text | None = None
     rupture: RuptureType | None = None
-    repairs: Flag = False
+    # true repairs the oldest open rupture; a rupture type, the oldest open one of that type
+    repairs: bool | RuptureType = False
     disclosure: Disclosure | None = None
+    disclosure_type: DisclosureType | None = None
+    # other ways a trainee might put this reply, for matching typed words; never shown in play
+    also: Annotated[tuple[Phrasing, ...], Field(min_length=1, max_length=10)] | None = None
+
+    @field_validator("repairs", mode="before")
+    @classmethod
+    def _repairs_value(cls, value: object) -> object:
+        if isinstance(value, bool) or value in RUPTURE_TYPES:
+            return value
+        raise ValueError(
+            "`repairs` must be true, false or a rupture type (withdrawal or confrontation): "
+            "write true or false, or name the type"
+        )
+
+    def mends(self, rupture_type: str) -> bool:
+        """Whether this choice addresses an open rupture of this type."""
+        return self.repairs is True or self.repairs == rupture_type
 
 
 class NextRule(_Frozen):
@@ -87,6 +121,7 @@ class Scene(_Frozen):
     hint: Text | None = None
     order: Order | None = None  # replies are shown shuffled per run unless `fixed`
     ask: Flag = False  # ask for the trainee's own words first, as at every key moment
+    repair_accepted: Flag = False  # entering this scene: the client takes up a repair invited
 
     @property
     def kind(self) -> SceneKind:
@@ -168,6 +203,14 @@ class Client(_Frozen):
     background: Text | None = None
 
 
+class Therapist(_Frozen):
+    """Who the trainee is in this scenario: what a dilemma about the therapist depends on."""
+
+    role: Text
+    setting: Text | None = None
+    facts: Text | None = None  # any fact about yourself that a dilemma depends on
+
+
 class Meters(_Frozen):
     """The four meters, each 0..100."""
 
@@ -214,6 +257,8 @@ class Scenario(_Frozen):
     tags: tuple[Text, ...] = ()
     objectives: tuple[Text, ...] = Field(min_length=1)
     client: Client
+    therapist: Therapist | None = None
+    jurisdiction: Short | None = None  # where the session takes place in law
     meters: Meters = Field(default_factory=Meters)
     start: Slug
     scenes: dict[Slug, Scene] = Field(min_length=1)
@@ -229,6 +274,12 @@ class Scenario(_Frozen):
         if value is True:
             raise ValueError("`format` must be the number 1")
         return value
+
+    @property
+    def awaits_uptake(self) -> bool:
+        """Whether a repair waits for the client to take it up (a `repair_accepted` scene
+        exists) rather than completing on the trainee's invitation, as in version 1."""
+        return any(scene.repair_accepted for scene in self.scenes.values())
 
     def scene(self, scene_id: str) -> Scene:
         """The scene with this id (KeyError if there is none)."""

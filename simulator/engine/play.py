@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from . import conditions
 from .model import METERS, Choice, Meters, Outcome, Quality, RuptureType, Scenario, Scene
@@ -36,11 +36,22 @@ class _Value(BaseModel):
 
 
 class Rupture(_Value):
-    """A rupture of the alliance: its type, where it opened and where it was repaired."""
+    """A rupture of the alliance: its type, where it opened, where a repair was invited (in a
+    scenario whose client must take repairs up) and where it was repaired."""
 
     type: RuptureType
     opened_at: str
     repaired_at: str | None = None
+    attempted_at: str | None = None  # the scene of the latest invitation awaiting uptake
+
+    @model_serializer(mode="wrap")
+    def _as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """`attempted_at` only where there was one, so a version-1 run's JSON (the
+        contract's, and the state a host stores) is exactly what it always was."""
+        found: dict[str, object] = handler(self)
+        if found.get("attempted_at") is None:
+            found.pop("attempted_at", None)
+        return found
 
 
 class State(_Value):
@@ -83,7 +94,9 @@ class Step(_Value):
     before: Meters
     after: Meters
     opened: str | None = None  # rupture type opened by the choice itself
-    repaired: bool = False
+    repaired: bool = False  # a rupture was repaired by this choice or the scenes it led to
+    attempted: bool = False  # the choice invited a repair that waits for the client's uptake
+    disclosure_type: str | None = None  # Hill & Knox type of the disclosure, if tagged
     rule: int | None = None  # 0-based index of the top-level rule that fired
     entered: tuple[str, ...] = ()  # scenes entered after the choice, in order
     written: str | None = None  # what the trainee first wrote in their own words, if asked
@@ -101,17 +114,51 @@ class _Work:
     meters: dict[str, int]
     trail: list[str] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)
-    ruptures: list[list[str | None]] = field(default_factory=list)  # [type, opened, repaired]
+    # [type, opened, repaired, attempted]: the scenes where each rupture opened, was
+    # repaired and (awaiting the client's uptake) where a repair was last invited
+    ruptures: list[list[str | None]] = field(default_factory=list)
     fired: set[int] = field(default_factory=set)
+    invited: bool = False  # this move invited a repair that waits for the client's uptake
 
     @property
     def ruptures_open(self) -> int:
         return sum(1 for r in self.ruptures if r[2] is None)
 
+    def open_rupture(self, kind: str | None, scene_id: str) -> None:
+        self.ruptures.append([kind, scene_id, None, None])
+
+    @property
+    def repaired(self) -> int:
+        return sum(1 for r in self.ruptures if r[2] is not None)
+
     def holds(self, condition: str | None) -> bool:
         return condition is None or conditions.holds(
             condition, self.meters, self.visited, self.ruptures_open
         )
+
+
+def invite_repair(
+    ruptures: list[list[str | None]], choice: Choice, scene_id: str, awaits_uptake: bool
+) -> bool:
+    """A repairing choice: the oldest open rupture it addresses (any with `repairs: true`,
+    else the one of its type; one not yet invited first) is repaired at once, or, where the
+    client must take repairs up, marked as invited at this scene."""
+    fitting = [r for r in ruptures if r[2] is None and choice.mends(str(r[0]))]
+    target = next((r for r in fitting if r[3] is None), fitting[0] if fitting else None)
+    if target is None:
+        return False
+    if awaits_uptake:
+        target[3] = scene_id
+        return True
+    target[2] = scene_id
+    return False
+
+
+def take_up(ruptures: list[list[str | None]], scene_id: str) -> None:
+    """The client takes up every repair invited and still open: each is repaired here."""
+    for rupture in ruptures:
+        if rupture[2] is None and rupture[3] is not None:
+            rupture[2] = scene_id
 
 
 def _offered_in(scenario: Scenario, scene_id: str, work: _Work) -> list[int]:
@@ -126,8 +173,10 @@ def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
         scene = scenario.scenes[scene_id]
         work.trail.append(scene_id)
         work.visited.add(scene_id)
+        if scene.repair_accepted:
+            take_up(work.ruptures, scene_id)
         if scene.moment == "rupture" and work.ruptures_open == 0:
-            work.ruptures.append([scene.rupture, scene_id, None])
+            work.open_rupture(scene.rupture, scene_id)
         if scene.next is not None:
             scene_id = next(rule.goto for rule in scene.next if work.holds(rule.when))
             continue
@@ -147,12 +196,9 @@ def _apply_choice(
     for name, delta in choice.effects.items():
         work.meters[name] = min(100, max(0, work.meters[name] + delta))
     if choice.repairs:
-        for rupture in work.ruptures:
-            if rupture[2] is None:
-                rupture[2] = scene_id
-                break
+        work.invited = invite_repair(work.ruptures, choice, scene_id, scenario.awaits_uptake)
     if choice.rupture is not None:
-        work.ruptures.append([choice.rupture, scene_id, None])
+        work.open_rupture(choice.rupture, scene_id)
     target, fired = choice.goto, None
     for index, rule in enumerate(scenario.rules):
         if (rule.repeat or index not in work.fired) and work.holds(rule.when):
@@ -167,15 +213,17 @@ def _work(state: State) -> _Work:
         meters=state.meters.as_dict(),
         trail=list(state.trail),
         visited=set(state.trail),
-        ruptures=[[r.type, r.opened_at, r.repaired_at] for r in state.ruptures],
+        ruptures=[[r.type, r.opened_at, r.repaired_at, r.attempted_at] for r in state.ruptures],
         fired=set(state.fired),
     )
 
 
 def _ruptures(work: _Work) -> tuple[Rupture, ...]:
     return tuple(
-        Rupture.model_validate({"type": kind, "opened_at": opened, "repaired_at": repaired})
-        for kind, opened, repaired in work.ruptures
+        Rupture.model_validate(
+            {"type": kind, "opened_at": opened, "repaired_at": repaired, "attempted_at": tried}
+        )
+        for kind, opened, repaired, tried in work.ruptures
     )
 
 
@@ -222,7 +270,7 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
     if index not in available:
         raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
     choice = (scene.choices or ())[index]
-    open_before = work.ruptures_open
+    repaired_before = work.repaired
     trail_before = len(work.trail)
     resting, fired = _apply_choice(scenario, state.scene, choice, work)
     after = Meters(**work.meters)
@@ -251,7 +299,9 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
         before=state.meters,
         after=after,
         opened=choice.rupture,
-        repaired=choice.repairs and open_before > 0,
+        repaired=work.repaired > repaired_before,
+        attempted=work.invited,
+        disclosure_type=choice.disclosure_type,
         rule=fired,
         entered=tuple(work.trail[trail_before:]),
         written=state.written,

@@ -15,6 +15,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "difficulty": "beginner, intermediate or advanced.",
         "minutes": "Estimated play time in minutes.",
         "objectives": "What the trainee should practise; shown in the briefing.",
+        "therapist": "Who the trainee is in this scenario (role, setting, any fact a dilemma "
+        "depends on); shown in the briefing.",
+        "jurisdiction": "Where the session takes place in law, e.g. England (UK) or California "
+        "(USA); shown in the briefing. Confidentiality, risk and safeguarding guidance in the "
+        "file must fit it.",
         "meters": "Starting values, 0..100; each defaults to 50.",
         "start": "The id of the first scene.",
         "scenes": "Scene id -> scene. A scene is a choice scene, a pass-through or an ending.",
@@ -31,10 +36,19 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ending": "The ending's title: a scene with `ending` ends the run.",
         "outcome": "excellent, good, mixed or poor.",
         "text": "What happens after the ending.",
-        "moment": "A key moment: rupture or self-disclosure.",
+        "moment": "A key moment: rupture, self-disclosure or safety.",
         "rupture": "withdrawal or confrontation (required with moment: rupture).",
         "thought": "What the client feels but does not say; revealed in the debrief.",
         "hint": "A coaching hint a trainee may ask for in practice mode.",
+        "repair_accepted": "true: entering this scene means the client has taken up the repair "
+        "invited. Once a scenario has such a scene, `repairs` only invites a repair, and it "
+        "is credited here.",
+    },
+    "Therapist": {
+        "role": "Who you are, e.g. a second-year trainee counsellor on placement.",
+        "setting": "Where you work, e.g. a university counselling service.",
+        "facts": "Any fact about yourself that a dilemma depends on, e.g. whether you are in "
+        "recovery.",
     },
     "Choice": {
         "say": "What the trainee says.",
@@ -45,8 +59,14 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "skill": "A free tag: reflection, open-question, self-disclosure, ...",
         "when": "A condition: the choice is offered only while it holds.",
         "rupture": "withdrawal or confrontation: choosing this opens a rupture.",
-        "repairs": "true: choosing this repairs the oldest open rupture.",
-        "disclosure": "decline, deflect, brief, extended or excessive.",
+        "repairs": "true: choosing this repairs the oldest open rupture; withdrawal or "
+        "confrontation: the oldest open rupture of that type. Where the scenario has "
+        "`repair_accepted` scenes, it invites the repair and the client takes it up there.",
+        "disclosure": "How much is shared: decline, deflect, brief, extended or excessive.",
+        "disclosure_type": "What kind of disclosure (Hill & Knox): facts (or credentials), "
+        "feelings, insight, strategies, reassurance (or support), challenge or immediacy.",
+        "also": "Other ways a trainee might put this reply in their own words (1 to 10, each "
+        "up to 300 characters): used to match typed words, never shown in play.",
     },
 }
 

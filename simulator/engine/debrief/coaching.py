@@ -82,10 +82,19 @@ def _named(steps: Sequence[Step], ruptures: Sequence[RuptureReport]) -> list[tup
     (the largest gain first), then a brief disclosure or warm decline that worked."""
     named = []
     for step in steps:
-        if step.repaired:
-            kinds = [r.type for r in ruptures if r.repaired_step == step.number]
-            kind = f"{kinds[0]} " if kinds else ""
-            named.append((step, f"Repairing the {kind}rupture at choice {step.number}"))
+        # a repair is credited to the reply that made it, or, where the scenario waits for
+        # the client's uptake, to the invitation the client took up (and only then)
+        credited = [r for r in ruptures if r.credited_step == step.number]
+        if credited:
+            kind = credited[0].type
+            if credited[0].invited_step is not None:
+                title = f"Inviting repair of the {kind} rupture at choice {step.number}"
+                named.append((step, f"{title}, which the client took up"))
+            else:
+                named.append((step, f"Repairing the {kind} rupture at choice {step.number}"))
+        elif step.repaired and not any(r.repaired_step is not None for r in ruptures):
+            # no rupture report matched the record (a playtest begun mid-scenario)
+            named.append((step, f"Repairing the rupture at choice {step.number}"))
     strong = sorted(
         (s for s in steps if s.quality == "strong"), key=lambda s: (-net(s.changes), s.number)
     )

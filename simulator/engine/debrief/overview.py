@@ -25,6 +25,7 @@ from .words import (
     CHECKIN_RISE,
     CHECKIN_WORDS,
     DISCLOSURE_NOTES,
+    DISCLOSURE_TYPE_WORDS,
     MOMENT_LABELS,
     effect_of,
     first_name,
@@ -134,7 +135,9 @@ def path_steps(
                 thought=scene.thought,
                 opened=step.opened,
                 repaired=step.repaired,
+                attempted=step.attempted,
                 disclosure=step.disclosure,
+                disclosure_type=step.disclosure_type,
                 hinted=step.scene in hinted,
                 stronger=stronger(scenario, step, offers[position] if offers else None),
                 key=key_of.get(step.number),
@@ -170,6 +173,13 @@ def moments(
     return tuple(found)
 
 
+def _disclosure_note(step: Step) -> str:
+    """How much was shared, and (where tagged) of which Hill & Knox type."""
+    note = DISCLOSURE_NOTES.get(str(step.disclosure), str(step.disclosure))
+    kind = DISCLOSURE_TYPE_WORDS.get(step.disclosure_type or "")
+    return f"{note}, sharing {kind}" if kind else note
+
+
 def disclosures(scenario: Scenario, ordered: Sequence[Step]) -> tuple[DisclosureReport, ...]:
     """Each choice at a self-disclosure dilemma, with its category in words."""
     return tuple(
@@ -179,7 +189,8 @@ def disclosures(scenario: Scenario, ordered: Sequence[Step]) -> tuple[Disclosure
             client=scenario.scenes[step.scene].client,
             say=step.say,
             category=str(step.disclosure),
-            note=DISCLOSURE_NOTES.get(str(step.disclosure), str(step.disclosure)),
+            kind=step.disclosure_type,
+            note=_disclosure_note(step),
             quality=step.quality,
             feedback=step.feedback,
         )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..model import Choice, Scenario
-from ..play import State, Step, offered, replay
+from ..play import State, Step, invite_repair, offered, replay, take_up
 from .values import Alternative, RuptureReport
 from .words import QUALITY_RANK, net
 
@@ -70,42 +71,66 @@ def best_other(
     return Alternative(say=best.say, feedback=best.feedback, quality=best.quality, skill=best.skill)
 
 
-def rupture_steps(
-    scenario: Scenario, steps: Sequence[Step], state: State
-) -> list[tuple[int | None, int | None, bool]]:
-    """For each rupture of the state, the step numbers that opened and repaired it, and
-    whether the client opened it (on reaching a rupture moment) rather than a reply.
+class RuptureSteps(NamedTuple):
+    """The step numbers that opened, invited the repair of and repaired one rupture."""
 
-    Follows the order of play for one choice: repairs, then the choice's own rupture,
-    then rupture moments on entering scenes. A rupture open from the start has step 0.
+    opened: int | None
+    repaired: int | None
+    by_client: bool  # opened as the client reached a rupture moment, not by a reply
+    invited: int | None = None  # where a repair awaiting the client's uptake was invited
+
+
+def _choice_of(scenario: Scenario, step: Step) -> Choice | None:
+    scene = scenario.scenes.get(step.scene)
+    choices = scene.choices or () if scene is not None else ()
+    return choices[step.choice] if 0 <= step.choice < len(choices) else None
+
+
+def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> list[RuptureSteps]:
+    """For each rupture of the state, the step numbers that opened, invited and repaired it,
+    and whether the client opened it (on reaching a rupture moment) rather than a reply.
+
+    Follows the order of play for one choice, with the engine's own bookkeeping (step
+    numbers stand where the engine writes scene ids): repairs, then the choice's own
+    rupture, then entering scenes (an uptake, a rupture moment). A rupture open from the
+    start has step 0.
     """
-    marks: list[list[int | None]] = []
+    # [type, opened, repaired, invited] as the engine keeps them, with step numbers as text
+    marks: list[list[str | None]] = []
     by_client: list[bool] = []
 
     def enter(scene_ids: Sequence[str], number: int) -> None:
         for scene_id in scene_ids:
             scene = scenario.scenes.get(scene_id)
-            opening = scene is not None and scene.moment == "rupture"
-            if opening and not any(m[1] is None for m in marks):
-                marks.append([number, None])
+            if scene is None:
+                continue
+            if scene.repair_accepted:
+                take_up(marks, str(number))
+            if scene.moment == "rupture" and not any(m[2] is None for m in marks):
+                marks.append([scene.rupture, str(number), None, None])
                 by_client.append(True)
 
     # the trail is the start's scenes, then each step's `entered` in turn
     start_length = len(state.trail) - sum(len(step.entered) for step in steps)
     enter(state.trail[: max(0, start_length)], 0)
     for step in steps:
-        if step.repaired:
-            for mark in marks:
-                if mark[1] is None:
-                    mark[1] = step.number
-                    break
+        choice = _choice_of(scenario, step)
+        if choice is not None and choice.repairs:
+            invite_repair(marks, choice, str(step.number), scenario.awaits_uptake)
         if step.opened:
-            marks.append([step.number, None])
+            marks.append([step.opened, str(step.number), None, None])
             by_client.append(False)
         enter(step.entered, step.number)
     if len(marks) != len(state.ruptures):
-        return [(None, None, False)] * len(state.ruptures)
-    return [(m[0], m[1], client) for m, client in zip(marks, by_client, strict=True)]
+        return [RuptureSteps(None, None, False)] * len(state.ruptures)
+
+    def number(text: str | None) -> int | None:
+        return None if text is None else int(text)
+
+    return [
+        RuptureSteps(number(m[1]), number(m[2]), client, number(m[3]))
+        for m, client in zip(marks, by_client, strict=True)
+    ]
 
 
 def open_during(ruptures: Sequence[RuptureReport], number: int) -> list[RuptureReport]:
@@ -128,13 +153,15 @@ def rupture_reports(
             type=rupture.type,
             opened_at=rupture.opened_at,
             opened_line=scene_line(scenario, rupture.opened_at),
-            opened_step=opened_step,
-            by_client=by_client,
+            opened_step=found.opened,
+            by_client=found.by_client,
             repaired_at=rupture.repaired_at,
             repaired_line=scene_line(scenario, rupture.repaired_at),
-            repaired_step=repaired_step,
+            repaired_step=found.repaired,
+            invited_at=rupture.attempted_at,
+            invited_step=found.invited,
         )
-        for rupture, (opened_step, repaired_step, by_client) in zip(
+        for rupture, found in zip(
             state.ruptures, rupture_steps(scenario, ordered, state), strict=True
         )
     )

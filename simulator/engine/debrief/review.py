@@ -15,6 +15,7 @@ from .words import (
     QUALITY_RANK,
     REPAIR_NAMES,
     changes_sentence,
+    disclosure_type_sentence,
     first_name,
     marker_name,
     marker_sentence,
@@ -63,6 +64,35 @@ RUPTURE_WORDS: dict[str, tuple[str, str]] = {
         "After {name} said {heard}, your reply was {skill}, and the rupture was still open "
         "when the session ended.",
         "What did you make of {heard} at that point, and what were you hoping your reply would do?",
+    ),
+    # where the scenario waits for the client to take a repair up (3RS: resolution includes
+    # the client's response), the invitation and the uptake are told apart
+    "taken up here": (
+        "When {name} said {heard}, your reply was {skill}. It invited repair, and {name} "
+        "took it up.",
+        "What did you notice in {name}'s answer that told you the repair had landed?",
+    ),
+    "taken up later": (
+        "After {name} said {heard}, your reply was {skill}. It invited repair, and {name} "
+        "took it up after choice {later}.",
+        "What do you think helped {name} take it up?",
+    ),
+    "not taken up": (
+        "After {name} said {heard}, your reply was {skill}. It invited repair, and {name} "
+        "did not take it up before the session ended.",
+        "What did you notice in {name}'s response to the invitation, and what might have made "
+        "it easier to take up?",
+    ),
+    "invited later": (
+        "After {name} said {heard}, your reply was {skill}. At choice {invited} you invited "
+        "repair, and {name} took it up after choice {later}.",
+        "What did you make of {heard} when you first heard it?",
+    ),
+    "invited later, not taken up": (
+        "After {name} said {heard}, your reply was {skill}. At choice {invited} you invited "
+        "repair, and {name} did not take it up before the session ended.",
+        "What did you make of {heard} when you first heard it, and of {name}'s response to "
+        "the invitation?",
     ),
 }
 DISCLOSURE_WORDS: dict[str, tuple[str, str]] = {
@@ -174,6 +204,13 @@ def _situation(rupture: RuptureReport, step: Step) -> str:
     """Where the rupture stood at this reply: a key of RUPTURE_WORDS."""
     if rupture.opened_step is not None and rupture.opened_step >= step.number:
         return "opened here"
+    if rupture.invited_step is not None:
+        repaired = rupture.repaired_step
+        if rupture.invited_step == step.number:
+            if repaired is None:
+                return "not taken up"
+            return "taken up here" if repaired == step.number else "taken up later"
+        return "invited later" if repaired is not None else "invited later, not taken up"
     if rupture.repaired_step == step.number:
         return "repaired here"
     if rupture.repaired_step is not None:
@@ -193,6 +230,7 @@ def _rupture(m: _Moment, rupture: RuptureReport) -> _Words:
         "skill": m.skill,
         "type": rupture.type,
         "later": rupture.repaired_step,
+        "invited": rupture.invited_step,
     }
     observation, question = RUPTURE_WORDS[situation]
     return _Words(title, observation.format(**fill), question.format(**fill))
@@ -214,9 +252,22 @@ def _opened_by(name: str, step: Step, rupture: RuptureReport) -> str:
     return ""
 
 
+def _uptake(name: str, step: Step, rupture: RuptureReport) -> str:
+    """Where a repair was invited and whether the client took it up, as a status."""
+    invited, repaired = rupture.invited_step, rupture.repaired_step
+    where = "here" if invited == step.number else f"at choice {invited}"
+    if repaired is None:
+        return f"You invited repair {where}; {name} did not take it up."
+    when = "straight away" if repaired == invited else f"after choice {repaired}"
+    how = REPAIR_NAMES.get(step.skill or "") if invited == step.number else None
+    return f"You invited repair {where}; {name} took it up {when}" + (f": {how}." if how else ".")
+
+
 def _status(name: str, step: Step, rupture: RuptureReport) -> str:
     """A rupture's status at a key moment: repaired here, repaired later, or still open."""
-    if rupture.repaired_step == step.number:
+    if rupture.invited_step is not None:
+        status = _uptake(name, step, rupture)
+    elif rupture.repaired_step == step.number:
         how = REPAIR_NAMES.get(step.skill or "")
         status = f"Repaired here: {how}." if how else "Repaired here."
     elif rupture.repaired_step is not None:
@@ -233,7 +284,9 @@ def _disclosure(m: _Moment) -> _Words:
     )
     observation, question = DISCLOSURE_WORDS.get(category or "", OTHER_DISCLOSURE_WORDS)
     fill = {"asked": f"When {m.name} asked that question", "name": m.name, "skill": m.skill}
-    return _Words(title, observation.format(**fill), question.format(**fill))
+    kind = disclosure_type_sentence(m.step.disclosure_type)
+    observation = observation.format(**fill) + (f" {kind}" if kind else "")
+    return _Words(title, observation, question.format(**fill))
 
 
 def _swing(m: _Moment, rank: int) -> _Words:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..model import Therapist
 from .words import CHART_KEY, CHECKIN_CAVEAT, SAFE_NOTE, first_name, rewound_note
 
 
@@ -38,7 +39,9 @@ class PathStep(_Value):
     thought: str | None = None
     opened: str | None = None
     repaired: bool = False
+    attempted: bool = False  # a repair invited here waits for the client's uptake
     disclosure: str | None = None
+    disclosure_type: str | None = None  # Hill & Knox type, where tagged
     hinted: bool = False
     stronger: tuple[Alternative, ...] = ()
     key: int | None = None  # the number of the key moment this step is, if it is one
@@ -64,11 +67,23 @@ class RuptureReport(_Value):
     repaired_at: str | None = None
     repaired_line: str | None = None
     repaired_step: int | None = None
+    # where the scenario waits for the client to take a repair up: where it was invited
+    invited_at: str | None = None
+    invited_step: int | None = None
 
     @property
     def repaired(self) -> bool:
-        """Whether a later choice repaired this rupture."""
+        """Whether a later choice repaired this rupture (and the client took it up, where
+        the scenario asks for that)."""
         return self.repaired_at is not None
+
+    @property
+    def credited_step(self) -> int | None:
+        """The reply credited with the repair: the invitation the client took up, else the
+        repairing choice; None while the rupture is open."""
+        if self.repaired_step is None:
+            return None
+        return self.invited_step if self.invited_step is not None else self.repaired_step
 
 
 class DisclosureReport(_Value):
@@ -79,6 +94,7 @@ class DisclosureReport(_Value):
     client: str | None = None
     say: str
     category: str
+    kind: str | None = None  # Hill & Knox type, where tagged
     note: str
     quality: str | None = None
     feedback: str | None = None
@@ -272,6 +288,8 @@ class Debrief(_Value):
     scenario: str
     title: str
     client: str
+    therapist: Therapist | None = None  # who the trainee was in this scenario
+    jurisdiction: str | None = None  # where the session took place in law
     finished: bool
     ending: str | None = None
     ending_title: str | None = None

@@ -26,6 +26,25 @@ DISCLOSURE_NAMES: dict[str, str] = {
     "excessive": "over-disclosure",
 }
 
+# Hill & Knox's types of disclosure, in plain words: what kind of thing was shared
+DISCLOSURE_TYPE_WORDS: dict[str, str] = {
+    "facts": "facts about yourself or your credentials (your training, experience or life)",
+    "feelings": "your own feelings, now or in the past",
+    "insight": "something you came to understand through your own experience",
+    "strategies": "something that has worked for you, offered as a possible way forward",
+    "reassurance": "reassurance or support: that you understand or share the client's view",
+    "challenge": "your own view, offered to question the client's",
+    "immediacy": "immediacy: your here-and-now reaction to the client and what is "
+    "happening between you",
+}
+
+
+def disclosure_type_sentence(kind: str | None) -> str:
+    """The Hill & Knox type of a disclosure as a sentence, or "" for an untagged one."""
+    words = DISCLOSURE_TYPE_WORDS.get(kind or "")
+    return f"Of the kinds of disclosure Hill and Knox describe, it shared {words}." if words else ""
+
+
 MOMENT_LABELS: dict[str, str] = {
     "rupture": "Rupture",
     "repair": "Repair",

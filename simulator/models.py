@@ -364,6 +364,10 @@ class Classroom(Base):
     frozen_board: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # trainees must write their own words at each key moment before the replies appear
     words_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # joins locked while play goes on (closing stops both); unlocked by clearing it
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # discussion mode on the projector: which key moment, and how much of it is shown
+    discussion: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     trainees: Mapped[list[Trainee]] = relationship(
         back_populates="classroom", order_by="Trainee.joined_at", cascade="all, delete-orphan"
@@ -373,6 +377,11 @@ class Classroom(Base):
     def is_open(self) -> bool:
         """Whether trainees may still join and play."""
         return self.closed_at is None
+
+    @property
+    def joinable(self) -> bool:
+        """Whether new trainees may join: open and not locked."""
+        return self.closed_at is None and self.locked_at is None
 
 
 class Trainee(Base):

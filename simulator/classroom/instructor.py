@@ -117,13 +117,13 @@ def create() -> Response:
         errors["words"] = "Choose whether own words come first optionally or always."
     if errors:
         return _new_form(values, errors, status=400)
-    classroom = _insert_with_code(
+    classroom = insert_with_code(
         instructor, name, scenario_ids, mode, board, words_required=words == "required"
     )
     return redirect(url_for("classroom.dashboard", code=classroom.code), 303)
 
 
-def _insert_with_code(
+def insert_with_code(
     instructor: Instructor,
     name: str,
     scenario_ids: list[str],
@@ -173,7 +173,7 @@ def dashboard(code: str) -> Response:
         scenarios=scenarios,
         totals=summary(rows, len(scenarios)),
         join_url=join_url(classroom),
-        qr=None if is_htmx() else _qr(classroom),
+        qr=None if is_htmx() else qr_markup(classroom),
         boards=BOARD_STYLES,
         poll=POLL if classroom.is_open else None,
     )
@@ -187,11 +187,14 @@ def code_screen(code: str) -> Response:
     """The join code, its URL and QR code, as large as the screen allows, for a projector."""
     classroom = owned_class(code)
     return render(
-        "classroom/code.html", classroom=classroom, join_url=join_url(classroom), qr=_qr(classroom)
+        "classroom/code.html",
+        classroom=classroom,
+        join_url=join_url(classroom),
+        qr=qr_markup(classroom),
     )
 
 
-def _qr(classroom: Classroom) -> Markup:
+def qr_markup(classroom: Classroom) -> Markup:
     """An inline SVG QR code of the join URL, dark on light in either colour scheme."""
     return Markup(_qr_svg(join_url(classroom)))  # noqa: S704  (segno's SVG of our own URL)
 
@@ -214,7 +217,10 @@ def close(code: str) -> Response:
     if classroom.closed_at is None:
         classroom.closed_at = now()
         db.session().commit()
-        flash("The class session is closed. Every run and debrief is kept.")
+        flash(
+            "The class session is closed. Every run and debrief is kept; "
+            "reopen it from here if you closed it too soon."
+        )
     return redirect(url_for("classroom.dashboard", code=classroom.code), 303)
 
 

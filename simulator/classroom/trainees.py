@@ -103,6 +103,15 @@ def join() -> Response:
         )
     if member(classroom) is not None:  # this browser is already in: back to its page
         return redirect(url_for("classroom.mine", code=classroom.code), 303)
+    if not classroom.joinable:  # locked: those who joined play on, no one new comes in
+        return join_page(
+            code,
+            raw_name,
+            "That class session isn't taking new trainees right now. "
+            "Ask your instructor to unlock joining.",
+            "code",
+            409,
+        )
     name, error = clean_name(raw_name)
     if error is not None:
         return join_page(code, raw_name, error, "name", 400)

@@ -207,6 +207,12 @@ ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("join", "POST", "/join", {"code": "{code}", "name": "Newcomer"}, {r: HOME for r in ROLES}),
     ("remove", "POST", "/classes/{code}/trainees/{tess}/remove", {}, INSTRUCTOR_ACTION),
     ("close", "POST", "/classes/{code}/close", {}, INSTRUCTOR_ACTION),
+    # facilitation: lifecycle and the lobby
+    ("lobby", "GET", "/classes/{code}/lobby", {}, INSTRUCTOR_ONLY),
+    ("lock joining", "POST", "/classes/{code}/lock", {}, INSTRUCTOR_ACTION),
+    ("unlock joining", "POST", "/classes/{code}/unlock", {}, INSTRUCTOR_ACTION),
+    ("reopen", "POST", "/classes/{code}/reopen", {}, INSTRUCTOR_ACTION),
+    ("duplicate", "POST", "/classes/{code}/duplicate", {}, INSTRUCTOR_ACTION),
 ]
 
 
@@ -312,6 +318,12 @@ def test_every_class_route_is_in_the_matrix(app: Flask):
         "/join",
         "/classes/<code>/me",
         "/classes/<code>/runs",
+        # facilitation
+        "/classes/<code>/lobby",
+        "/classes/<code>/lock",
+        "/classes/<code>/unlock",
+        "/classes/<code>/reopen",
+        "/classes/<code>/duplicate",
     }
     routes = {
         rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("classroom.")

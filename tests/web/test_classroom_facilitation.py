@@ -138,3 +138,130 @@ class TestCountsAndWords:
         )
         # the room's rows stay as frozen
         assert "Playing · 1 choice" in mine
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+
+
+class TestLifecycle:
+    def test_locking_stops_joins_but_not_play_and_unlocking_lets_joins_in(self, teacher, app):
+        code = create_class(teacher)
+        ana = app.test_client()
+        joined(ana, code, "Ana")
+        response = teacher.post(f"/classes/{code}/lock")
+        assert response.status_code == 303 and response.headers["Location"] == f"/classes/{code}"
+        dashboard = text(teacher.get(f"/classes/{code}").text)
+        assert "Joining locked" in dashboard and "Unlock joining" in dashboard
+        late = app.test_client()
+        refused = late.post("/join", data={"code": code, "name": "Late Lou"})
+        assert refused.status_code == 409
+        assert "isn't taking new trainees right now" in text(refused.text)
+        assert 'value="Late Lou"' in refused.text  # what was typed is kept
+        # Ana, already in, starts and finishes a run while joining is locked
+        run = start(ana, code)
+        play(ana, run, STRONG)
+        assert "Finished · 2 choices" in text(teacher.get(f"/classes/{code}/board").text)
+        assert join_again(ana, code).headers["Location"] == f"/classes/{code}/me"
+        teacher.post(f"/classes/{code}/unlock")
+        joined(late, code, "Late Lou")
+        assert [t.name for t in trainees(app, code)] == ["Ana", "Late Lou"]
+
+    def test_a_closed_session_reopens_and_play_carries_on(self, teacher, app):
+        code = create_class(teacher)
+        ana = app.test_client()
+        joined(ana, code, "Ana")
+        run = start(ana, code)
+        play(ana, run, [2])
+        teacher.post(f"/classes/{code}/close")
+        closed = text(teacher.get(f"/classes/{code}").text)
+        assert "Reopen Counselling skills, week 4" in closed and "Closed" in closed
+        refused = ana.post(f"{run}/choose", data={"step": "1", "reply": "x"})
+        assert refused.status_code in (400, 409)
+        assert app.test_client().post("/join", data={"code": code, "name": "Bo"}).status_code == 409
+        response = teacher.post(f"/classes/{code}/reopen")
+        assert response.status_code == 303
+        assert "open again" in text(teacher.get(f"/classes/{code}").text)
+        play(ana, run, [0, 0], first_step=1)
+        assert "Finished · 3 choices" in text(teacher.get(f"/classes/{code}/board").text)
+        joined(app.test_client(), code, "Bo")
+
+    def test_reopening_keeps_joining_locked_if_it_was(self, teacher, app):
+        code = create_class(teacher)
+        teacher.post(f"/classes/{code}/lock")
+        teacher.post(f"/classes/{code}/close")
+        teacher.post(f"/classes/{code}/reopen")
+        page = text(teacher.get(f"/classes/{code}").text)
+        assert "joining is still locked" in page and "Unlock joining" in page
+        assert app.test_client().post("/join", data={"code": code, "name": "Bo"}).status_code == 409
+
+    def test_duplicating_makes_a_new_code_with_the_same_settings_and_no_trainees(
+        self, teacher, app, two_scenarios
+    ):
+        code = create_class(
+            teacher,
+            scenarios=("asked", "coat-still-on"),
+            mode="assessment",
+            board="aggregate",
+            words="required",
+        )
+        joined(app.test_client(), code, "Ana")
+        response = teacher.post(f"/classes/{code}/duplicate")
+        assert response.status_code == 303
+        match = re.fullmatch(r"/classes/([A-Z0-9]{6})", response.headers["Location"])
+        assert match and match.group(1) != code
+        copy_code = match.group(1)
+        original, copy = classroom_row(app, code), classroom_row(app, copy_code)
+        assert copy.name == "Counselling skills, week 4 (copy)"
+        assert (copy.scenario_ids, copy.mode, copy.board, copy.words_required) == (
+            ["asked", "coat-still-on"],
+            "assessment",
+            "aggregate",
+            True,
+        )
+        assert copy.closed_at is None and copy.locked_at is None
+        assert trainees(app, copy_code) == [] and len(trainees(app, code)) == 1
+        assert original.name == "Counselling skills, week 4"
+        page = text(teacher.get(response.headers["Location"]).text)
+        assert "This is a copy of Counselling skills, week 4 with a new code" in page
+
+    def test_a_long_name_still_fits_when_duplicated(self, teacher, app):
+        code = create_class(teacher, name="x" * 120)
+        location = teacher.post(f"/classes/{code}/duplicate").headers["Location"]
+        copy = classroom_row(app, location.rsplit("/", 1)[1])
+        assert len(copy.name) == 120 and copy.name.endswith(" (copy)")
+
+    def test_the_lobby_shows_names_on_a_ranked_board_and_polls_until_closed(self, teacher, app):
+        code = create_class(teacher, board="ranked")
+        empty = teacher.get(f"/classes/{code}/lobby", headers=HTMX).text
+        assert empty.strip().startswith('<div id="lobby"')
+        assert "0 trainees have joined" in text(empty) and code in empty
+        joined(app.test_client(), code, "Ana <b>")
+        joined(app.test_client(), code, "Ben")
+        block = teacher.get(f"/classes/{code}/lobby", headers=HTMX).text
+        assert 'data-hx-trigger="every 2s"' in block
+        assert "2 trainees have joined" in text(block)
+        assert re.findall(r"<li>(.*?)</li>", block) == ["Ana &lt;b&gt;", "Ben"]
+        teacher.post(f"/classes/{code}/lock")
+        locked = teacher.get(f"/classes/{code}/lobby", headers=HTMX).text
+        assert "Joining locked" in locked and code not in locked.split("Joining locked")[1]
+        teacher.post(f"/classes/{code}/close")
+        closed = teacher.get(f"/classes/{code}/lobby", headers=HTMX).text
+        assert "hx-trigger" not in closed and "has closed" in closed
+
+    @pytest.mark.parametrize("board", ["anonymous", "aggregate"])
+    def test_the_lobby_shows_only_a_count_when_the_board_hides_names(self, teacher, app, board):
+        code = create_class(teacher, board=board)
+        joined(app.test_client(), code, "Ana Secret")
+        page = teacher.get(f"/classes/{code}/lobby").text
+        assert "1 trainee has joined" in text(page)
+        assert "Ana Secret" not in page
+
+
+def join_again(client: FlaskClient, code: str):
+    return client.post("/join", data={"code": code, "name": "Whoever"})
+
+
+def classroom_row(app: Flask, code: str):  # the row, detached
+    from .classes import classroom
+
+    return classroom(app, code)

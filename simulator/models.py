@@ -496,3 +496,104 @@ def detach_runs(db: Session, trainee_id: int) -> None:
         .values(trainee_id=None)
         .execution_options(synchronize_session=False)
     )
+
+# -- playing a scenario together in class: one shared run, the room's votes -------------------
+
+
+class GroupRun(Base):
+    """A scenario the class plays together: one engine state that the instructor advances
+    with the room's vote (or their own pick); pinned to one scenario version like a Run."""
+
+    __tablename__ = "group_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(
+        ForeignKey("classrooms.id", ondelete="CASCADE"), index=True
+    )
+    # the class session's id while this group run is going, empty once it ends: unique, so a
+    # session has one active group run at a time (a double click finds the one it started)
+    live_in: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
+    scenario_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    scenario_digest: Mapped[str] = mapped_column(String(64))
+    scenario_source: Mapped[str] = mapped_column(Text, deferred=True)
+    mode: Mapped[str] = mapped_column(String(16), default="practice")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scene: Mapped[str] = mapped_column(String(100))
+    steps: Mapped[int] = mapped_column(Integer, default=0)  # choices made: the current step
+    # the room's votes at this step, counted when the instructor revealed them (None before)
+    revealed: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    ending: Mapped[str | None] = mapped_column(String(100), default=None)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # two instructor tabs can never both advance from the same state (as Run.version)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def play_state(self) -> State:
+        """The engine state the group run stands at."""
+        return State.model_validate(self.state)
+
+    @property
+    def active(self) -> bool:
+        """Whether the room is still playing it (not ended, not stopped)."""
+        return self.live_in is not None
+
+    def advance(self, state: State) -> None:
+        """Store a new engine state: votes start afresh at the new step."""
+        self.state = state.model_dump(mode="json")
+        self.scene = state.scene
+        self.steps = state.steps
+        self.revealed = None
+        if state.finished and not self.finished:
+            self.finished = True
+            self.ending = state.scene
+            self.outcome = state.outcome
+            self.finished_at = now()
+            self.live_in = None
+
+
+class GroupStep(Base):
+    """One choice of a group run: the engine's Step, the room's votes and who decided."""
+
+    __tablename__ = "group_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the replies offered, in the room's order, with their votes as revealed, and the one chosen
+    votes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided: Mapped[str] = mapped_column(String(16))  # majority | tie | instructor
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (UniqueConstraint("group_run_id", "number", name="uq_group_steps_number"),)
+
+    @property
+    def step(self) -> Step:
+        """The engine's record of this choice."""
+        return Step.model_validate(self.data)
+
+
+class GroupVote(Base):
+    """A trainee's vote at one step of a group run (and their own words first, if asked);
+    changeable until the reveal."""
+
+    __tablename__ = "group_votes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"))
+    reply: Mapped[str | None] = mapped_column(String(16), default=None)  # None: words only
+    words: Mapped[str | None] = mapped_column(Text, default=None)  # "" when skipped
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (
+        UniqueConstraint("group_run_id", "step", "trainee_id", name="uq_group_votes_one"),
+    )

@@ -646,15 +646,15 @@ def _play(
         "left": left if practice else None,
         "changes": engine.changes_sentence(last.changes, last.after.as_dict()) if last else "",
         "meters": _meters(state, last) if practice else [],
+        "short_changes": _short_changes(last) if last else "",
+        "open_ruptures": _open_ruptures(state, last) if practice else [],
         "show_hint": practice and state.scene in state.hints,
         "notice": notice,
         "announcement": announcement,
         "outcomes": OUTCOMES,
     }
-    if focus is None:
-        if practice and last is not None:
-            focus = "happened-heading"
-        elif state.finished:
+    if focus is None:  # the start of the new scene; the live region has said what changed
+        if state.finished:
             focus = "ending-heading"
         else:  # the non-verbal cue first, where there is one: noticing it is the skill
             focus = "scene-cue" if scenario.scenes[state.scene].cue else "client-line"
@@ -662,6 +662,27 @@ def _play(
     response = render("play/run.html", block="play", status=status, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _short_changes(last: engine.Step) -> str:
+    """The last reply's meter changes in a few characters: 'Trust −8 · Positivity +4'."""
+    moved = [(meter, last.changes[meter]) for meter in METERS if last.changes.get(meter)]
+    if not moved:
+        return "No meter moved"
+    return " · ".join(f"{METER_WORDS[m]} {'+' if d > 0 else '−'}{abs(d)}" for m, d in moved)
+
+
+def _open_ruptures(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
+    """The ruptures still open that the trainee has been shown: a rupture scene entered but
+    not yet answered stays unflagged, so the page never names the moment before the answer."""
+    shown = []
+    for rupture in state.ruptures:
+        if rupture.repaired_at is not None:
+            continue
+        if rupture.opened_at == state.scene and not (last and last.opened):
+            continue
+        shown.append({"type": rupture.type, "invited": getattr(rupture, "attempted_at", None) is not None})
+    return shown
 
 
 def _meters(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:

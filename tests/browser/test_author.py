@@ -113,7 +113,7 @@ def test_a_playtest_starts_at_the_chosen_scene_with_the_chosen_meters(page: Page
         "aria-valuenow", "71"
     )
     say(page, "I think I rushed ahead just now. Can we go back to how it felt to come in today?")
-    expect(page.get_by_role("heading", name="What happened")).to_be_visible()
+    expect(page.locator("details.happened > summary")).to_be_visible()
     expect(meters.get_by_role("meter", name="Trust")).to_have_attribute("aria-valuenow", "32")
 
 

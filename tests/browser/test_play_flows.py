@@ -49,7 +49,11 @@ def test_a_trainee_plays_to_the_debrief_by_mouse(page: Page):
     expect(meters).to_contain_text("35")
 
     page.get_by_role("button", name=re.compile("Well, you're here now")).click()
-    expect(page.get_by_role("heading", name="What happened")).to_be_focused()
+    # focus goes to the start of the new scene, its cue; the feedback is folded above it
+    expect(page.locator("#scene-cue")).to_be_focused()
+    expect(page.locator("#scene-cue")).to_have_text("Maya shrugs and looks at her phone.")
+    expect(page.locator("details.happened")).not_to_have_attribute("open", "")
+    expect(page.locator("details.happened > summary")).to_contain_text("Trust −10")
     expect(page.locator(".happened")).to_contain_text(
         "Pushing on to goals ignores the withdrawal marker."
     )

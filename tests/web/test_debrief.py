@@ -87,7 +87,7 @@ def test_the_debrief_tells_the_whole_session(client, folder):
     # the path says what each reply did, not a grade of the person
     assert html.count('class="path-step"') == 3
     assert "This reply strained the alliance" in html and "This reply helped" in html
-    assert "Quality: harmful" not in html and "Quality: strong" not in html
+    assert "Harmful reply" not in html and "Strong reply" not in html
     assert "Pushing on to goals ignores the withdrawal marker." in html
     assert "If this goes badly I can say I tried." in html  # through Maya's eyes
     assert "Attentiveness fell by 10 to 40. Trust fell by 10 to 25." in html
@@ -161,7 +161,7 @@ def test_the_debrief_tells_the_whole_session(client, folder):
 def test_an_instructor_and_a_saved_copy_keep_the_author_s_quality(client):
     run = finished(client)
     saved = client.get(f"{run}/debrief.html").text
-    assert "Quality: harmful" in saved and "This reply strained the alliance" not in saved
+    assert "Harmful reply" in saved and "This reply strained the alliance" not in saved
 
 
 def test_a_practice_debrief_offers_a_rewind_at_every_choice_and_each_key_moment(client):

@@ -86,7 +86,10 @@ def test_an_htmx_choice_returns_the_next_scene_meters_and_announcement(client):
         "</hx-partial>"
     ) in html
     assert 'aria-valuenow="60"' in html and 'aria-valuenow="40"' in html
-    assert 'id="happened-heading" tabindex="-1" autofocus' in html
+    # focus lands at the start of the new scene (this one has no cue); the feedback is folded
+    assert 'id="client-line" tabindex="-1" autofocus' in html
+    assert html.count("autofocus") == 1
+    assert '<details class="happened">' in html and "Attentiveness +10 · Trust +5" in html
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -257,7 +260,7 @@ def test_practice_mode_shows_feedback_meters_and_the_clients_thought(client, fol
     html = choose(client, run, 0, 2, htmx=True).text
     assert "What happened" in html
     assert "Well, you&#39;re here now, so let&#39;s get started on your goals." in html
-    assert "Quality: harmful" in html
+    assert "Harmful reply" in html and "quality-harmful" in html
     assert "Pushing on to goals ignores the withdrawal marker." in html
     assert "Attentiveness fell by 10 to 40. Trust fell by 10 to 25." in html
     assert "What Maya was thinking" in html
@@ -366,7 +369,7 @@ def test_a_run_survives_a_restart_of_the_app(client, app, tmp_path, folder):
     again = create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+            "DATABASE_URL": app.config["DATABASE_URL"],
             "SCENARIO_DIR": str(folder),
             "SECRET_KEY": "tests",
             "WTF_CSRF_ENABLED": False,

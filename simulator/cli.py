@@ -164,12 +164,86 @@ def lint(paths: tuple[str, ...]) -> None:
             found += len(loaded.errors)
             continue
         assert loaded.scenario is not None
-        messages = locate_all(loaded, lint_scenario(loaded.scenario))
+        messages = locate_all(loaded, lint_scenario(loaded.scenario) + _alike(loaded.scenario))
         for message in messages:
             click.echo(str(message))
         found += len(messages)
     click.echo(f"{found} finding{'s' if found != 1 else ''}", err=True)
     sys.exit(1 if found else 0)
+
+
+def _alike(scenario: Any) -> list[Any]:
+    """Replies too alike for typed words to tell apart (the model's smell; none without it)."""
+    from . import matching
+
+    return matching.alike(matching.matcher(), scenario)
+
+
+@main.command("match")
+@click.argument("file", type=click.Path())
+@click.argument("words", nargs=-1)
+@click.option("--phrasings", type=click.Path(), help="A labelled paraphrase set to score.")
+@click.option("--scene", "scene_id", help="Rank this scene's replies for WORDS.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def match_command(
+    file: str, words: tuple[str, ...], phrasings: str | None, scene_id: str | None, as_json: bool
+) -> None:
+    """Match typed words to replies: a paraphrase set's accuracy, or one phrase's ranking."""
+    from . import matching
+
+    scenario = _load_or_exit(file).scenario
+    assert scenario is not None
+    if (phrasings is None) == (scene_id is None):
+        raise click.UsageError('give --phrasings FILE, or --scene ID "typed words"')
+    found = matching.matcher()
+    if not found.available:
+        click.echo(f"error: {found.reason}", err=True)
+        sys.exit(1)
+    if phrasings is not None:
+        try:
+            items = matching.load_phrasings(phrasings, scenario)
+        except matching.PhrasingsError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        _match_report(scenario.id, matching.evaluate(found, scenario, items), as_json)
+        return
+    assert scene_id is not None
+    scene = scenario.scenes.get(scene_id)
+    if scene is None or not scene.choices:
+        click.echo(f"error: '{scene_id}' is not a choice scene of {scenario.id}", err=True)
+        sys.exit(2)
+    result = found.match(scene_id, matching.replies(scene_id, scene), " ".join(words))
+    _match_ranking(scene_id, result, as_json)
+
+
+def _match_report(scenario_id: str, accuracy: Any, as_json: bool) -> None:
+    report = accuracy.as_json()
+    if as_json:
+        click.echo(json.dumps({"scenario": scenario_id, **report}))
+        return
+    click.echo(
+        f"{scenario_id}: {accuracy.labelled} phrasings; top-1 {report['top1']:.1%} "
+        f"({accuracy.top1}), top-2 {report['top2']:.1%} ({accuracy.top2}); "
+        f"close and right {report['close']:.1%}; {accuracy.unrelated} unrelated, "
+        f"{accuracy.unrelated_close} called close"
+    )
+    for miss in accuracy.misses:
+        expected = f'"{miss.expected}"' if miss.expected else "nothing close"
+        click.echo(
+            f'  {miss.scene}: "{miss.text}"\n    expected {expected}\n'
+            f'    got "{miss.got}" ({miss.similarity:.2f}{", close" if miss.close else ""})'
+        )
+
+
+def _match_ranking(scene_id: str, result: Any, as_json: bool) -> None:
+    if as_json:
+        scores = [{**s.__dict__, "similarity": round(s.similarity, 4)} for s in result.scores]
+        click.echo(json.dumps({"scene": scene_id, "close": result.close, "scores": scores}))
+        return
+    verdict = "closest to what you wrote" if result.close else "nothing is close"
+    click.echo(f"{scene_id}: {verdict}")
+    for score in result.scores:
+        click.echo(f"  {score.similarity:.2f}  {score.reply}  {score.say}")
 
 
 @main.command()

@@ -11,7 +11,16 @@ from .. import db
 from .. import play as plays
 from ..engine import Scenario
 from ..models import Classroom, Trainee
-from ..standings import Standing, as_counts, choice_counts, moment_split, ranked, standings, summary
+from ..standings import (
+    Moment,
+    Standing,
+    as_counts,
+    choice_counts,
+    moment_split,
+    ranked,
+    standings,
+    summary,
+)
 from ..web import render
 from ..words import POLL, run_progress
 from . import bp
@@ -117,14 +126,7 @@ def moments(code: str) -> Response:
     """How the class split at each key moment, as bars with counts and percentages."""
     classroom, trainee = viewer(code)
     frozen = classroom.frozen_board if classroom.frozen_at is not None else None
-    scenarios = current_scenarios(classroom)
-    if frozen is not None:
-        counts = as_counts(frozen.get("counts", []))
-    else:
-        counts = choice_counts(db.session(), classroom.id, scenarios)
-    library = plays.library()
-    versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
-    split = moment_split(counts, scenarios, versions)
+    split = class_split(classroom, current_scenarios(classroom))
     response = render(
         "classroom/moments.html",
         block="moments",
@@ -137,3 +139,16 @@ def moments(code: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def class_split(classroom: Classroom, scenarios: list[Scenario]) -> list[Moment]:
+    """How the room chose at each key moment of these scenarios (first attempts): the frozen
+    snapshot while the board is frozen, else the live counts."""
+    frozen = classroom.frozen_board if classroom.frozen_at is not None else None
+    if frozen is not None:
+        counts = as_counts(frozen.get("counts", []))
+    else:
+        counts = choice_counts(db.session(), classroom.id, scenarios)
+    library = plays.library()
+    versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
+    return moment_split(counts, scenarios, versions)

@@ -265,3 +265,130 @@ def classroom_row(app: Flask, code: str):  # the row, detached
     from .classes import classroom
 
     return classroom(app, code)
+
+
+# -- discussion mode -----------------------------------------------------------------------
+
+
+def a_discussion(teacher: FlaskClient, app: Flask) -> str:
+    """Both scenarios, three trainees: at the rupture two repaired and one carried on; at the
+    disclosure question two answered briefly, one at length."""
+    code = create_class(teacher, scenarios=("coat-still-on", "asked"))
+    for name, coat, asked in (("Ana", REPAIRED, 0), ("Ben", REPAIRED, 0), ("Cy", UNREPAIRED, 1)):
+        trainee = app.test_client()
+        joined(trainee, code, name)
+        play(trainee, start(trainee, code), coat)
+        play(trainee, start(trainee, code, "asked"), [asked])
+    return code
+
+
+def step(teacher: FlaskClient, code: str, move: str, at: int, **extra):
+    data = {"move": move, "at": str(at), "view": extra.pop("view", "presenter")}
+    return teacher.post(f"/classes/{code}/discuss", data=data, **extra)
+
+
+REPAIR = "I think I rushed ahead just now. Can we go back to how it felt to come in today?"
+BRIEF = "I have. I'm wondering what it would mean to you if I had."
+BRIEF_FEEDBACK = "Brief, honest, and the focus goes straight back to Sam."
+
+
+class TestDiscussion:
+    def test_counts_stay_out_of_the_page_until_the_reveal_and_ratings_until_the_next_step(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        first = teacher.get(f"/classes/{code}/discuss").text
+        words = text(first)
+        assert "key moment 1 of 2 · Coat Still On" in words
+        assert (
+            "Maya shrugs and looks at her phone." in words and "Sure. Whatever you think." in words
+        )
+        assert REPAIR in words
+        # nothing of the split is in the HTML, not even hidden
+        assert " of 3" not in words and "%" not in words and "bar-fill" not in first
+        assert "Reveal the split" in words
+        revealed = step(teacher, code, "split", 0)
+        assert revealed.status_code == 303
+        assert revealed.headers["Location"] == f"/classes/{code}/discuss"
+        words = text(teacher.get(f"/classes/{code}/discuss").text)
+        assert f"{REPAIR} 2 of 3 · 67%" in words
+        assert "Great. So, what would you like to work on? 1 of 3 · 33%" in words
+        assert "Strong reply" not in words and "Show the author's view" in words
+        for name in ("Ana", "Ben", "Cy"):
+            assert name not in words
+        # the second moment, then its author's view
+        step(teacher, code, "next", 0)
+        page = teacher.get(f"/classes/{code}/discuss").text
+        assert "Have you ever lost a parent?" in text(page) and "bar-fill" not in page
+        step(teacher, code, "split", 1)
+        split = text(teacher.get(f"/classes/{code}/discuss").text)
+        assert f"{BRIEF} 2 of 3 · 67%" in split
+        assert BRIEF_FEEDBACK not in split and "Strong reply" not in split
+        step(teacher, code, "author", 1)
+        author = text(teacher.get(f"/classes/{code}/discuss").text)
+        assert f"{BRIEF} 2 of 3 · 67% ✓ Strong reply" in author
+        assert BRIEF_FEEDBACK in author and "✕ Harmful reply" in author
+        assert "The author rated A strong." in author
+
+    def test_the_replies_keep_the_scenario_order_for_the_whole_room(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        step(teacher, code, "next", 0)
+        page = teacher.get(f"/classes/{code}/discuss").text
+        letters = re.findall(r"Reply ([A-Z]): </span><q>(.*?)</q>", page)
+        assert letters == [
+            ("A", BRIEF.replace("'", "&#39;")),
+            ("B", "Let me tell you about my own father."),
+        ]
+
+    def test_the_phone_and_the_projector_read_the_same_state(self, teacher, app, two_scenarios):
+        code = a_discussion(teacher, app)
+        phone = step(teacher, code, "split", 0, view="remote", headers=HTMX)
+        assert phone.status_code == 200 and phone.text.strip().startswith('<div id="presenter"')
+        assert "The room&#39;s split is shown." in phone.text
+        projector = teacher.get(f"/classes/{code}/discuss", headers=HTMX).text
+        assert (
+            'data-hx-trigger="every 2s"' in projector and 'data-hx-swap="outerMorph"' in projector
+        )
+        assert f"{REPAIR} 2 of 3 · 67%" in text(projector)
+        remote = text(teacher.get(f"/classes/{code}/discuss/remote").text)
+        assert "Key moment 1 of 2" in remote and "On the projector: the room's split." in remote
+        back = step(teacher, code, "ask", 0, view="remote")
+        assert back.headers["Location"] == f"/classes/{code}/discuss/remote"
+        assert "bar-fill" not in teacher.get(f"/classes/{code}/discuss").text
+
+    def test_a_press_from_a_page_that_was_behind_does_not_skip_a_moment(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        step(teacher, code, "next", 0)  # the phone moves on to moment 2
+        step(teacher, code, "next", 0)  # the projector, still showing moment 1, presses next
+        assert "key moment 2 of 2" in text(teacher.get(f"/classes/{code}/discuss").text)
+        step(teacher, code, "next", 1)  # at the last moment, next stays there
+        assert "key moment 2 of 2" in text(teacher.get(f"/classes/{code}/discuss").text)
+        step(teacher, code, "previous", 1)
+        step(teacher, code, "previous", 0)
+        assert "key moment 1 of 2" in text(teacher.get(f"/classes/{code}/discuss").text)
+
+    @pytest.mark.parametrize(
+        "data",
+        [{"move": "jump"}, {"move": "next", "view": "elsewhere"}, {}],
+    )
+    def test_a_bad_step_is_refused_and_changes_nothing(self, teacher, app, data, two_scenarios):
+        code = a_discussion(teacher, app)
+        step(teacher, code, "split", 0)
+        response = teacher.post(f"/classes/{code}/discuss", data=data)
+        assert response.status_code == 400
+        assert "That isn't a step of the discussion" in text(response.text)
+        assert "2 of 3 · 67%" in text(teacher.get(f"/classes/{code}/discuss").text)
+
+    def test_a_class_without_key_moments_says_so(self, teacher, app, folder):
+        (folder / "plain.yaml").write_text(
+            ASKED.replace("id: asked", "id: plain").replace("    moment: self-disclosure\n", ""),
+            encoding="utf-8",
+        )
+        code = create_class(teacher, scenarios=("plain",))
+        page = text(teacher.get(f"/classes/{code}/discuss").text)
+        assert "have no key moments marked" in page
+        assert step(teacher, code, "next", 0).status_code == 303

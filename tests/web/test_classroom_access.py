@@ -56,6 +56,8 @@ class World:
     tess_run: str
     otto_run: str
     clients: dict[str, FlaskClient]
+    group: int = 0  # a group run in progress in each class
+    other_group: int = 0
 
 
 @pytest.fixture
@@ -124,6 +126,10 @@ def build(app: Flask) -> World:
     play(clients["other_trainee"], otto_run, STRONG)
     [tess] = trainees(app, code)
     [otto] = trainees(app, other_code)
+    group = clients["owner"].post(f"/classes/{code}/group", data={"scenario": "coat-still-on"})
+    other_group = clients["other_instructor"].post(
+        f"/classes/{other_code}/group", data={"scenario": "coat-still-on"}
+    )
     return World(
         code,
         other_code,
@@ -132,6 +138,8 @@ def build(app: Flask) -> World:
         tess_run.rsplit("/", 1)[1],
         otto_run.rsplit("/", 1)[1],
         clients,
+        int(group.headers["Location"].rsplit("/", 1)[1]),
+        int(other_group.headers["Location"].rsplit("/", 1)[1]),
     )
 
 
@@ -207,16 +215,53 @@ ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("join", "POST", "/join", {"code": "{code}", "name": "Newcomer"}, {r: HOME for r in ROLES}),
     ("remove", "POST", "/classes/{code}/trainees/{tess}/remove", {}, INSTRUCTOR_ACTION),
     ("close", "POST", "/classes/{code}/close", {}, INSTRUCTOR_ACTION),
+    # playing together: the instructor's group run, the trainees' votes (a stale form 303s)
+    (
+        "start a group run",
+        "POST",
+        "/classes/{code}/group",
+        {"scenario": "coat-still-on"},
+        INSTRUCTOR_ACTION,
+    ),
+    ("group run projector", "GET", "/classes/{code}/group/{group}", {}, INSTRUCTOR_ONLY),
+    ("group run votes", "GET", "/classes/{code}/group/{group}/votes", {}, INSTRUCTOR_ONLY),
+    (
+        "another class's group run through this class",
+        "GET",
+        "/classes/{code}/group/{other_group}",
+        {},
+        {**INSTRUCTOR_ONLY, "owner": NOT_FOUND},
+    ),
+    ("reveal", "POST", "/classes/{code}/group/{group}/reveal", {"step": "0"}, INSTRUCTOR_ACTION),
+    (
+        "go on",
+        "POST",
+        "/classes/{code}/group/{group}/advance",
+        {"step": "0", "pick": "majority"},
+        INSTRUCTOR_ACTION,
+    ),
+    ("end a group run", "POST", "/classes/{code}/group/{group}/stop", {}, INSTRUCTOR_ACTION),
+    ("vote page", "GET", "/classes/{code}/vote", {}, only("trainee", OK, JOIN)),
+    (
+        "vote",
+        "POST",
+        "/classes/{code}/vote",
+        {"group": "{group}", "step": "9", "reply": "r0000000000"},
+        only("trainee", SEE_OTHER, NOT_FOUND),
+    ),
+    (
+        "own words before a vote",
+        "POST",
+        "/classes/{code}/vote/words",
+        {"group": "{group}", "step": "9", "words": "Hello"},
+        only("trainee", SEE_OTHER, NOT_FOUND),
+    ),
     # facilitation: lifecycle and the lobby
     ("lobby", "GET", "/classes/{code}/lobby", {}, INSTRUCTOR_ONLY),
     ("lock joining", "POST", "/classes/{code}/lock", {}, INSTRUCTOR_ACTION),
     ("unlock joining", "POST", "/classes/{code}/unlock", {}, INSTRUCTOR_ACTION),
     ("reopen", "POST", "/classes/{code}/reopen", {}, INSTRUCTOR_ACTION),
     ("duplicate", "POST", "/classes/{code}/duplicate", {}, INSTRUCTOR_ACTION),
-    # facilitation: discussion mode
-    ("discussion", "GET", "/classes/{code}/discuss", {}, INSTRUCTOR_ONLY),
-    ("discussion controller", "GET", "/classes/{code}/discuss/remote", {}, INSTRUCTOR_ONLY),
-    ("a discussion step", "POST", "/classes/{code}/discuss", {"move": "split"}, INSTRUCTOR_ACTION),
 ]
 
 
@@ -228,6 +273,8 @@ def fill(template: str, world: World) -> str:
         otto=world.otto,
         tess_run=world.tess_run,
         otto_run=world.otto_run,
+        group=world.group,
+        other_group=world.other_group,
     )
 
 
@@ -322,14 +369,20 @@ def test_every_class_route_is_in_the_matrix(app: Flask):
         "/join",
         "/classes/<code>/me",
         "/classes/<code>/runs",
+        "/classes/<code>/group",
+        "/classes/<code>/group/<int:group_id>",
+        "/classes/<code>/group/<int:group_id>/votes",
+        "/classes/<code>/group/<int:group_id>/reveal",
+        "/classes/<code>/group/<int:group_id>/advance",
+        "/classes/<code>/group/<int:group_id>/stop",
+        "/classes/<code>/vote",
+        "/classes/<code>/vote/words",
         # facilitation
         "/classes/<code>/lobby",
         "/classes/<code>/lock",
         "/classes/<code>/unlock",
         "/classes/<code>/reopen",
         "/classes/<code>/duplicate",
-        "/classes/<code>/discuss",
-        "/classes/<code>/discuss/remote",
     }
     routes = {
         rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("classroom.")

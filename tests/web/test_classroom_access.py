@@ -262,6 +262,10 @@ ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("unlock joining", "POST", "/classes/{code}/unlock", {}, INSTRUCTOR_ACTION),
     ("reopen", "POST", "/classes/{code}/reopen", {}, INSTRUCTOR_ACTION),
     ("duplicate", "POST", "/classes/{code}/duplicate", {}, INSTRUCTOR_ACTION),
+    # facilitation: discussion mode
+    ("discussion", "GET", "/classes/{code}/discuss", {}, INSTRUCTOR_ONLY),
+    ("discussion controller", "GET", "/classes/{code}/discuss/remote", {}, INSTRUCTOR_ONLY),
+    ("a discussion step", "POST", "/classes/{code}/discuss", {"move": "split"}, INSTRUCTOR_ACTION),
 ]
 
 
@@ -383,6 +387,8 @@ def test_every_class_route_is_in_the_matrix(app: Flask):
         "/classes/<code>/unlock",
         "/classes/<code>/reopen",
         "/classes/<code>/duplicate",
+        "/classes/<code>/discuss",
+        "/classes/<code>/discuss/remote",
     }
     routes = {
         rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("classroom.")

@@ -15,6 +15,7 @@ from . import instructor, room, trainees  # noqa: E402, F401
 from . import group  # noqa: E402, F401  (playing a scenario together)
 from . import lifecycle  # noqa: E402, F401  # isort: skip
 from . import discussion  # noqa: E402, F401  # isort: skip
+from . import evidence, summary  # noqa: E402, F401  # isort: skip
 from .codes import ALPHABET, new_code, normal_code  # noqa: E402
 
 

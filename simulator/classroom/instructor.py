@@ -34,6 +34,7 @@ from ..standings import COLUMNS, choice_counts, export_rows, iso, own_words_text
 from ..web import is_htmx, render
 from ..words import POLL
 from . import bp
+from .evidence import MOMENT_COLUMNS, cell, moment_rows
 from .codes import CLASS_NAME_MAX, NAME_MAX, clean_name, name_key, new_code
 from .progress import cells, grid_json, progress_grid, scenario_totals
 from .room import board_page
@@ -407,19 +408,6 @@ def run_debrief(code: str, run_id: str) -> Response:
 
 # -- exports -------------------------------------------------------------------------------
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP's advice: a leading ')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
 
 def _filename(classroom: Classroom, extension: str) -> str:
     return f"rapport-{classroom.code}-results.{extension}"
@@ -435,7 +423,7 @@ def export_csv(code: str) -> Response:
     writer.writerow(COLUMNS)
     for row in export_rows(db.session(), classroom.id):
         row["own_words"] = own_words_text(row["own_words"])
-        writer.writerow([_cell(row[column]) for column in COLUMNS])
+        writer.writerow([cell(row[column]) for column in COLUMNS])
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{_filename(classroom, "csv")}"'
@@ -462,6 +450,9 @@ def export_json(code: str) -> Response:
         },
         "columns": list(COLUMNS),
         "runs": export_rows(db.session(), classroom.id),
+        # one row per trainee and key moment, as in the moments CSV
+        "moment_columns": list(MOMENT_COLUMNS),
+        "moments": moment_rows(db.session(), classroom.id),
     }
     response = Response(
         json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json"

@@ -266,6 +266,9 @@ ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("discussion", "GET", "/classes/{code}/discuss", {}, INSTRUCTOR_ONLY),
     ("discussion controller", "GET", "/classes/{code}/discuss/remote", {}, INSTRUCTOR_ONLY),
     ("a discussion step", "POST", "/classes/{code}/discuss", {"move": "split"}, INSTRUCTOR_ACTION),
+    # facilitation: the evidence
+    ("export moments CSV", "GET", "/classes/{code}/export-moments.csv", {}, INSTRUCTOR_ONLY),
+    ("session summary", "GET", "/classes/{code}/summary", {}, INSTRUCTOR_ONLY),
 ]
 
 
@@ -389,6 +392,8 @@ def test_every_class_route_is_in_the_matrix(app: Flask):
         "/classes/<code>/duplicate",
         "/classes/<code>/discuss",
         "/classes/<code>/discuss/remote",
+        "/classes/<code>/export-moments.csv",
+        "/classes/<code>/summary",
     }
     routes = {
         rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("classroom.")

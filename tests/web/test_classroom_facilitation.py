@@ -4,6 +4,9 @@ moment rows and the end-of-session summary."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 
 import pytest
@@ -23,7 +26,7 @@ from .classes import (
     text,
     trainees,
 )
-from .helpers import ASKED, HTMX
+from .helpers import ASKED, HTMX, write
 
 
 @pytest.fixture
@@ -392,3 +395,96 @@ class TestDiscussion:
         page = text(teacher.get(f"/classes/{code}/discuss").text)
         assert "have no key moments marked" in page
         assert step(teacher, code, "next", 0).status_code == 303
+
+
+# -- evidence: the moments export and the summary ------------------------------------------
+
+
+def moments_csv(teacher: FlaskClient, code: str) -> list[dict[str, str]]:
+    response = teacher.get(f"/classes/{code}/export-moments.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="rapport-{code}-moments.csv"'
+    )
+    assert response.text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+
+
+class TestEvidence:
+    def test_one_row_per_trainee_and_key_moment_with_the_reply_quality_and_own_words(
+        self, teacher, app, two_scenarios
+    ):
+        code = create_class(teacher, scenarios=("coat-still-on", "asked"))
+        ana, ben = app.test_client(), app.test_client()
+        joined(ana, code, "Ana")
+        joined(ben, code, "=Ben")
+        run = start(ana, code, "asked")
+        assert write(ana, run, 0, "=SUM(A1) I have, yes").status_code == 303
+        play(ana, run, [0])
+        play(ben, start(ben, code), REPAIRED)  # the rupture moment, no words typed
+        again = start(ben, code)  # a replay counts in the export, as attempt 2
+        play(ben, again, STRONG)  # never reaches the rupture: no moment row
+        rows = moments_csv(teacher, code)
+        assert [
+            (r["trainee"], r["scenario"], r["attempt"], r["scene"], r["moment"]) for r in rows
+        ] == [
+            ("Ana", "asked", "1", "question", "Self-disclosure dilemma"),
+            ("'=Ben", "coat-still-on", "1", "shutdown", "Rupture"),
+        ]
+        asked, rupture = rows
+        assert asked["client"] == "Have you ever lost a parent?"
+        assert asked["reply"] == BRIEF
+        assert (asked["quality"], asked["quality_words"]) == ("strong", "Strong reply")
+        assert asked["own_words"] == "'=SUM(A1) I have, yes"  # never run as a formula
+        assert rupture["reply"] == REPAIR and rupture["own_words"] == ""
+        assert rupture["cue"] == "Maya shrugs and looks at her phone."
+        assert rupture["choice"] == "2" and rupture["title"] == "Coat Still On"
+        document = json.loads(teacher.get(f"/classes/{code}/export.json").text)
+        assert list(document["moments"][0]) == document["moment_columns"] == list(rows[0])
+        assert document["moments"][0]["own_words"] == "=SUM(A1) I have, yes"
+        assert document["moments"][1]["attempt"] == 1 and document["moments"][1]["quality"] is None
+        assert len(document["runs"]) == 3  # the run rows are still there beside them
+
+    def test_a_removed_trainees_moments_are_kept_without_the_name(self, teacher, app):
+        code = create_class(teacher)
+        cy = app.test_client()
+        joined(cy, code, "Cy")
+        play(cy, start(cy, code), UNREPAIRED)
+        [row] = trainees(app, code)
+        teacher.post(f"/classes/{code}/trainees/{row.id}/remove")
+        [moment] = moments_csv(teacher, code)
+        assert moment["trainee"] == "(removed trainee)"
+        assert moment["reply"] == "Great. So, what would you like to work on?"
+
+    def test_the_summary_has_the_split_strengths_growth_edges_and_ruptures_and_no_names(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        page = teacher.get(f"/classes/{code}/summary")
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+        words = text(page.text)
+        assert "Finished Coat Still On 3 of 3 Finished Asked Back 3 of 3" in words
+        assert f"{REPAIR} 2 of 3 · 67%" in words
+        assert f"{BRIEF} ✓ Strong reply 2 of 3 · 67%" in words
+        strengths = words.split("Common strengths", 1)[1].split("Common growth edges", 1)[0]
+        assert "Repairing the withdrawal rupture (Coat Still On; 2 trainees)" in strengths
+        assert "at choice" not in strengths
+        edges = words.split("Common growth edges", 1)[1].split("Ruptures opened", 1)[0]
+        assert (
+            "At “Have you ever lost a parent?”, the reply “Let me tell you about my own father.” "
+            "(Asked Back; 1 trainee)" in edges
+        )
+        ruptures = words.split("Ruptures opened and repaired", 1)[1]
+        assert (
+            "Coat Still On Withdrawal My sister thinks I need this. I'm not so sure. 3 2 (67%)"
+            in ruptures
+        )
+        for name in ("Ana", "Ben", "Cy"):
+            assert name not in words
+
+    def test_the_summary_of_a_class_with_no_runs_says_so(self, teacher, app):
+        code = create_class(teacher)
+        words = text(teacher.get(f"/classes/{code}/summary").text)
+        assert "None yet: strengths appear as runs finish." in words
+        assert "No ruptures opened in the finished runs." in words
+        assert "No one reached this moment on a first attempt." in words

@@ -1,0 +1,167 @@
+"""The class's evidence beside the run rows: one row per trainee and key moment (the reply
+chosen, its quality, the words typed first), read from the stored steps and each run's pinned
+scenario version; and the moments CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from .. import db
+from .. import play as plays
+from ..auth import instructor_required
+from ..engine import Scenario
+from ..models import Run, StepRow, Trainee
+from ..standings import REMOVED, iso
+from ..words import MOMENTS, QUALITY_WORDS
+from . import bp
+from .shared import ENDED, owned_class
+
+MOMENT_COLUMNS = (
+    "trainee",
+    "scenario",
+    "title",
+    "attempt",
+    "choice",
+    "scene",
+    "moment",
+    "cue",
+    "client",
+    "reply",
+    "quality",
+    "quality_words",
+    "own_words",
+    "chosen_at",
+)
+
+
+def pinned_versions(session: Session, runs: Sequence[Any]) -> dict[str, Scenario | None]:
+    """Each run's pinned scenario version by digest; the stored text is read only for a
+    version this process has not loaded yet."""
+    library = plays.library()
+    versions: dict[str, Scenario | None] = {}
+    for run in runs:
+        digest = run.scenario_digest
+        if digest in versions:
+            continue
+        found = library.version(digest)
+        if found is None:
+            source = session.scalar(select(Run.scenario_source).where(Run.id == run.id))
+            found = library.version(digest, source) if source else None
+        versions[digest] = found
+    return versions
+
+
+def class_runs(session: Session, classroom_id: int) -> list[Any]:
+    """The class's runs (replays and removed trainees' too; tests never), oldest first, with
+    the trainee's name: the narrow columns only, never a run's stored scenario text."""
+    query = (
+        select(
+            Run.id,
+            Run.scenario_id,
+            Run.title,
+            Run.attempt,
+            Run.scenario_digest,
+            Run.trainee_id,
+            Trainee.name,
+        )
+        .outerjoin(Trainee, Trainee.id == Run.trainee_id)
+        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
+        .order_by(Run.started_at, Run.id)
+    )
+    return list(session.execute(query))
+
+
+def class_steps(session: Session, classroom_id: int) -> dict[str, list[StepRow]]:
+    """Every step of the class's runs, by run, in order: one query."""
+    query = (
+        select(StepRow)
+        .join(Run, Run.id == StepRow.run_id)
+        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
+        .order_by(StepRow.run_id, StepRow.number)
+    )
+    found: dict[str, list[StepRow]] = {}
+    for row in session.scalars(query):
+        found.setdefault(row.run_id, []).append(row)
+    return found
+
+
+def moment_rows(session: Session, classroom_id: int) -> list[dict[str, Any]]:
+    """One row per run and key moment reached: who, where, the reply chosen and its quality,
+    and what the trainee wrote first in their own words (empty when they skipped it)."""
+    runs = class_runs(session, classroom_id)
+    versions = pinned_versions(session, runs)
+    steps = class_steps(session, classroom_id)
+    rows = []
+    for run in runs:
+        scenario = versions.get(run.scenario_digest)
+        for row in steps.get(run.id, []):
+            scene = scenario.scenes.get(row.scene) if scenario else None
+            if scene is None or scene.moment is None:
+                continue
+            data = row.data if isinstance(row.data, dict) else {}
+            quality = data.get("quality")
+            rows.append(
+                {
+                    "trainee": run.name if run.name is not None else REMOVED,
+                    "scenario": run.scenario_id,
+                    "title": run.title,
+                    "attempt": run.attempt,
+                    "choice": row.number,
+                    "scene": row.scene,
+                    "moment": MOMENTS.get(scene.moment, scene.moment),
+                    "cue": scene.cue,
+                    "client": scene.client,
+                    "reply": data.get("say"),
+                    "quality": quality,
+                    "quality_words": QUALITY_WORDS[quality][1]
+                    if quality in QUALITY_WORDS
+                    else None,
+                    "own_words": data.get("written"),
+                    "chosen_at": iso(row.created_at),
+                }
+            )
+    return rows
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP's advice: a leading ')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def csv_lines(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Iterator[list[Any]]:
+    """The header, then each row's cells (made safe for spreadsheets) in column order."""
+    yield list(columns)
+    for row in rows:
+        yield [cell(row[column]) for column in columns]
+
+
+@bp.get("/classes/<code>/export-moments.csv")
+@instructor_required(ENDED)
+def export_moments_csv(code: str) -> Response:
+    """One row per trainee and key moment, as CSV (a second sheet beside the run rows)."""
+    classroom = owned_class(code)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(csv_lines(MOMENT_COLUMNS, moment_rows(db.session(), classroom.id)))
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="rapport-{classroom.code}-moments.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

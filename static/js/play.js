@@ -10,3 +10,18 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   button.click();
 });
+
+// After a reply or the own words, the new turn starts at the top of the screen: the page
+// scrolls to the play area (the meter strip sticks there) so cue, words and replies fit.
+var newTurn = false;
+document.addEventListener("htmx:after:request", function (event) {
+  var source = event.detail && event.detail.ctx && event.detail.ctx.sourceElement;
+  newTurn = !!(source && source.closest && source.closest("#choices, #own-words"));
+});
+document.addEventListener("htmx:finally:request", function () {
+  if (!newTurn) return;
+  newTurn = false;
+  var play = document.getElementById("play");
+  if (!play) return;
+  window.scrollTo({ top: play.getBoundingClientRect().top + window.scrollY, behavior: "instant" });
+});

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from . import db, engine
+from . import db, engine, matching
 from .auth import instructor_required
 from .authoring import (
     Drawing,
@@ -161,7 +161,9 @@ def analysis_page(scenario_id: str) -> Response:
     return _scenario(scenario_id, analyse=True)
 
 
-def _scenario(scenario_id: str, analyse: bool) -> Response:
+def _scenario(
+    scenario_id: str, analyse: bool, phrase: PhraseTest | None = None, status: int = 200
+) -> Response:
     entry = entry_for_id(scenario_id)
     loaded = entry.loaded
     scenario = loaded.scenario
@@ -177,6 +179,8 @@ def _scenario(scenario_id: str, analyse: bool) -> Response:
     response = render(
         "author/scenario.html",
         block="analysis" if analyse else None,
+        status=status,
+        **_phrase_context(scenario, phrase or _blank_phrase(scenario)),
         entry=entry,
         scenario=scenario,
         digest=loaded.digest,
@@ -184,6 +188,79 @@ def _scenario(scenario_id: str, analyse: bool) -> Response:
         drawing=drawing,
         summary=summary,
         meters=METERS,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- test a phrase ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseTest:
+    """The phrase form: what was typed, any problems, and the match (None until tested)."""
+
+    scene: str
+    words: str = ""
+    errors: dict[str, str] | None = None
+    result: matching.Match | None = None
+    available: bool = True
+    reason: str = ""
+
+
+def _phrase_scenes(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """The choice scenes to test a phrase at: key moments (and `ask` scenes) first."""
+    choice = [scene_id for scene_id, scene in scenario.scenes.items() if scene.choices]
+    key = [scene_id for scene_id in choice if engine.asks(scenario.scenes[scene_id])]
+    return key, [scene_id for scene_id in choice if scene_id not in key]
+
+
+def _phrase_context(scenario: Scenario, phrase: PhraseTest) -> dict[str, object]:
+    return {
+        "phrase": phrase,
+        "phrase_scenes": _phrase_scenes(scenario),
+        "words_limit": engine.WORDS_LIMIT,
+        "close_at": matching.CLOSE,
+    }
+
+
+def _blank_phrase(scenario: Scenario) -> PhraseTest:
+    key, other = _phrase_scenes(scenario)
+    found = matching.matcher()
+    return PhraseTest((key + other + [""])[0], available=found.available, reason=found.reason)
+
+
+@bp.post("/scenarios/<scenario_id>/phrase", endpoint="phrase")
+@instructor_required(ENDED)
+def test_phrase(scenario_id: str) -> Response:
+    """Which reply of a scene these typed words would match in open response, with every
+    reply's similarity: the scenario page again, or its phrase block for htmx."""
+    scenario = entry_for_id(scenario_id).loaded.scenario
+    assert scenario is not None
+    scene_id = request.form.get("scene", "")
+    words = request.form.get("words", "").strip()
+    errors: dict[str, str] = {}
+    scene = scenario.scenes.get(scene_id)
+    if scene is None or not scene.choices:
+        errors["scene"] = "Choose one of this scenario's choice scenes."
+    if not words:
+        errors["words"] = "Type a phrase to test."
+    elif len(words) > engine.WORDS_LIMIT:
+        errors["words"] = f"A phrase can be up to {engine.WORDS_LIMIT} characters, as in play."
+    found = matching.matcher()
+    result = None
+    if scene is not None and not errors and found.available:
+        result = found.match(scene_id, matching.replies(scene_id, scene), words)
+    phrase = PhraseTest(scene_id, words, errors, result, found.available, found.reason)
+    status = 400 if errors else 200
+    if not is_htmx():
+        return _scenario(scenario_id, analyse=False, phrase=phrase, status=status)
+    response = render(
+        "author/scenario.html",
+        block="phrase",
+        status=status,
+        scenario=scenario,
+        **_phrase_context(scenario, phrase),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -237,3 +237,107 @@ def test_every_class_page_passes_axe(contexts, author_account, scheme: str):
     assert_no_violations(teacher)
     teacher.goto("/classes/new")
     assert_no_violations(teacher)
+    # facilitation: the lobby, the summary, a trainee's page, discussion and its controller
+    teacher.goto(f"/classes/{code}/lobby")
+    expect(teacher.get_by_text("1 trainee has joined")).to_be_visible()
+    assert_no_violations(teacher)
+    teacher.goto(f"/classes/{code}/summary")
+    expect(teacher.get_by_role("heading", name="Common growth edges")).to_be_visible()
+    assert_no_violations(teacher)
+    teacher.goto(f"/classes/{code}")
+    teacher.get_by_role("link", name="Axel").click()
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Axel")
+    assert_no_violations(teacher)
+    teacher.goto(f"/classes/{code}/discuss/remote")
+    teacher.get_by_role("button", name="Reveal the split").click()
+    expect(teacher.get_by_role("button", name="Show the author's view")).to_be_visible()
+    assert_no_violations(teacher)
+    teacher.goto(f"/classes/{code}/discuss")
+    expect(teacher.get_by_role("button", name="Show the author's view")).to_be_visible()
+    assert_no_violations(teacher)
+    teacher.goto(f"/classes/{code}")
+    teacher.get_by_role("button", name="Lock joining").click()
+    expect(teacher.get_by_role("button", name="Unlock joining")).to_be_visible()
+    assert_no_violations(teacher)
+
+
+def test_presenting_a_discussion_by_keyboard_and_from_a_phone(
+    contexts, author_account, browser: Browser, base_url: str
+):
+    instructor = contexts.new()
+    teacher = instructor.new_page()
+    log_in(teacher, author_account)
+    teacher.get_by_role("link", name="Classes", exact=True).click()
+    teacher.get_by_role("link", name="New class session").click()
+    teacher.get_by_label("Name").fill("Discussion practice")
+    teacher.get_by_label("Coat Still On").check()
+    teacher.get_by_label("Ten Minutes Late").check()
+    teacher.get_by_label("Practice").check()
+    teacher.get_by_role("button", name="Create the class session").click()
+    code = teacher.url.rsplit("/", 1)[1]
+    for name, replies in (("Ana", (PUSH, REPAIR, WONDER)), ("Ben", (PUSH, CARRY_ON))):
+        page = contexts.new().new_page()
+        join(page, code, name)
+        page.get_by_role("button", name="Start").first.click()
+        for words in replies:
+            choose(page, words)
+
+    teacher.get_by_role("link", name="Present the key moments").click()
+    expect(teacher.get_by_role("heading", level=2)).to_have_text("Sure. Whatever you think.")
+    presenter = teacher.locator("#presenter")
+    expect(presenter).to_contain_text("key moment 1 of 2 · Coat Still On")
+    expect(presenter).not_to_contain_text("%")  # no counts before the reveal
+    assert_no_violations(teacher)
+
+    # a key typed into a field is the field's, never a shortcut
+    teacher.evaluate(
+        "() => { const i = document.createElement('input'); i.id = 'probe';"
+        " i.setAttribute('aria-label', 'probe'); document.body.append(i); }"
+    )
+    teacher.locator("#probe").press("r")
+    teacher.wait_for_timeout(500)
+    expect(presenter).not_to_contain_text("1 of 2 · 50%")
+    teacher.locator("#probe").evaluate("node => node.remove()")
+
+    teacher.locator("body").press("r")
+    split = presenter.get_by_role("listitem").filter(has_text=REPAIR)
+    expect(split).to_contain_text("1 of 2 · 50%")
+    expect(presenter).not_to_contain_text("Feedback")
+    expect(presenter).not_to_contain_text("metacommunication")
+    assert_no_violations(teacher)
+    teacher.locator("body").press("a")
+    expect(split).to_contain_text("Owning your part and inviting her back is metacommunication.")
+    for name in ("Ana", "Ben"):
+        expect(presenter).not_to_contain_text(name)
+    assert_no_violations(teacher)
+    # Space takes the next step: on to the second moment, its counts hidden again
+    teacher.locator("body").press("Space")
+    expect(presenter).to_contain_text("key moment 2 of 2 · Ten Minutes Late")
+    expect(teacher.get_by_role("button", name="Reveal the split")).to_be_visible()
+    teacher.locator("body").press("ArrowLeft")
+    expect(presenter).to_contain_text("key moment 1 of 2 · Coat Still On")
+    # the buttons work by Tab and Enter too, and keep focus across the update
+    stage = teacher.get_by_role("button", name="Reveal the split")
+    stage.focus()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#discuss-stage")).to_have_text("Show the author's view")
+    expect(teacher.locator("#discuss-stage")).to_be_focused()
+
+    # the phone: its own page, and the projector follows within the poll interval
+    phone = browser.new_context(
+        base_url=base_url,
+        viewport={"width": 375, "height": 740},
+        storage_state=instructor.storage_state(),
+    )
+    try:
+        remote = phone.new_page()
+        remote.goto(f"/classes/{code}/discuss/remote")
+        expect(remote.get_by_role("heading", name="Key moment 1 of 2")).to_be_visible()
+        assert_no_violations(remote)
+        remote.get_by_role("button", name="Next moment →").click()
+        expect(remote.get_by_role("heading", name="Key moment 2 of 2")).to_be_visible()
+        expect(presenter).to_contain_text("key moment 2 of 2")
+        remote.get_by_role("button", name="Reveal the split").click()
+        expect(presenter.get_by_role("button", name="Show the author's view")).to_be_visible()
+    finally:
+        phone.close()

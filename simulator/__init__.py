@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
-    from . import auth, author, db, instance, play, text, web, words
+    from . import auth, author, db, instance, play, portrait, text, web, words
 
     instance.fill_defaults(app)  # the defaults that write files, for what is not configured
     from .scenarios import Library
@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     words.init_app(app)
     text.init_app(app)
+    portrait.init_app(app)
     from . import assets
 
     assets.init_app(app)

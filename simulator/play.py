@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from . import db, engine
+from . import catalog, db, engine
 from .chart import debrief_chart
 from .engine import METERS, Scenario
 from .models import (
@@ -30,6 +30,7 @@ from .models import (
     new_seed,
     now,
     owned_run,
+    record_choice,
     run_branches,
     run_steps,
     started_with,
@@ -38,7 +39,7 @@ from .models import (
 from .scenarios import Library, Loaded
 from .standings import iso
 from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
-from .words import METER_WORDS, OUTCOMES
+from .words import METER_START, METER_WORDS, OUTCOMES
 
 bp = Blueprint("play", __name__)
 
@@ -78,18 +79,38 @@ def pinned(run: Run) -> Scenario:
 @bp.get("/")
 def index() -> Response:
     """The catalog: every valid scenario, and this browser's unfinished runs."""
-    scenarios = [scenario for scenario, _digest in library().scenarios()]
+    every = [scenario for scenario, _digest in library().scenarios()]
+    tags = catalog.all_tags(every)
+    filters = catalog.read_filters(request.args.to_dict(), tags)
     runs = unfinished_runs(db.session(), browser_id())
-    return render("play/index.html", scenarios=scenarios, runs=runs)
+    return render(
+        "play/index.html",
+        scenarios=catalog.matching(every, filters),
+        total=len(every),
+        filters=filters,
+        tags=tags,
+        difficulties=catalog.DIFFICULTIES,
+        one_line=catalog.one_line,
+        runs=runs,
+    )
 
 
 @bp.get("/scenarios/<scenario_id>")
 def briefing(scenario_id: str) -> Response:
     """The client briefing, objectives and warnings, and the mode to play in."""
-    loaded = current(scenario_id)
-    # a fresh token per page: its form starts one run however often it is sent
+    scenario = current(scenario_id).scenario
+    assert scenario is not None  # current() serves only valid files
+    differ = [
+        f"{METER_WORDS[meter].lower()} starts at {scenario.meters.get(meter)}"
+        for meter in METERS
+        if scenario.meters.get(meter) != METER_START
+    ]
     return render(
-        "play/briefing.html", scenario=loaded.scenario, start_token=secrets.token_urlsafe(12)
+        "play/briefing.html",
+        scenario=scenario,
+        starts_differ=", ".join(differ),
+        # a fresh token per page: its form starts one run however often it is sent
+        start_token=secrets.token_urlsafe(12),
     )
 
 
@@ -555,14 +576,8 @@ def _asking(run: Run, scenario: Scenario, state: engine.State) -> bool:
 
 def _record(found: Run, state: engine.State, step: engine.Step, scenario: Scenario) -> Response:
     """Store one choice: the step row and the run's new state together, or neither."""
-    session = db.session()
-    session.add(StepRow.of(found, step))
-    found.advance(state)
-    try:
-        session.commit()
-    except (IntegrityError, StaleDataError):
+    if not record_choice(db.session(), found, state, step):
         # another request (a double click, a second tab) recorded this step first
-        session.rollback()
         return _settled(owned(found.id), "That reply was already recorded.")
     return _settled(found, _announce(found, step, scenario), last=step)
 

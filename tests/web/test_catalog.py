@@ -2,23 +2,96 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
-from .helpers import ASKED, DATA, HTMX, choose, start
+import pytest
+
+from .helpers import ASKED, COAT, DATA, HTMX, choose, start
+
+COAT_TEXT = COAT.read_text(encoding="utf-8")
 
 
-def test_the_catalog_lists_each_scenario_with_its_client_and_objectives(client):
+def test_the_catalog_card_is_compact_and_the_briefing_has_the_objectives(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page.text
-    assert "Coat Still On" in html
-    assert 'href="/scenarios/coat-still-on"' in html
-    assert "Maya, 29" in html
-    assert "Low mood after a breakup" in html
-    assert "Beginner" in html and "about 8 minutes" in html
-    assert "Notice withdrawal markers" in html
-    assert "first-session" in html and "withdrawal" in html
+    card = re.search(r'<li class="card">(.*?)</li>', html, re.S)
+    assert card is not None
+    card_html = card.group(1)
+    assert 'href="/scenarios/coat-still-on"' in card_html and "Coat Still On" in card_html
+    assert "Maya, 29" in card_html
+    assert "Beginner" in card_html and "about 8 minutes" in card_html
+    assert "A first session with a client who did not choose to come." in card_html
+    assert 'role="img" aria-label="Illustration of Maya, the client"' in card_html
+    assert "Notice withdrawal markers" not in html  # objectives are in the briefing now
+    assert "Notice withdrawal markers" in client.get("/scenarios/coat-still-on").text
     assert "Continue where you left off" not in html  # nothing started yet
+
+
+def scenario_file(sid: str, title: str, difficulty: str, tags: str, concern: str) -> str:
+    return (
+        COAT_TEXT.replace("id: coat-still-on", f"id: {sid}")
+        .replace("title: Coat Still On", f"title: {title}")
+        .replace("difficulty: beginner", f"difficulty: {difficulty}")
+        .replace("tags: [first-session, withdrawal]", f"tags: [{tags}]")
+        .replace("concern: Low mood after a breakup; came because her sister insisted.",
+                 f"concern: {concern}")
+    )
+
+
+@pytest.fixture
+def library(folder):
+    for sid, title, level, tags, concern in (
+        ("zeta", "A Late Advanced One", "advanced", "confrontation", "Anger at a previous therapist."),
+        ("alpha", "Zebra Crossing", "beginner", "withdrawal", "Grief after a move."),
+        ("mid", "Middle Ground", "intermediate", "disclosure, withdrawal", "Panic at work."),
+    ):
+        (folder / f"{sid}.yaml").write_text(scenario_file(sid, title, level, tags, concern), encoding="utf-8")
+    return folder
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'<h3 id="scenario-[^"]+"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def test_cards_go_from_beginner_to_advanced(client, library):
+    assert titles(client.get("/").text) == [
+        "Coat Still On", "Zebra Crossing", "Middle Ground", "A Late Advanced One",
+    ]
+
+
+def test_filters_by_difficulty_and_tag_and_search_without_javascript(client, library):
+    assert titles(client.get("/?difficulty=intermediate").text) == ["Middle Ground"]
+    assert titles(client.get("/?tag=withdrawal").text) == [
+        "Coat Still On", "Zebra Crossing", "Middle Ground",
+    ]
+    assert titles(client.get("/?tag=withdrawal&difficulty=beginner").text) == [
+        "Coat Still On", "Zebra Crossing",
+    ]
+    # search looks in titles, summaries, client names, concerns and tags; every word must match
+    assert titles(client.get("/?q=panic").text) == ["Middle Ground"]
+    assert titles(client.get("/?q=GRIEF+move").text) == ["Zebra Crossing"]
+    assert titles(client.get("/?q=grief+anger").text) == []
+    page = client.get("/?q=panic&difficulty=intermediate").text
+    assert "1 of 4 scenarios match" in page and 'value="panic"' in page
+    assert '<option value="intermediate" selected>' in page and ">Clear</a>" in page
+    assert "No scenario matches" in client.get("/?q=nothing-like-this").text
+
+
+def test_unknown_filters_are_named_and_dropped(client, library):
+    page = client.get("/?difficulty=expert&tag=nope").text
+    assert "There is no difficulty “expert”: showing every difficulty." in page
+    assert "No scenario has the tag “nope”: showing every tag." in page
+    assert len(titles(page)) == 4
+    long = client.get("/?q=" + "x" * 5000)
+    assert long.status_code == 200 and 'value="' + "x" * 100 + '"' in long.text
+
+
+def test_the_tag_list_offers_the_most_used_tags_first(client, library):
+    page = client.get("/").text
+    options = re.findall(r'<option value="([a-z-]+)"', page.split('id="find-tag"')[1])
+    assert options[0] == "withdrawal" and set(options) >= {"confrontation", "disclosure", "first-session"}
 
 
 def test_content_warnings_are_shown_in_the_catalog_and_the_briefing(client, folder):

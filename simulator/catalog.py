@@ -1,0 +1,82 @@
+"""The catalog's order, filters and search: plain functions over the library's scenarios,
+so the same query string gives the same list with or without JavaScript."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .engine import Scenario
+
+DIFFICULTIES = ("beginner", "intermediate", "advanced")
+QUERY_LIMIT = 100  # characters of search text kept; longer is cut, never an error
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the trainee asked for: search words, a difficulty and a tag, each optional."""
+
+    text: str = ""
+    difficulty: str = ""
+    tag: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.difficulty or self.tag)
+
+
+def read_filters(args: dict[str, str], tags: list[str]) -> Filters:
+    """The filters from a query string; an unknown difficulty or tag is dropped and named."""
+    problems = []
+    text = " ".join(args.get("q", "").split())[:QUERY_LIMIT]
+    difficulty = args.get("difficulty", "").strip().lower()
+    if difficulty and difficulty not in DIFFICULTIES:
+        problems.append(f"There is no difficulty “{difficulty[:40]}”: showing every difficulty.")
+        difficulty = ""
+    tag = args.get("tag", "").strip().lower()
+    if tag and tag not in tags:
+        problems.append(f"No scenario has the tag “{tag[:40]}”: showing every tag.")
+        tag = ""
+    return Filters(text, difficulty, tag, tuple(problems))
+
+
+def ordered(scenarios: list[Scenario]) -> list[Scenario]:
+    """Beginner first, then intermediate, then advanced; by title within each."""
+    return sorted(scenarios, key=lambda s: (DIFFICULTIES.index(s.difficulty), s.title.lower()))
+
+
+def all_tags(scenarios: list[Scenario]) -> list[str]:
+    """Every tag in the library, the most used first, then alphabetically."""
+    counts = Counter(tag.lower() for s in scenarios for tag in s.tags)
+    return sorted(counts, key=lambda tag: (-counts[tag], tag))
+
+
+def _haystack(scenario: Scenario) -> str:
+    client = scenario.client
+    parts = [scenario.title, scenario.summary, client.name, client.concern, *scenario.tags]
+    return " ".join(parts).lower()
+
+
+def matching(scenarios: list[Scenario], filters: Filters) -> list[Scenario]:
+    """The scenarios that meet every filter; the search needs each word somewhere."""
+    words = filters.text.lower().split()
+    found = []
+    for scenario in ordered(scenarios):
+        if filters.difficulty and scenario.difficulty != filters.difficulty:
+            continue
+        if filters.tag and filters.tag not in (t.lower() for t in scenario.tags):
+            continue
+        haystack = _haystack(scenario)
+        if all(word in haystack for word in words):
+            found.append(scenario)
+    return found
+
+
+def one_line(text: str, limit: int = 140) -> str:
+    """A summary cut to one line for a card: its first sentence, or a cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

@@ -147,9 +147,10 @@ def _score(typed: Any, vectors: Any, words: str, texts: tuple[str, ...]) -> floa
 
     Measured on the calibration set (docs/performance.md): the best of the phrasings beat
     their mean, their centroid and a half-and-half mix with the reply's own words; form
-    agreement adds a point of top-1; negation words and word overlap did not help (the
-    embedding already carries "not" and shared words, and the replies that are about
-    fault say "not" on both sides), so they are left out."""
+    agreement adds a point of top-1; negation words, second-person blame words ("your
+    fault", "you always") and word overlap did not help (the embedding already carries
+    "not" and shared words, and the replies about fault say "not" and "fault" on both
+    sides), so they are left out."""
     best = max(_cosine(typed, vector) for vector in vectors)
     agree = _asks(words) == _asks(texts[0])
     return max(0.0, min(1.0, best + (FORM if agree else -FORM)))

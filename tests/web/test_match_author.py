@@ -73,7 +73,10 @@ def test_a_phrase_shows_the_closest_reply_and_every_similarity_without_js(teache
     assert response.status_code == 200
     body = text(response)
     assert "<html" in body  # the whole page, for a browser without JavaScript
-    assert "Marked “closest to what you wrote”:</strong> reply 1, <q>It sounds like coming here" in body
+    assert (
+        "Marked “closest to what you wrote”:</strong> reply 1, <q>It sounds like coming here"
+        in body
+    )
     rows = ranking(body)
     assert len(rows) == 3
     assert rows[0][1] == "It sounds like coming here wasn't entirely your idea."

@@ -7,6 +7,7 @@ feedback only on a second step. The state lives on the class session's row
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -19,7 +20,7 @@ from ..web import is_htmx, message_page, render
 from ..words import POLL
 from . import bp
 from .room import class_split
-from .shared import ENDED, current_scenarios, owned_class
+from .shared import ENDED, current_scenarios, owned_class, revealed_keys
 
 # what the room sees of the current moment, in the order the instructor goes through it
 STAGES = ("ask", "split", "author")
@@ -202,7 +203,15 @@ def step(code: str) -> Response:
         stage = move
     if moments:
         scenario, scene_id = moments[index]
-        classroom.discussion = {"scenario": scenario.id, "scene": scene_id, "stage": stage}
+        shown = revealed_keys(classroom)
+        if stage != "ask":
+            shown.add(f"{scenario.id}/{scene_id}")
+        classroom.discussion = {
+            "scenario": scenario.id,
+            "scene": scene_id,
+            "stage": stage,
+            "revealed": sorted(shown),
+        }
         db.session().commit()
     if is_htmx():
         return _page(classroom, view, status_message=MOVES[move])

@@ -34,8 +34,8 @@ from ..standings import COLUMNS, choice_counts, export_rows, iso, own_words_text
 from ..web import is_htmx, render
 from ..words import POLL
 from . import bp
-from .evidence import MOMENT_COLUMNS, cell, moment_rows
 from .codes import CLASS_NAME_MAX, NAME_MAX, clean_name, name_key, new_code
+from .evidence import MOMENT_COLUMNS, cell, moment_rows
 from .progress import cells, grid_json, progress_grid, scenario_totals
 from .room import board_page
 from .shared import (

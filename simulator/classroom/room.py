@@ -25,7 +25,14 @@ from ..web import render
 from ..words import POLL, run_progress
 from . import bp
 from .progress import Grid, as_grid, cells, progress_grid, scenario_totals
-from .shared import BOARD_STYLES, class_scenarios, current_scenarios, join_url, viewer
+from .shared import (
+    BOARD_STYLES,
+    class_scenarios,
+    current_scenarios,
+    join_url,
+    revealed_keys,
+    viewer,
+)
 
 
 @bp.get("/classes/<code>/board")
@@ -127,6 +134,10 @@ def moments(code: str) -> Response:
     classroom, trainee = viewer(code)
     frozen = classroom.frozen_board if classroom.frozen_at is not None else None
     split = class_split(classroom, current_scenarios(classroom))
+    # during a discussion the room sees a moment's split once the instructor has revealed it
+    held: set[str] = set()
+    if trainee is not None and classroom.discussion is not None:
+        held = {f"{m.scenario_id}/{m.scene}" for m in split} - revealed_keys(classroom)
     response = render(
         "classroom/moments.html",
         block="moments",
@@ -134,6 +145,7 @@ def moments(code: str) -> Response:
         trainee=trainee,
         instructor=trainee is None,
         split=split,
+        held=held,
         frozen=frozen is not None,
         poll=POLL if classroom.is_open else None,
     )

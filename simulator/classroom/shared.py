@@ -90,3 +90,11 @@ def name_is_taken(classroom: Classroom, key: str, but: int | None = None) -> boo
 def join_url(classroom: Classroom) -> str:
     """The full URL trainees open to join the class session (as in its QR code)."""
     return url_for("classroom.join_form", code=classroom.code, _external=True)
+
+
+def revealed_keys(classroom: Classroom) -> set[str]:
+    """The key moments ("scenario/scene") revealed so far in the class's discussion: the
+    trainees' own moments view holds back the others' counts until then."""
+    state = classroom.discussion or {}
+    found = state.get("revealed")
+    return {str(key) for key in found} if isinstance(found, list) else set()

@@ -386,6 +386,25 @@ class TestDiscussion:
         assert "That isn't a step of the discussion" in text(response.text)
         assert "2 of 3 · 67%" in text(teacher.get(f"/classes/{code}/discuss").text)
 
+    def test_during_a_discussion_trainees_see_a_split_only_once_it_is_revealed(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        dee = app.test_client()
+        joined(dee, code, "Dee")
+        before = text(dee.get(f"/classes/{code}/moments").text)
+        assert f"{REPAIR} 2 of 3 · 67%" in before  # no discussion yet: the live view as ever
+        step(teacher, code, "ask", 0)
+        held = text(dee.get(f"/classes/{code}/moments").text)
+        assert "2 of 3" not in held and "1 of 3" not in held
+        assert held.count("Your instructor reveals this moment's split in the discussion.") == 2
+        step(teacher, code, "split", 0)
+        step(teacher, code, "ask", 0)  # hidden again on the projector, but it has been seen
+        one = text(dee.get(f"/classes/{code}/moments").text)
+        assert f"{REPAIR} 2 of 3 · 67%" in one and f"{BRIEF} 2 of 3" not in one
+        # the instructor's own view of every moment is never held back
+        assert f"{BRIEF} 2 of 3 · 67%" in text(teacher.get(f"/classes/{code}/moments").text)
+
     def test_a_class_without_key_moments_says_so(self, teacher, app, folder):
         (folder / "plain.yaml").write_text(
             ASKED.replace("id: asked", "id: plain").replace("    moment: self-disclosure\n", ""),

@@ -171,3 +171,13 @@ def test_an_unknown_scenario_gets_a_friendly_404(client):
 def test_a_broken_scenario_has_no_briefing(client, folder):
     shutil.copy(DATA / "broken" / "missing-scene.yaml", folder / "missing-scene.yaml")
     assert client.get("/scenarios/broken").status_code == 404
+
+
+def test_briefing_text_flows_into_paragraphs(client, folder):
+    text = COAT_TEXT.replace(
+        "    Maya works night shifts at a hospital pharmacy.\n",
+        "    Maya works night shifts at a hospital\n    pharmacy.\n\n    Her sister drove her here.\n",
+    )
+    (folder / "coat-still-on.yaml").write_text(text, encoding="utf-8")
+    page = client.get("/scenarios/coat-still-on").text
+    assert "<p>Maya works night shifts at a hospital pharmacy.</p><p>Her sister drove her here.</p>" in page

@@ -50,6 +50,7 @@ def debrief(name: str, numbers: list[int]) -> Debrief:
 
 
 def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_shown():
+    # Jo takes the repair up as soon as it is invited (`repair_accepted` on half-open)
     report = debrief("late-start", [2, 3, 2, 1, 2, 3, 3, 2])
     assert report.outcome == "excellent"
     rupture = report.key_moments[0]
@@ -60,7 +61,8 @@ def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_sho
     )
     assert rupture.repaired is True
     assert rupture.status == (
-        "Opened by Jo before choice 2. Repaired here: exploratory repair through metacommunication."
+        "Opened by Jo before choice 2. You invited repair here; Jo took it up straight away: "
+        "exploratory repair through metacommunication."
     )
     assert rupture.say.startswith("You're saying it's fine")
     assert rupture.alternative is not None
@@ -68,7 +70,9 @@ def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_sho
     assert rupture.alternative_label == "For contrast, another reply on offer here"
     assert [k.reason for k in report.key_moments] == ["rupture", "swing", "swing"]
     assert report.pattern is not None and report.pattern.kind == "returned-to-ruptures"
-    assert report.strengths[0].title == "Repairing the withdrawal rupture at choice 2"
+    assert report.strengths[0].title == (
+        "Inviting repair of the withdrawal rupture at choice 2, which the client took up"
+    )
 
 
 def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_passed_by():
@@ -119,7 +123,7 @@ def test_lost_a_parent_mixed_the_deflection_and_the_withdrawal_after_it_are_both
         "self-disclosure",
         "Self-disclosure dilemma: deflection",
     )
-    assert dilemma.say == "Why do you ask?"
+    assert dilemma.say == "I wonder what that question is about for you?"
     assert dilemma.alternative is not None and dilemma.alternative.quality == "strong"
     assert dilemma.alternative.say.startswith("I have, yes.")
     assert (withdrawal.step, withdrawal.reason, withdrawal.repaired) == (4, "rupture", False)
@@ -128,14 +132,19 @@ def test_lost_a_parent_mixed_the_deflection_and_the_withdrawal_after_it_are_both
     assert views[4].thought and views[4].said
 
 
-def test_waste_of_time_skilled_the_complaint_is_repaired_on_the_following_reply():
+def test_waste_of_time_skilled_the_repair_invited_next_is_credited_when_dale_takes_it_up():
     report = debrief("waste-of-time", [1, 3, 3, 2, 2, 3, 1, 3, 2])
     first = report.key_moments[0]
     assert (first.step, first.reason) == (2, "rupture")
     assert first.name == "Confrontation marker: complaint about the therapist"
     assert first.repaired is True
-    assert first.status == "Opened by Dale before choice 2. Repaired later, at choice 3."
-    assert "until choice 3, when you came back to it" in first.observation
+    assert first.status == (
+        "Opened by Dale before choice 2. You invited repair at choice 3; Dale took it up "
+        "after choice 4."
+    )
+    assert "At choice 3 you invited repair, and Dale took it up after choice 4." in (
+        first.observation
+    )
 
 
 def paths(s: Scenario) -> list[list[int]]:

@@ -140,18 +140,21 @@ class _Work:
 def invite_repair(
     ruptures: list[list[str | None]], choice: Choice, scene_id: str, awaits_uptake: bool
 ) -> bool:
-    """A repairing choice: the oldest open rupture it addresses (any with `repairs: true`,
-    else the one of its type; one not yet invited first) is repaired at once, or, where the
-    client must take repairs up, marked as invited at this scene."""
+    """A repairing choice addresses the oldest open rupture it fits (any with `repairs:
+    true`, else one of its type). Without uptake scenes it is repaired at once. Where the
+    client must take repairs up, it is marked as invited at this scene, the oldest not yet
+    invited first; one already invited keeps its first invitation. True when the choice
+    invited a repair that waits for the client."""
     fitting = [r for r in ruptures if r[2] is None and choice.mends(str(r[0]))]
-    target = next((r for r in fitting if r[3] is None), fitting[0] if fitting else None)
-    if target is None:
+    if not fitting:
         return False
-    if awaits_uptake:
-        target[3] = scene_id
-        return True
-    target[2] = scene_id
-    return False
+    if not awaits_uptake:
+        fitting[0][2] = scene_id
+        return False
+    waiting = next((r for r in fitting if r[3] is None), None)
+    if waiting is not None:
+        waiting[3] = scene_id
+    return True
 
 
 def take_up(ruptures: list[list[str | None]], scene_id: str) -> None:

@@ -82,6 +82,22 @@ def test_with_an_uptake_scene_a_repair_is_only_invited_until_the_client_takes_it
     assert state.ruptures_open == 0
 
 
+def test_a_second_invitation_keeps_the_first_and_the_uptake_credits_it():
+    scenes = two_ruptures()
+    scenes["mend"]["choices"][1]["goto"] = "cold"
+    scenes["cold"] = talk(
+        ask("I think I lost you there.", "answer", repairs="withdrawal"), ask("Fine.", "done")
+    )
+    scenes["answer"]["repair_accepted"] = True
+    s = scenario(scenes)
+    state, steps = play_through(s, [1, 2, 2, 1, 1])
+    assert steps[2].attempted and steps[3].attempted
+    assert state.ruptures[0].attempted_at == "mend"
+    assert state.ruptures[0].repaired_at == "answer"
+    report = build(s, steps, state)
+    assert (report.ruptures[0].invited_step, report.ruptures[0].repaired_step) == (3, 4)
+
+
 def test_an_invitation_never_taken_up_leaves_the_rupture_open():
     scenes = two_ruptures()
     scenes["mend"]["choices"][1]["goto"] = "cold"

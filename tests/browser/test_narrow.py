@@ -1,0 +1,46 @@
+"""At 320 px (the narrowest phones, or 400% zoom) no page scrolls sideways (WCAG reflow)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .helpers import log_in, say
+
+NARROW = {"width": 320, "height": 640}
+
+
+def sideways(page: Page) -> int:
+    """How far the page reaches past the viewport's right edge, in CSS pixels."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.fixture
+def narrow(browser: Browser, base_url: str):
+    page = browser.new_page(base_url=base_url, viewport=NARROW)
+    yield page
+    page.close()
+
+
+def test_trainee_pages_fit_320_px(narrow: Page) -> None:
+    narrow.goto("/")
+    assert sideways(narrow) == 0
+    narrow.goto("/scenarios/coat-still-on")
+    assert sideways(narrow) == 0
+    narrow.get_by_role("button", name="Start the session").click()
+    narrow.get_by_role("button", name="Well, you're here now, so let's get started on your goals.").click()
+    expect(narrow.locator("#scene-cue")).to_be_focused()
+    assert sideways(narrow) == 0
+    say(narrow, "I think I rushed ahead just now. Can we go back to how it felt to come in today?")
+    narrow.get_by_role("button", name="Part of you wonders whether this is worth your time.").click()
+    narrow.get_by_role("link", name="Read your debrief").click()
+    expect(narrow.get_by_role("heading", level=1)).to_contain_text("Debrief")
+    assert sideways(narrow) == 0
+
+
+def test_instructor_pages_fit_320_px(narrow: Page, author_account) -> None:
+    log_in(narrow, author_account)
+    for url in ("/author/", "/author/scenarios/coat-still-on", "/author/files/coat-still-on.yaml/edit",
+                "/classes", "/classes/new"):
+        narrow.goto(url)
+        assert sideways(narrow) == 0, url

@@ -99,6 +99,27 @@ def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_
     assert report.next.id != "late-start"
 
 
+def test_late_start_after_a_hurried_arrival_jo_does_not_take_the_first_invitation_up():
+    # a careless arrival (trust 45) and a skilled invitation: Jo stays polite (still-polite)
+    missed = debrief("late-start", [1, 3, 2, 1, 1, 1, 1])
+    rupture = missed.key_moments[1]
+    assert (rupture.step, rupture.reason, rupture.repaired) == (2, "rupture", False)
+    assert rupture.status == (
+        "Opened by Jo before choice 2. You invited repair here; Jo did not take it up."
+    )
+    assert "did not take it up" in rupture.observation
+    assert missed.ruptures[0].invitations == (2,)
+    assert not any("repair" in s.title.lower() for s in missed.strengths)
+    # asked again at homework-flat, she takes it up: the second invitation is credited
+    again = debrief("late-start", [1, 3, 2, 3, 2, 2, 1, 2])
+    rupture = again.key_moments[1]
+    assert rupture.status == (
+        "Opened by Jo before choice 2. You invited repair here and again at choice 4; Jo took "
+        "it up after choice 4."
+    )
+    assert again.strengths[0].step == 4 and "which the client took up" in again.strengths[0].title
+
+
 def test_so_its_my_fault_unrepaired_the_confrontation_is_named_and_the_acknowledgement_offered():
     report = debrief("so-its-my-fault", [1, 1, 3, 1, 2])
     first = report.key_moments[0]
@@ -139,8 +160,11 @@ def test_waste_of_time_skilled_the_repair_invited_next_is_credited_when_dale_tak
     assert first.name == "Confrontation marker: complaint about the therapist"
     assert first.repaired is True
     assert first.status == (
-        "Opened by Dale before choice 2. You invited repair at choice 3; Dale took it up "
-        "after choice 4."
+        "Opened by Dale before choice 2. You invited repair at choice 3 and again at choice 4; "
+        "Dale took it up after choice 4."
+    )
+    assert report.strengths[0].title == (
+        "Inviting repair of the confrontation rupture at choice 4, which the client took up"
     )
     assert "At choice 3 you invited repair, and Dale took it up after choice 4." in (
         first.observation

@@ -271,3 +271,12 @@ def test_an_invitation_taken_up_straight_away_is_credited_at_that_reply():
         "away: repair by acknowledging your part."
     )
     assert "It invited repair, and Sam took it up." in review.observation
+
+
+def test_a_debrief_weighs_typed_and_untyped_repairs_among_the_alternatives():
+    s = scenario(two_ruptures())
+    state, steps = play_through(s, [1, 1, 1])  # at "mend": a typed repair beside others
+    report = build(s, steps, state)
+    mend = next(r for r in report.key_moments if r.step == 3)
+    # with ruptures open, the other repairing reply comes before the one that repairs nothing
+    assert mend.alternative is not None and mend.alternative.say == "You seem far away today."

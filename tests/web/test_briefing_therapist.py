@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from .helpers import COAT
 
-WITH_THERAPIST = COAT.read_text(encoding="utf-8").replace(
-    "meters:",
-    "therapist:\n"
-    "  role: Trainee counsellor on placement\n"
-    "  setting: A university counselling service\n"
-    "  facts: You have never had a drinking problem & never been to a meeting.\n"
-    "jurisdiction: England (UK)\n"
-    "meters:",
-    1,
-).replace("id: coat-still-on", "id: coat-with-therapist")
+WITH_THERAPIST = (
+    COAT.read_text(encoding="utf-8")
+    .replace(
+        "meters:",
+        "therapist:\n"
+        "  role: Trainee counsellor on placement\n"
+        "  setting: A university counselling service\n"
+        "  facts: You have never had a drinking problem & never been to a meeting.\n"
+        "jurisdiction: England (UK)\n"
+        "meters:",
+        1,
+    )
+    .replace("id: coat-still-on", "id: coat-with-therapist")
+)
 
 
 def test_the_briefing_shows_the_therapist_and_the_jurisdiction(client, folder):

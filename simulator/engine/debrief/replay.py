@@ -63,7 +63,7 @@ def best_other(
         others,
         key=lambda pair: (
             QUALITY_RANK.get(pair[1].quality, 2),
-            rupture_open and pair[1].repairs,
+            rupture_open and bool(pair[1].repairs),
             net({str(k): v for k, v in pair[1].effects.items()}),
             -pair[0],
         ),
@@ -78,12 +78,27 @@ class RuptureSteps(NamedTuple):
     repaired: int | None
     by_client: bool  # opened as the client reached a rupture moment, not by a reply
     invited: int | None = None  # where a repair awaiting the client's uptake was invited
+    invitations: tuple[int, ...] = ()  # every reply that invited it, the first as `invited`
 
 
 def _choice_of(scenario: Scenario, step: Step) -> Choice | None:
     scene = scenario.scenes.get(step.scene)
     choices = scene.choices or () if scene is not None else ()
     return choices[step.choice] if 0 <= step.choice < len(choices) else None
+
+
+def _invite(
+    marks: list[list[str | None]], choice: Choice, number: int, awaits_uptake: bool
+) -> int | None:
+    """The engine's repair step on the marks; the index of the rupture it invited repair
+    of (one already invited keeps its mark, so it is found by the engine's own rule)."""
+    before = [mark[3] for mark in marks]
+    if not invite_repair(marks, choice, str(number), awaits_uptake):
+        return None
+    changed = [i for i, mark in enumerate(marks) if mark[3] != before[i]]
+    if changed:
+        return changed[0]
+    return next(i for i, m in enumerate(marks) if m[2] is None and choice.mends(str(m[0])))
 
 
 def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> list[RuptureSteps]:
@@ -98,6 +113,7 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
     # [type, opened, repaired, invited] as the engine keeps them, with step numbers as text
     marks: list[list[str | None]] = []
     by_client: list[bool] = []
+    invitations: list[list[int]] = []
 
     def enter(scene_ids: Sequence[str], number: int) -> None:
         for scene_id in scene_ids:
@@ -109,6 +125,7 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
             if scene.moment == "rupture" and not any(m[2] is None for m in marks):
                 marks.append([scene.rupture, str(number), None, None])
                 by_client.append(True)
+                invitations.append([])
 
     # the trail is the start's scenes, then each step's `entered` in turn
     start_length = len(state.trail) - sum(len(step.entered) for step in steps)
@@ -116,10 +133,13 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
     for step in steps:
         choice = _choice_of(scenario, step)
         if choice is not None and choice.repairs:
-            invite_repair(marks, choice, str(step.number), scenario.awaits_uptake)
+            invited = _invite(marks, choice, step.number, scenario.awaits_uptake)
+            if invited is not None:
+                invitations[invited].append(step.number)
         if step.opened:
             marks.append([step.opened, str(step.number), None, None])
             by_client.append(False)
+            invitations.append([])
         enter(step.entered, step.number)
     if len(marks) != len(state.ruptures):
         return [RuptureSteps(None, None, False)] * len(state.ruptures)
@@ -128,8 +148,8 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
         return None if text is None else int(text)
 
     return [
-        RuptureSteps(number(m[1]), number(m[2]), client, number(m[3]))
-        for m, client in zip(marks, by_client, strict=True)
+        RuptureSteps(number(m[1]), number(m[2]), client, number(m[3]), tuple(asked))
+        for m, client, asked in zip(marks, by_client, invitations, strict=True)
     ]
 
 
@@ -160,6 +180,7 @@ def rupture_reports(
             repaired_step=found.repaired,
             invited_at=rupture.attempted_at,
             invited_step=found.invited,
+            invitations=found.invitations,
         )
         for rupture, found in zip(
             state.ruptures, rupture_steps(scenario, ordered, state), strict=True

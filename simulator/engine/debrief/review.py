@@ -253,13 +253,18 @@ def _opened_by(name: str, step: Step, rupture: RuptureReport) -> str:
 
 
 def _uptake(name: str, step: Step, rupture: RuptureReport) -> str:
-    """Where a repair was invited and whether the client took it up, as a status."""
-    invited, repaired = rupture.invited_step, rupture.repaired_step
-    where = "here" if invited == step.number else f"at choice {invited}"
+    """Where a repair was invited (every time) and whether the client took it up."""
+    invited = rupture.invitations or (rupture.invited_step,)
+    first, *again = invited
+    where = "here" if first == step.number else f"at choice {first}"
+    if again:
+        later = ", ".join(str(n) for n in again[:-1])
+        where += " and again at choice " + (f"{later} and {again[-1]}" if later else f"{again[0]}")
+    repaired = rupture.repaired_step
     if repaired is None:
         return f"You invited repair {where}; {name} did not take it up."
-    when = "straight away" if repaired == invited else f"after choice {repaired}"
-    how = REPAIR_NAMES.get(step.skill or "") if invited == step.number else None
+    when = "straight away" if repaired == invited[-1] and not again else f"after choice {repaired}"
+    how = REPAIR_NAMES.get(step.skill or "") if invited[-1] == step.number else None
     return f"You invited repair {where}; {name} took it up {when}" + (f": {how}." if how else ".")
 
 

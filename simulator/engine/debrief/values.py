@@ -69,7 +69,8 @@ class RuptureReport(_Value):
     repaired_step: int | None = None
     # where the scenario waits for the client to take a repair up: where it was invited
     invited_at: str | None = None
-    invited_step: int | None = None
+    invited_step: int | None = None  # the first reply that invited the repair
+    invitations: tuple[int, ...] = ()  # every reply that invited it, in order
 
     @property
     def repaired(self) -> bool:
@@ -79,11 +80,11 @@ class RuptureReport(_Value):
 
     @property
     def credited_step(self) -> int | None:
-        """The reply credited with the repair: the invitation the client took up, else the
-        repairing choice; None while the rupture is open."""
+        """The reply credited with the repair: the (last) invitation the client took up, else
+        the repairing choice; None while the rupture is open."""
         if self.repaired_step is None:
             return None
-        return self.invited_step if self.invited_step is not None else self.repaired_step
+        return self.invitations[-1] if self.invitations else self.repaired_step
 
 
 class DisclosureReport(_Value):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -78,14 +78,18 @@ def class_runs(session: Session, classroom_id: int) -> list[Any]:
     return list(session.execute(query))
 
 
-def class_steps(session: Session, classroom_id: int) -> dict[str, list[StepRow]]:
-    """Every step of the class's runs, by run, in order: one query."""
+def class_steps(
+    session: Session, classroom_id: int, scenes: Collection[str] | None = None
+) -> dict[str, list[StepRow]]:
+    """The steps of the class's runs (at these scenes only, if given), by run, in order."""
     query = (
         select(StepRow)
         .join(Run, Run.id == StepRow.run_id)
         .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
         .order_by(StepRow.run_id, StepRow.number)
     )
+    if scenes is not None:
+        query = query.where(StepRow.scene.in_(sorted(scenes)))
     found: dict[str, list[StepRow]] = {}
     for row in session.scalars(query):
         found.setdefault(row.run_id, []).append(row)
@@ -97,7 +101,14 @@ def moment_rows(session: Session, classroom_id: int) -> list[dict[str, Any]]:
     and what the trainee wrote first in their own words (empty when they skipped it)."""
     runs = class_runs(session, classroom_id)
     versions = pinned_versions(session, runs)
-    steps = class_steps(session, classroom_id)
+    scenes = {
+        scene_id
+        for scenario in versions.values()
+        if scenario is not None
+        for scene_id, scene in scenario.scenes.items()
+        if scene.moment is not None
+    }
+    steps = class_steps(session, classroom_id, scenes)  # the moments' steps alone
     rows = []
     for run in runs:
         scenario = versions.get(run.scenario_digest)

@@ -16,12 +16,11 @@ from .. import db, engine
 from .. import play as plays
 from ..auth import instructor_required
 from ..engine import Scenario
-from ..models import Classroom, Run
+from ..models import Classroom, Run, StepRow
 from ..standings import choice_counts, moment_split, standings
 from ..web import render
 from . import bp
 from .discussion import Slide, key_moments, slide
-from .evidence import class_steps
 from .progress import progress_grid, scenario_totals
 from .shared import ENDED, class_scenarios, current_scenarios, owned_class
 
@@ -50,71 +49,107 @@ class RuptureTally:
     repaired: int = 0
 
 
-def counted_debriefs(classroom: Classroom) -> list[tuple[Scenario, engine.Debrief]]:
-    """The debrief of each counted, finished run (a first attempt by a trainee still in the
-    class), from the stored steps and the run's pinned scenario version."""
-    session = db.session()
-    query = (
-        select(Run)
-        .where(
-            Run.classroom_id == classroom.id,
-            Run.attempt == 1,
-            Run.is_test.is_(False),
-            Run.trainee_id.is_not(None),
-            Run.finished.is_(True),
-        )
-        .order_by(Run.started_at, Run.id)
+@dataclass(frozen=True)
+class Facts:
+    """What the summary takes from one finished run's debrief: its first strength, its growth
+    edge (where a reply strained the alliance or a safety step was missed), its ruptures."""
+
+    scenario_id: str
+    scenario: str
+    strength: tuple[str, str]  # title (no "at choice N"), detail
+    edge: tuple[str, str, str] | None  # key, what happened, the lesson
+    ruptures: tuple[tuple[str, str, str | None, bool], ...]  # type, scene, line, repaired
+
+
+# a finished run's debrief never changes (reactions aside, which the summary leaves out), so
+# each is built once per process: a reload of the summary reads the facts from here
+_FACTS: dict[tuple[str, str, int], Facts] = {}
+_FACTS_MAX = 20_000
+
+
+def facts_of(scenario: Scenario, report: engine.Debrief) -> Facts:
+    """The summary's facts from one debrief."""
+    best = report.strengths[0]
+    edge = None
+    growth = report.growth
+    if growth is not None and growth.harmed:
+        where = f"At “{growth.client}”" if growth.client else "In the session"
+        what = f"{where}, the reply “{growth.say}”" if growth.say else where
+        edge = (f"{growth.scene}/{growth.say or ''}", what, growth.lesson)
+    return Facts(
+        scenario_id=scenario.id,
+        scenario=scenario.title,
+        strength=(_AT_CHOICE.sub("", best.title), best.said or best.detail),
+        edge=edge,
+        ruptures=tuple((r.type, r.opened_at, r.opened_line, r.repaired) for r in report.ruptures),
     )
-    runs = list(session.scalars(query))
-    steps = class_steps(session, classroom.id)
+
+
+def counted_facts(classroom: Classroom) -> list[Facts]:
+    """The facts of each counted, finished run (a first attempt by a trainee still in the
+    class): built from the stored steps and the run's pinned version the first time."""
+    session = db.session()
+    query = select(Run.id, Run.scenario_digest, Run.steps).where(
+        Run.classroom_id == classroom.id,
+        Run.attempt == 1,
+        Run.is_test.is_(False),
+        Run.trainee_id.is_not(None),
+        Run.finished.is_(True),
+    )
+    keys = [(run_id, digest, steps) for run_id, digest, steps in session.execute(query)]
+    missing = [key[0] for key in keys if key not in _FACTS]
+    for chunk in range(0, len(missing), 500):
+        _build(missing[chunk : chunk + 500])
+    return [_FACTS[key] for key in keys if key in _FACTS]
+
+
+def _build(run_ids: list[str]) -> None:
+    session = db.session()
     library = plays.library()
-    built = []
+    runs = list(session.scalars(select(Run).where(Run.id.in_(run_ids))))
+    steps: dict[str, list[engine.Step]] = {}
+    rows = select(StepRow).where(StepRow.run_id.in_(run_ids)).order_by(StepRow.number)
+    for row in session.scalars(rows):
+        steps.setdefault(row.run_id, []).append(row.step)
+    if len(_FACTS) + len(runs) > _FACTS_MAX:
+        _FACTS.clear()
     for run in runs:
         scenario = library.version(run.scenario_digest) or library.version(
             run.scenario_digest, run.scenario_source
         )
-        if scenario is None:
-            continue
-        taken = [row.step for row in steps.get(run.id, [])]
-        built.append((scenario, engine.build_debrief(scenario, taken, run.play_state)))
-    return built
+        if scenario is not None:
+            report = engine.build_debrief(scenario, steps.get(run.id, []), run.play_state)
+            _FACTS[(run.id, run.scenario_digest, run.steps)] = facts_of(scenario, report)
 
 
 def _add(found: dict[tuple[str, ...], Theme], key: tuple[str, ...], theme: Theme) -> None:
     found.setdefault(key, theme).count += 1
 
 
-def themes(debriefs: Sequence[tuple[Scenario, engine.Debrief]]) -> tuple[list[Theme], list[Theme]]:
-    """The strengths (each debrief's first) and growth edges (where a reply strained the
-    alliance, or a safety step was missed) most often named, most common first."""
+def themes(facts: Sequence[Facts]) -> tuple[list[Theme], list[Theme]]:
+    """The strengths and growth edges most often named, most common first."""
     strengths: dict[tuple[str, ...], Theme] = {}
     edges: dict[tuple[str, ...], Theme] = {}
-    for scenario, report in debriefs:
-        best = report.strengths[0]
-        title = _AT_CHOICE.sub("", best.title)
-        said = best.said or best.detail
-        _add(strengths, (scenario.id, title, said), Theme(scenario.title, title, said))
-        growth = report.growth
-        if growth is not None and growth.harmed:
-            where = f"At “{growth.client}”" if growth.client else "In the session"
-            what = f"{where}, the reply “{growth.say}”" if growth.say else where
-            key = (scenario.id, growth.scene, growth.say or "")
-            _add(edges, key, Theme(scenario.title, what, growth.lesson))
+    for fact in facts:
+        title, detail = fact.strength
+        _add(strengths, (fact.scenario_id, title, detail), Theme(fact.scenario, title, detail))
+        if fact.edge is not None:
+            key, what, lesson = fact.edge
+            _add(edges, (fact.scenario_id, key), Theme(fact.scenario, what, lesson))
     ranked = sorted(strengths.values(), key=lambda t: -t.count)[:TOP]
     return ranked, sorted(edges.values(), key=lambda t: -t.count)[:TOP]
 
 
-def rupture_tallies(debriefs: Sequence[tuple[Scenario, engine.Debrief]]) -> list[RuptureTally]:
+def rupture_tallies(facts: Sequence[Facts]) -> list[RuptureTally]:
     """Ruptures by scenario, type and the client's line where they opened."""
     found: dict[tuple[str, str, str], RuptureTally] = {}
-    for scenario, report in debriefs:
-        for rupture in report.ruptures:
-            key = (scenario.id, rupture.type, rupture.opened_at)
+    for fact in facts:
+        for kind, scene, line, repaired in fact.ruptures:
             tally = found.setdefault(
-                key, RuptureTally(scenario.title, rupture.type, rupture.opened_line)
+                (fact.scenario_id, kind, scene), RuptureTally(fact.scenario, kind, line)
             )
             tally.opened += 1
-            tally.repaired += 1 if rupture.repaired else 0
+            tally.repaired += 1 if repaired else 0
     return list(found.values())
 
 
@@ -135,8 +170,8 @@ def summary(code: str) -> Response:
     classroom = owned_class(code)
     session = db.session()
     scenarios = current_scenarios(classroom)
-    debriefs = counted_debriefs(classroom)
-    strengths, edges = themes(debriefs)
+    facts = counted_facts(classroom)
+    strengths, edges = themes(facts)
     rows = standings(session, classroom.id)
     response = render(
         "classroom/summary.html",
@@ -149,8 +184,8 @@ def summary(code: str) -> Response:
         slides=moment_slides(classroom, scenarios),
         strengths=strengths,
         edges=edges,
-        ruptures=rupture_tallies(debriefs),
-        debriefs=len(debriefs),
+        ruptures=rupture_tallies(facts),
+        debriefs=len(facts),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

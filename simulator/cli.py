@@ -385,8 +385,12 @@ def new(slug: str, folder: str) -> None:
 def serve(host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the app with a production server (gunicorn), or Flask's own with --debug."""
     from . import create_app
+    from .migrations import OutOfDate
 
-    app = create_app()
+    try:
+        app = create_app()
+    except OutOfDate as error:  # pending migrations: say which command applies them
+        raise click.ClickException(str(error)) from error
     entries = app.extensions["rapport.library"].entries()
     broken = [entry for entry in entries if not entry.loaded.ok]
     click.echo(
@@ -450,6 +454,58 @@ def add_instructor(email: str, password: str) -> None:
 
 
 main.add_command(instructor_cli)
+
+
+@click.group("db")
+def db_cli() -> None:
+    """The database's migrations (RAPPORT_DATABASE_URL, or the SQLite file in instance/)."""
+
+
+def _database() -> Any:
+    from . import create_app
+
+    app = create_app({"DATABASE_PREPARE": False})  # opened as it is, not checked
+    return app.extensions["rapport.db"]
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration; a database from before migrations is adopted first."""
+    from . import migrations
+
+    database = _database()
+    try:
+        before, after = migrations.upgrade(database.engine)
+    except migrations.OutOfDate as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        database.engine.dispose()
+    if before == after:
+        click.echo(f"database already at {after} (the latest)")
+    else:
+        click.echo(f"database upgraded from {before or 'no migrations'} to {after} (the latest)")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's migration and whether any are pending; exit 1 when some are."""
+    from . import migrations
+
+    database = _database()
+    found = migrations.current(database.engine)
+    database.engine.dispose()
+    if found.current:
+        click.echo(f"{found.revision} (the latest)")
+        return
+    if found.empty:
+        click.echo(f"empty: the tables are made at {migrations.head()} on first start")
+        return
+    at = "made before migrations" if found.legacy else str(found.revision)
+    click.echo(f"{at}; the latest is {migrations.head()}: run `rapport db upgrade`")
+    sys.exit(1)
+
+
+main.add_command(db_cli)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

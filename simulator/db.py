@@ -1,4 +1,5 @@
-"""The database lifecycle: one engine and one scoped session per app, tables created at start."""
+"""The database lifecycle: one engine and one scoped session per app; at start an empty
+database is created at the latest migration and an out-of-date one refused."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.wrappers import Response
 
-from .models import Base
+from . import migrations
 
 EXTENSION = "rapport.db"
 
@@ -33,35 +34,10 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
 
-    def create_all(self) -> None:
-        """Create any missing tables, and add columns that a newer version brought."""
-        Base.metadata.create_all(self.engine)
-        self._add_missing_columns()
-
-    def _add_missing_columns(self) -> None:
-        # A stop-gap until migrations: a column added since the table was made is added (with
-        # its server default, or empty when it may be), and so are new indexes, so an
-        # existing database keeps working after an upgrade.
-        found = inspect(self.engine)
-        with self.engine.begin() as connection:
-            for table in Base.metadata.sorted_tables:
-                have = {column["name"] for column in found.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name in have:
-                        continue
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    if column.server_default is not None:
-                        default = column.server_default.arg  # type: ignore[attr-defined]
-                        extra = f"NOT NULL DEFAULT '{default}'"
-                    elif column.nullable:
-                        extra = ""
-                    else:
-                        continue  # cannot be added to rows that exist: needs a migration
-                    connection.execute(
-                        text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} {extra}")
-                    )
-                for index in table.indexes:
-                    index.create(connection, checkfirst=True)
+    def prepare(self) -> None:
+        """Create an empty database at the latest migration, or check that an existing one
+        is at it (simulator.migrations.OutOfDate says which command brings it there)."""
+        migrations.prepare(self.engine)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -76,9 +52,11 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def init_app(app: Flask) -> Database:
-    """Open the app's database, create its tables, and end each request's session."""
+    """Open the app's database (created, or checked to be up to date), and end each
+    request's session."""
     database = Database(app.config["DATABASE_URL"])
-    database.create_all()
+    if app.config.get("DATABASE_PREPARE", True):  # `rapport db` opens it as it is
+        database.prepare()
     app.extensions[EXTENSION] = database
 
     @app.teardown_appcontext

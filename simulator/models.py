@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -32,9 +33,21 @@ from .engine import Scenario, State, Step
 MODES = ("practice", "assessment")
 
 
+# every constraint and index gets a predictable name, the same on SQLite and PostgreSQL, so
+# a migration can name what it alters or drops (simulator/migrations)
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
     """The declarative base of every table."""
 
+    metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON}
 
 
@@ -558,6 +571,7 @@ def detach_runs(db: Session, trainee_id: int) -> None:
         .values(trainee_id=None)
         .execution_options(synchronize_session=False)
     )
+
 
 # -- playing a scenario together in class: one shared run, the room's votes -------------------
 

@@ -1,4 +1,5 @@
-"""The Flask test client over a fresh SQLite file and a temporary scenario folder per test."""
+"""The Flask test client over a fresh database (a SQLite file, or a PostgreSQL schema when
+RAPPORT_DATABASE_URL names a server) and a temporary scenario folder per test."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ from flask.testing import FlaskClient
 
 from simulator import create_app
 
+from .. import config
 from ..config import app_config
 from .helpers import COAT
+
+
+@pytest.fixture(autouse=True)
+def databases() -> Iterator[None]:
+    """On PostgreSQL the databases a test made are emptied for the next test (tests/config.py)."""
+    config.test_began()
+    yield
+    config.test_ended()
 
 
 @pytest.fixture

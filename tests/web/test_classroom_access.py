@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from flask.testing import FlaskClient
 from simulator import create_app
 from simulator.models import Trainee
 
-from ..config import app_config
+from ..config import app_config, copy_database
 from .classes import STRONG, create_class, joined, log_in, make_instructor, play, start, trainees
 from .helpers import COAT
 
@@ -94,11 +93,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
 @pytest.fixture
 def fresh_world(snapshot: Snapshot, tmp_path: Path) -> Iterator[World]:
     """The snapshot's world in a new app over a copy of its database, for this test alone."""
-    with (
-        sqlite3.connect(snapshot.database) as source,
-        sqlite3.connect(tmp_path / "test.db") as copy,
-    ):
-        source.backup(copy)
+    copy_database((snapshot.database.parent, snapshot.database.name), (tmp_path, "test.db"))
     app = create_app(app_config(tmp_path, snapshot.scenarios, WTF_CSRF_ENABLED=False))
     clients = {}
     for role, cookie in snapshot.cookies.items():

@@ -1,14 +1,11 @@
-"""Start is idempotent: one briefing form starts one run, however often it is sent; and a
-database made before these columns existed gains them at start."""
+"""Start is idempotent: one briefing form starts one run, however often it is sent (a
+database made before these columns existed gains them through `rapport db upgrade`:
+tests/test_migrations.py)."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 
-from simulator import create_app
-
-from ..config import app_config
 from .helpers import rows
 
 
@@ -38,30 +35,6 @@ def test_the_token_is_this_browser_s_own(client, other):
     mine = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token})
     theirs = other.post("/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token})
     assert mine.headers["Location"] != theirs.headers["Location"]
-
-
-def test_a_database_from_before_gains_the_new_columns_and_keeps_its_runs(tmp_path, folder):
-    config = app_config(tmp_path, folder, "old.db", WTF_CSRF_ENABLED=False)
-    app = create_app(config)
-    client = app.test_client()
-    old_run = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"})
-    app.extensions["rapport.db"].engine.dispose()
-    with sqlite3.connect(tmp_path / "old.db") as raw:  # the tables as an earlier build made them
-        raw.execute("DROP INDEX uq_runs_owner_start_token")
-        raw.execute("ALTER TABLE runs DROP COLUMN start_token")
-        raw.execute("ALTER TABLE classrooms DROP COLUMN words_required")
-        raw.execute("ALTER TABLE instructors DROP COLUMN login_epoch")
-    again = create_app(config)
-    with sqlite3.connect(tmp_path / "old.db") as raw:
-        runs = {row[1] for row in raw.execute("PRAGMA table_info(runs)")}
-        classes = {row[1] for row in raw.execute("PRAGMA table_info(classrooms)")}
-        indexes = {row[1] for row in raw.execute("PRAGMA index_list(runs)")}
-    assert "start_token" in runs and "words_required" in classes
-    assert "uq_runs_owner_start_token" in indexes
-    browser = again.test_client()
-    browser.set_cookie("rapport", client.get_cookie("rapport").value)
-    assert browser.get(old_run.headers["Location"]).status_code == 200  # the old run plays on
-    again.extensions["rapport.db"].engine.dispose()
 
 
 def test_play_again_in_a_class_opens_one_run_however_often_it_is_sent(app):

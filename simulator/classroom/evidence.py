@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from .. import db
 from .. import play as plays
 from ..auth import instructor_required
+from ..class_results import class_runs, class_steps, scenario_source
 from ..engine import Scenario
-from ..models import Run, StepRow, Trainee
 from ..standings import REMOVED, iso
 from ..words import MOMENTS, QUALITY_WORDS
 from . import bp
@@ -41,7 +39,7 @@ MOMENT_COLUMNS = (
 )
 
 
-def pinned_versions(session: Session, runs: Sequence[Any]) -> dict[str, Scenario | None]:
+def pinned_versions(runs: Sequence[Any]) -> dict[str, Scenario | None]:
     """Each run's pinned scenario version by digest; the stored text is read only for a
     version this process has not loaded yet."""
     library = plays.library()
@@ -52,55 +50,18 @@ def pinned_versions(session: Session, runs: Sequence[Any]) -> dict[str, Scenario
             continue
         found = library.version(digest)
         if found is None:
-            source = session.scalar(select(Run.scenario_source).where(Run.id == run.id))
+            source = scenario_source(db.session(), run.id)
             found = library.version(digest, source) if source else None
         versions[digest] = found
     return versions
 
 
-def class_runs(session: Session, classroom_id: int) -> list[Any]:
-    """The class's runs (replays and removed trainees' too; tests never), oldest first, with
-    the trainee's name: the narrow columns only, never a run's stored scenario text."""
-    query = (
-        select(
-            Run.id,
-            Run.scenario_id,
-            Run.title,
-            Run.attempt,
-            Run.scenario_digest,
-            Run.trainee_id,
-            Trainee.name,
-        )
-        .outerjoin(Trainee, Trainee.id == Run.trainee_id)
-        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
-        .order_by(Run.started_at, Run.id)
-    )
-    return list(session.execute(query))
-
-
-def class_steps(
-    session: Session, classroom_id: int, scenes: Collection[str] | None = None
-) -> dict[str, list[StepRow]]:
-    """The steps of the class's runs (at these scenes only, if given), by run, in order."""
-    query = (
-        select(StepRow)
-        .join(Run, Run.id == StepRow.run_id)
-        .where(Run.classroom_id == classroom_id, Run.is_test.is_(False))
-        .order_by(StepRow.run_id, StepRow.number)
-    )
-    if scenes is not None:
-        query = query.where(StepRow.scene.in_(sorted(scenes)))
-    found: dict[str, list[StepRow]] = {}
-    for row in session.scalars(query):
-        found.setdefault(row.run_id, []).append(row)
-    return found
-
-
-def moment_rows(session: Session, classroom_id: int) -> list[dict[str, Any]]:
+def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
     """One row per run and key moment reached: who, where, the reply chosen and its quality,
     and what the trainee wrote first in their own words (empty when they skipped it)."""
+    session = db.session()
     runs = class_runs(session, classroom_id)
-    versions = pinned_versions(session, runs)
+    versions = pinned_versions(runs)
     scenes = {
         scene_id
         for scenario in versions.values()
@@ -169,7 +130,7 @@ def export_moments_csv(code: str) -> Response:
     classroom = owned_class(code)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(csv_lines(MOMENT_COLUMNS, moment_rows(db.session(), classroom.id)))
+    writer.writerows(csv_lines(MOMENT_COLUMNS, moment_rows(classroom.id)))
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="rapport-{classroom.code}-moments.csv"'

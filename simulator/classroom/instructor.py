@@ -159,7 +159,7 @@ def dashboard(code: str) -> Response:
     classroom = owned_class(code)
     session = db.session()
     rows = standings(session, classroom.id)
-    grid = progress_grid(session, classroom.id)
+    grid = progress_grid(classroom.id)
     scenarios = class_scenarios(classroom)
     ids = [scenario_id for scenario_id, _scenario in scenarios]
     response = render(
@@ -238,7 +238,7 @@ def freeze(code: str) -> Response:
                 list(row)
                 for row in choice_counts(session, classroom.id, current_scenarios(classroom))
             ],
-            "progress": grid_json(progress_grid(session, classroom.id)),
+            "progress": grid_json(progress_grid(classroom.id)),
         }
         classroom.frozen_at = now()
         session.commit()
@@ -452,7 +452,7 @@ def export_json(code: str) -> Response:
         "runs": export_rows(db.session(), classroom.id),
         # one row per trainee and key moment, as in the moments CSV
         "moment_columns": list(MOMENT_COLUMNS),
-        "moments": moment_rows(db.session(), classroom.id),
+        "moments": moment_rows(classroom.id),
     }
     response = Response(
         json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json"

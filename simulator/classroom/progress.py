@@ -7,11 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from .. import db
+from ..class_results import progress_rows
 from ..engine import Scenario
-from ..models import Run
 from ..words import run_progress
 
 # (finished, choices made) of one trainee's counted run of one scenario
@@ -20,16 +18,9 @@ Cell = tuple[bool, int]
 Grid = dict[int, dict[str, Cell]]
 
 
-def progress_grid(db: Session, classroom_id: int) -> Grid:
+def progress_grid(classroom_id: int) -> Grid:
     """Each trainee's counted run (first attempt, never a test) of each scenario."""
-    query = select(Run.trainee_id, Run.scenario_id, Run.finished, Run.steps).where(
-        # the same runs the board counts (standings._first_attempts)
-        Run.classroom_id == classroom_id,
-        Run.attempt == 1,
-        Run.is_test.is_(False),
-        Run.trainee_id.is_not(None),
-    )
-    return as_grid(db.execute(query))
+    return as_grid(progress_rows(db.session(), classroom_id))
 
 
 def as_grid(rows: Iterable[Sequence[Any]]) -> Grid:

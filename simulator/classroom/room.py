@@ -55,7 +55,7 @@ def board_page(
     else:
         rows = standings(session, classroom.id)
         grid = None
-    live = progress_grid(session, classroom.id) if grid is None or trainee else {}
+    live = progress_grid(classroom.id) if grid is None or trainee else {}
     grid = live if grid is None else grid
     scenarios = class_scenarios(classroom)
     ids = [scenario_id for scenario_id, _scenario in scenarios]

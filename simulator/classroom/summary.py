@@ -9,14 +9,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db, engine
 from .. import play as plays
 from ..auth import instructor_required
+from ..class_results import finished_first_attempts, runs_with_steps
 from ..engine import Scenario
-from ..models import Classroom, Run, StepRow
+from ..models import Classroom
 from ..standings import choice_counts, moment_split, standings
 from ..web import render
 from . import bp
@@ -88,15 +88,7 @@ def facts_of(scenario: Scenario, report: engine.Debrief) -> Facts:
 def counted_facts(classroom: Classroom) -> list[Facts]:
     """The facts of each counted, finished run (a first attempt by a trainee still in the
     class): built from the stored steps and the run's pinned version the first time."""
-    session = db.session()
-    query = select(Run.id, Run.scenario_digest, Run.steps).where(
-        Run.classroom_id == classroom.id,
-        Run.attempt == 1,
-        Run.is_test.is_(False),
-        Run.trainee_id.is_not(None),
-        Run.finished.is_(True),
-    )
-    keys = [(run_id, digest, steps) for run_id, digest, steps in session.execute(query)]
+    keys = finished_first_attempts(db.session(), classroom.id)
     missing = [key[0] for key in keys if key not in _FACTS]
     for chunk in range(0, len(missing), 500):
         _build(missing[chunk : chunk + 500])
@@ -104,21 +96,16 @@ def counted_facts(classroom: Classroom) -> list[Facts]:
 
 
 def _build(run_ids: list[str]) -> None:
-    session = db.session()
     library = plays.library()
-    runs = list(session.scalars(select(Run).where(Run.id.in_(run_ids))))
-    steps: dict[str, list[engine.Step]] = {}
-    rows = select(StepRow).where(StepRow.run_id.in_(run_ids)).order_by(StepRow.number)
-    for row in session.scalars(rows):
-        steps.setdefault(row.run_id, []).append(row.step)
-    if len(_FACTS) + len(runs) > _FACTS_MAX:
+    found = runs_with_steps(db.session(), run_ids)
+    if len(_FACTS) + len(found) > _FACTS_MAX:
         _FACTS.clear()
-    for run in runs:
+    for run, steps in found:
         scenario = library.version(run.scenario_digest) or library.version(
             run.scenario_digest, run.scenario_source
         )
         if scenario is not None:
-            report = engine.build_debrief(scenario, steps.get(run.id, []), run.play_state)
+            report = engine.build_debrief(scenario, steps, run.play_state)
             _FACTS[(run.id, run.scenario_digest, run.steps)] = facts_of(scenario, report)
 
 
@@ -177,7 +164,7 @@ def summary(code: str) -> Response:
         "classroom/summary.html",
         classroom=classroom,
         per_scenario=scenario_totals(
-            progress_grid(session, classroom.id),
+            progress_grid(classroom.id),
             class_scenarios(classroom),
             (row.trainee_id for row in rows),
         ),

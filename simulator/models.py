@@ -250,8 +250,9 @@ class StepRow(Base):
         )
 
 
-def record_choice(db: Session, run: Run, state: State, step: Step) -> bool:
-    """Commit one choice: its step row and the run's new state in one transaction, or nothing.
+def record_choice(db: Session, run: Run, state: State, step: Step | None) -> bool:
+    """Commit one choice: its step row and the run's new state in one transaction, or nothing
+    (with `step` None, the new state alone: the trainee's own words, a hint asked for).
 
     The choice's hot path: two statements on the session's connection, not the unit of work
     (which cost a third of the request). The run's version is checked and bumped as the
@@ -268,17 +269,18 @@ def record_choice(db: Session, run: Run, state: State, step: Step) -> bool:
         if changed.rowcount != 1:
             db.rollback()
             return False
-        connection.execute(
-            _INSERT_STEP,
-            {
-                "run_id": run.id,
-                "number": step.number,
-                "scene": step.scene,
-                "choice": step.choice,
-                "data": step.model_dump(mode="json"),
-                "created_at": values["updated_at"],
-            },
-        )
+        if step is not None:
+            connection.execute(
+                _INSERT_STEP,
+                {
+                    "run_id": run.id,
+                    "number": step.number,
+                    "scene": step.scene,
+                    "choice": step.choice,
+                    "data": step.model_dump(mode="json"),
+                    "created_at": values["updated_at"],
+                },
+            )
         db.commit()
     except IntegrityError:  # the step number is taken: recorded by the other request
         db.rollback()

@@ -220,12 +220,7 @@ def words(run_id: str) -> Response:
     if error is not None:
         _refuse(found, error, words=text)
     written = engine.write(scenario, state, "" if skip else text)
-    found.advance(written)
-    session = db.session()
-    try:
-        session.commit()
-    except StaleDataError:  # a second tab answered first
-        session.rollback()
+    if not record_choice(db.session(), found, written, None):  # a second tab answered first
         return _settled(owned(run_id), "Here is where the session is now.")
     message = "The replies are shown below." if skip or not text else "Your words were saved."
     return _settled(
@@ -247,14 +242,8 @@ def hint(run_id: str) -> Response:
     scenario = pinned(found)
     state = found.play_state
     asked = engine.ask_hint(scenario, state)
-    if asked != state:
-        found.advance(asked)
-        session = db.session()
-        try:
-            session.commit()
-        except StaleDataError:
-            session.rollback()
-            return _settled(owned(run_id), "Here is where the session is now.")
+    if asked != state and not record_choice(db.session(), found, asked, None):
+        return _settled(owned(run_id), "Here is where the session is now.")
     return _settled(found, "Hint shown.", focus="hint-heading")
 
 

@@ -18,7 +18,7 @@ document.addEventListener("htmx:after:request", function (event) {
   var source = event.detail && event.detail.ctx && event.detail.ctx.sourceElement;
   newTurn = !!(source && source.closest && source.closest("#choices, #own-words"));
 });
-document.addEventListener("htmx:finally:request", function () {
+document.addEventListener("htmx:after:settle", function () {
   if (!newTurn) return;
   newTurn = false;
   var play = document.getElementById("play");

@@ -219,12 +219,9 @@ def _group_page(
 ) -> Response:
     """The projector (`view` "projector") or the instructor's own view ("control")."""
     session = db.session()
-    scenario = _scenario(group)
-    state = group.play_state
-    offered = groups.replies(scenario, state)
-    counts = groups.tally(session, group)
+    counts = groups.tally(session, group)  # only offered replies are ever counted in
     present = trainee_count(session, classroom.id)
-    voted = sum(counts.get(reply.id, 0) for reply in offered)
+    voted = sum(counts.values())
     revealed = group.revealed is not None
     # the split is the instructor's until the reveal; the projector shows only the count
     shown_counts = counts if (revealed or view == "control") else {}
@@ -234,7 +231,10 @@ def _group_page(
         str(part) for part in (group.id, group.steps, revealed, live, voted, present, len(words))
     ) + ("." + ",".join(f"{k}:{v}" for k, v in sorted(shown_counts.items())))
     if is_htmx() and request.args.get("seen") == key and request.method == "GET":
-        return _no_store(Response(status=204))
+        return _no_store(Response(status=204))  # nothing changed: no need to read further
+    scenario = _scenario(group)
+    state = group.play_state
+    offered = groups.replies(scenario, state)
     rows = groups.group_steps(session, group)
     last = rows[-1] if rows else None
     template = "classroom/group.html" if view == "projector" else "classroom/group_control.html"

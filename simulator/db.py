@@ -24,11 +24,17 @@ class Database:
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
         options: dict[str, Any] = {}
+        self.file: Path | None = None  # a SQLite database's file
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                self.file = Path(database).absolute()
+                self.file.parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 15}
+        else:
+            # a server restarted or a connection dropped: the pool checks a connection before
+            # lending it (one round trip) and opens a new one, so no request sees it dead
+            options["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **options)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -38,6 +44,17 @@ class Database:
         """Create an empty database at the latest migration, or check that an existing one
         is at it (simulator.migrations.OutOfDate says which command brings it there)."""
         migrations.prepare(self.engine)
+        if self.file is not None:
+            # from now on a connection opens the file that exists, never makes an empty one
+            # in its place: a database moved away gives 503s until it is back
+            event.listen(self.engine, "do_connect", self._existing_file)
+
+    def _existing_file(
+        self, _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        assert self.file is not None
+        cargs[0] = f"{self.file.as_uri().replace('file://', 'file:', 1)}?mode=rw"
+        cparams["uri"] = True
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -56,7 +73,11 @@ def init_app(app: Flask) -> Database:
     request's session."""
     database = Database(app.config["DATABASE_URL"])
     if app.config.get("DATABASE_PREPARE", True):  # `rapport db` opens it as it is
-        database.prepare()
+        try:
+            database.prepare()
+        except BaseException:
+            database.engine.dispose()  # refused (or failed): no connection left open
+            raise
     app.extensions[EXTENSION] = database
 
     @app.teardown_appcontext

@@ -54,7 +54,7 @@ def database_url(folder: Path, database: str = "test.db", blank: bool = False) -
 
 # PostgreSQL: (folder, name) -> its schema. Making a schema's tables takes a few tenths of a
 # second, emptying one a few hundredths: the schemas a test used are emptied for the next
-# (tests/web/conftest.py marks where each test begins and ends)
+# (tests/conftest.py marks where each test begins and ends)
 _schemas: dict[str, str] = {}
 _this_test: list[str] = []
 _free: list[str] = []

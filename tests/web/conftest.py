@@ -13,17 +13,8 @@ from flask.testing import FlaskClient
 
 from simulator import create_app
 
-from .. import config
 from ..config import app_config
 from .helpers import COAT
-
-
-@pytest.fixture(autouse=True)
-def databases() -> Iterator[None]:
-    """On PostgreSQL the databases a test made are emptied for the next test (tests/config.py)."""
-    config.test_began()
-    yield
-    config.test_ended()
 
 
 @pytest.fixture

@@ -216,10 +216,11 @@ def test_bad_phrasings_files_get_clear_errors(tmp_path):
 
 
 def test_accuracy_on_the_calibration_set_stays_above_a_floor():
-    """Measured 98.2% top-1 and 99.7% top-2 over 341 phrasings when CLOSE was chosen; the
-    floors leave room for a model update, not for a broken matcher (which lands near 30%)."""
+    """Measured 98.9% top-1 and 99.8% top-2 over 543 phrasings (16 scenarios); the floors
+    leave room for new phrasings and a model update, not for a broken matcher (a random
+    pick among three or four replies lands near 30%)."""
     got = total(CALIBRATION)
-    assert got.labelled >= 300
+    assert got.labelled >= 500
     assert got.top1 / got.labelled >= 0.93, [m.text for m in got.misses]
     assert got.top2 / got.labelled >= 0.97
     assert got.close / got.labelled >= 0.80  # right and called close
@@ -227,9 +228,10 @@ def test_accuracy_on_the_calibration_set_stays_above_a_floor():
 
 
 def test_accuracy_on_the_heldout_set_meets_the_target():
-    """The held-out set was never used to tune; the issue's target is 85% and 95%."""
+    """The held-out set was never used to tune (98.9% and 99.7% over 371 phrasings when
+    last measured); the issue's target is 85% and 95%."""
     got = total(HELDOUT)
-    assert got.labelled >= 190
+    assert got.labelled >= 350
     assert got.top1 / got.labelled >= 0.85
     assert got.top2 / got.labelled >= 0.95
 

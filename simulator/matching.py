@@ -198,6 +198,8 @@ def _load() -> Matcher:
     """WordLlama from the files inside its own package, never from the network."""
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ.setdefault(name, "1")
+    # one short text at a time needs no thread pool, and a pool would not survive a fork
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     root = logging.getLogger()
     kept = (list(root.handlers), root.level)
     try:

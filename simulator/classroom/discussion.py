@@ -19,6 +19,7 @@ from ..standings import Moment
 from ..web import is_htmx, message_page, render
 from ..words import POLL
 from . import bp
+from .instructor import qr_of
 from .room import class_split
 from .shared import ENDED, current_scenarios, owned_class, revealed_keys
 
@@ -144,6 +145,10 @@ def _page(classroom: Classroom, view: str, status_message: str = "") -> Response
         revealed=revealed,
         poll=POLL,
         status_message=status_message,
+        # the projector offers the phone controller as a QR code (not in the polled block)
+        remote_qr=None
+        if is_htmx() or view != "presenter"
+        else qr_of(url_for("classroom.remote", code=classroom.code, _external=True)),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

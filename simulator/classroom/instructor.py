@@ -197,7 +197,12 @@ def code_screen(code: str) -> Response:
 
 def qr_markup(classroom: Classroom) -> Markup:
     """An inline SVG QR code of the join URL, dark on light in either colour scheme."""
-    return Markup(_qr_svg(join_url(classroom)))  # noqa: S704  (segno's SVG of our own URL)
+    return qr_of(join_url(classroom))
+
+
+def qr_of(url: str) -> Markup:
+    """An inline SVG QR code of one of our own URLs, named for screen readers."""
+    return Markup(_qr_svg(url))  # noqa: S704  (segno's SVG of our own URL)
 
 
 @lru_cache(maxsize=256)

@@ -361,6 +361,21 @@ class TestDiscussion:
         assert back.headers["Location"] == f"/classes/{code}/discuss/remote"
         assert "bar-fill" not in teacher.get(f"/classes/{code}/discuss").text
 
+    def test_the_projector_offers_the_controller_by_qr_and_the_summary_at_the_end(
+        self, teacher, app, two_scenarios
+    ):
+        code = a_discussion(teacher, app)
+        page = teacher.get(f"/classes/{code}/discuss").text
+        assert (
+            f'aria-label="QR code: scan it to open http://localhost/classes/{code}/discuss/remote"'
+            in page
+        )
+        assert "<svg" not in teacher.get(f"/classes/{code}/discuss", headers=HTMX).text
+        assert "Open the session summary" not in page
+        step(teacher, code, "author", 1)
+        last = teacher.get(f"/classes/{code}/discuss").text
+        assert f'href="/classes/{code}/summary">Open the session summary</a>' in last
+
     def test_a_press_from_a_page_that_was_behind_does_not_skip_a_moment(
         self, teacher, app, two_scenarios
     ):

@@ -79,6 +79,8 @@ class Run(Base):
     # loaded only when this process has not seen the pinned version yet
     scenario_source: Mapped[str] = mapped_column(Text, deferred=True)
     mode: Mapped[str] = mapped_column(String(16), default="practice")
+    # open response: the trainee types first at every choice scene, matched to the replies
+    open_response: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     scene: Mapped[str] = mapped_column(String(100))
     steps: Mapped[int] = mapped_column(Integer, default=0)
@@ -224,6 +226,8 @@ class StepRow(Base):
     choice: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # open response: the reply the typed words matched ({"reply", "say", "similarity"})
+    match: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     run: Mapped[Run] = relationship(back_populates="step_rows")
 
@@ -250,7 +254,9 @@ class StepRow(Base):
         )
 
 
-def record_choice(db: Session, run: Run, state: State, step: Step | None) -> bool:
+def record_choice(
+    db: Session, run: Run, state: State, step: Step | None, match: dict[str, Any] | None = None
+) -> bool:
     """Commit one choice: its step row and the run's new state in one transaction, or nothing
     (with `step` None, the new state alone: the trainee's own words, a hint asked for).
 
@@ -279,6 +285,7 @@ def record_choice(db: Session, run: Run, state: State, step: Step | None) -> boo
                     "choice": step.choice,
                     "data": step.model_dump(mode="json"),
                     "created_at": values["updated_at"],
+                    "match": match,
                 },
             )
         db.commit()
@@ -297,6 +304,16 @@ _ADVANCE = update(_RUNS).where(
     _RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version")
 )
 _INSERT_STEP = insert(_STEPS)
+
+
+def step_matches(db: Session, run: Run) -> dict[int, dict[str, Any]]:
+    """Open response: each step's match of the typed words, by step number."""
+    if not run.open_response:
+        return {}
+    query = select(StepRow.number, StepRow.match).where(
+        StepRow.run_id == run.id, StepRow.match.is_not(None)
+    )
+    return {number: match for number, match in db.execute(query) if match}
 
 
 def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:

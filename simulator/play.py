@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from . import catalog, db, engine
+from . import catalog, db, engine, matching
 from .chart import debrief_chart
 from .engine import METERS, Scenario
 from .models import (
@@ -34,6 +34,7 @@ from .models import (
     run_branches,
     run_steps,
     started_with,
+    step_matches,
     unfinished_runs,
 )
 from .scenarios import Library, Loaded
@@ -127,7 +128,10 @@ def start(scenario_id: str) -> Response:
     again = started_before(token)
     if again is not None:  # a double click or a resent form: the run it already started
         return redirect(url_for("play.run", run_id=again.id), 303)
-    run = new_run(loaded, mode, start_token=token)
+    answer = request.form.get("answer", "choose")
+    if answer not in ANSWERS:
+        abort(400, "Choose how to answer: pick from the replies, or type your own words first.")
+    run = new_run(loaded, mode, start_token=token, open_response=answer == "open")
     session = db.session()
     session.add(run)
     try:
@@ -181,11 +185,12 @@ def choose(run_id: str) -> Response:
     state = found.play_state
     if _asking(found, scenario, state) and words_required(found):
         _refuse(found, "Please write what you would say first; then the replies appear.")
+    matched = _match(found, scenario, state)
     try:
         state, step = engine.choose_reply(scenario, state, reply)
     except engine.PlayError:
         _refuse(found, "That reply isn't on offer at this point. Please pick one of those shown.")
-    return _record(found, state, step, scenario)
+    return _record(found, state, step, scenario, _match_record(matched, reply))
 
 
 @bp.post("/runs/<run_id>/words")
@@ -202,7 +207,8 @@ def words(run_id: str) -> Response:
         _refuse(found, CLASS_CLOSED)
     scenario = pinned(found)
     state = found.play_state
-    if not _asking(found, scenario, state):
+    again = found.open_response and state.written is not None and "again" in request.form
+    if not (_asking(found, scenario, state) or again):
         return _settled(found, "Here is where the session is now.")
     text = request.form.get("words", "").replace("\r\n", "\n").strip()
     skip = "skip" in request.form
@@ -213,16 +219,22 @@ def words(run_id: str) -> Response:
             f"Please keep this to {engine.WORDS_LIMIT} characters; it has {len(text)}. "
             "Nothing was saved yet."
         )
+    elif skip and found.open_response:
+        error = "In open response your own words come first: please write what you would say."
     elif skip and required:
         error = "In this class your own words come first: please write what you would say."
     elif not text and required:
         error = "Please write what you would say; in this class the replies appear after that."
     if error is not None:
         _refuse(found, error, words=text)
-    written = engine.write(scenario, state, "" if skip else text)
+    written = engine.write(
+        scenario, state, "" if skip else text, anywhere=found.open_response, again=again
+    )
     if not record_choice(db.session(), found, written, None):  # a second tab answered first
         return _settled(owned(run_id), "Here is where the session is now.")
     message = "The replies are shown below." if skip or not text else "Your words were saved."
+    if found.open_response:
+        message = _match_announcement(_match(found, scenario, written))
     return _settled(
         found, message + " Now choose the reply closest to yours.", focus="choices-legend"
     )
@@ -337,6 +349,7 @@ def rewind(run_id: str) -> Response:
         owner=found.owner,
         mode="practice",
         is_test=found.is_test,
+        open_response=found.open_response,
         parent_id=found.id,
         branched_at=keep,
     )
@@ -485,6 +498,7 @@ def _debrief_context(
         "reaction_form": None,
         "reaction_chars": REACTION_CHARS,
         "instead_notes": instead_notes(session, found),
+        "matches": step_matches(session, found),
         "instead_chars": INSTEAD_CHARS,
         "open_section": None,
         "rewind_note": REWIND_ASSESSMENT,
@@ -537,6 +551,9 @@ CLASS_CLOSED = (
 )
 
 
+ANSWERS = ("choose", "open")  # pick from the replies, or type first and have them matched
+
+
 def new_run(loaded: Loaded, mode: str, **links: Any) -> Run:
     """A new run (not yet added) of this exact scenario text for this browser, at its start;
     `links` sets further columns, such as a class session's classroom_id and trainee_id."""
@@ -548,8 +565,10 @@ def new_run(loaded: Loaded, mode: str, **links: Any) -> Run:
 
 
 def words_required(run: Run) -> bool:
-    """Whether this run's trainee must write their own words before the replies appear: only
-    in a class session whose instructor asked for it; elsewhere the words are optional."""
+    """Whether this run's trainee must write their own words before the replies appear: in
+    open response always; else only in a class session whose instructor asked for it."""
+    if run.open_response:
+        return True
     if run.classroom_id is None:
         return False
     classroom = db.session().get(Classroom, run.classroom_id)
@@ -558,14 +577,20 @@ def words_required(run: Run) -> bool:
 
 def _asking(run: Run, scenario: Scenario, state: engine.State) -> bool:
     """Whether the page asks for the trainee's own words before showing the replies."""
-    return (
-        not state.finished and state.written is None and engine.asks(scenario.scenes[state.scene])
-    )
+    scene = scenario.scenes[state.scene]
+    asked = engine.asks(scene) or (run.open_response and scene.choices is not None)
+    return not state.finished and state.written is None and asked
 
 
-def _record(found: Run, state: engine.State, step: engine.Step, scenario: Scenario) -> Response:
+def _record(
+    found: Run,
+    state: engine.State,
+    step: engine.Step,
+    scenario: Scenario,
+    match: dict[str, Any] | None = None,
+) -> Response:
     """Store one choice: the step row and the run's new state together, or neither."""
-    if not record_choice(db.session(), found, state, step):
+    if not record_choice(db.session(), found, state, step, match):
         # another request (a double click, a second tab) recorded this step first
         return _settled(owned(found.id), "That reply was already recorded.")
     return _settled(found, _announce(found, step, scenario), last=step)
@@ -644,6 +669,8 @@ def _play(
         "words": words or "",
         "words_limit": engine.WORDS_LIMIT,
         "words_required": asking and words_required(run),
+        "open_response": run.open_response,
+        "match": _match(run, scenario, state) if not asking else None,
         "moment_name": engine.moment_name(left, scenario) if (practice and left) else None,
         "practice": practice,
         "last": last if practice else None,
@@ -666,6 +693,37 @@ def _play(
     response = render("play/run.html", block="play", status=status, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _match(run: Run, scenario: Scenario, state: engine.State) -> matching.Match | None:
+    """What the typed words match among the offered replies, in open response."""
+    if not run.open_response or state.finished or not state.written:
+        return None
+    return matching.matcher().match(state.scene, engine.shown(scenario, state), state.written)
+
+
+def _match_record(found: matching.Match | None, chosen: str) -> dict[str, Any] | None:
+    """The match as a step row keeps it: the best reply, its words and similarity, whether
+    it was close enough to mark, and whether the trainee confirmed it or chose another."""
+    if found is None or not found.available or found.best is None:
+        return None
+    best = found.best
+    return {
+        "reply": best.reply,
+        "say": best.say,
+        "similarity": round(best.similarity, 3),
+        "close": found.close,
+        "confirmed": chosen == best.reply,
+    }
+
+
+def _match_announcement(found: matching.Match | None) -> str:
+    """What the live region says once the typed words are matched."""
+    if found is None or not found.available:
+        return "Your words were saved. Matching is not available here."
+    if not found.close or found.best is None:
+        return "Your words were saved. None of the replies is close to them."
+    return f"Your words were saved. Closest to what you wrote: “{found.best.say}”."
 
 
 def _short_changes(last: engine.Step) -> str:

@@ -367,11 +367,16 @@ def asks(scene: Scene) -> bool:
     return scene.choices is not None and (scene.moment is not None or scene.ask)
 
 
-def write(scenario: Scenario, state: State, words: str) -> State:
-    """Record the trainee's own words at this scene ("" to skip); the first answer stands."""
-    if state.finished or not asks(scenario.scenes[state.scene]):
+def write(
+    scenario: Scenario, state: State, words: str, anywhere: bool = False, again: bool = False
+) -> State:
+    """Record the trainee's own words at this scene ("" to skip); the first answer stands.
+    `anywhere`: at any choice scene (open response), not only where the scene asks;
+    `again`: new words replace the ones written (open response, to say more)."""
+    scene = scenario.scenes[state.scene]
+    if state.finished or scene.choices is None or not (anywhere or asks(scene)):
         raise PlayError("this scene does not ask for your own words")
-    if state.written is not None:
+    if state.written is not None and not again:
         return state
     words = words.strip()
     if len(words) > WORDS_LIMIT:
@@ -388,8 +393,8 @@ def replay(
     before: list[State] = []
     try:
         for step in steps:
-            if step.written is not None:
-                state = write(scenario, state, step.written)
+            if step.written is not None:  # words typed there (open response: at any scene)
+                state = write(scenario, state, step.written, anywhere=True)
             before.append(state)
             state, again = choose(scenario, state, step.choice)
             if again != step:

@@ -61,7 +61,7 @@ def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_sho
     )
     assert rupture.repaired is True
     assert rupture.status == (
-        "Opened by Jo before choice 2. You invited repair here; Jo took it up straight away: "
+        "Opened by Jo before choice 2. You invited repair here; Jo took it up at once: "
         "exploratory repair through metacommunication."
     )
     assert rupture.say.startswith("You're saying it's fine")
@@ -70,9 +70,7 @@ def test_late_start_skilled_the_denial_is_repaired_at_once_and_a_contrast_is_sho
     assert rupture.alternative_label == "For contrast, another reply on offer here"
     assert [k.reason for k in report.key_moments] == ["rupture", "swing", "swing"]
     assert report.pattern is not None and report.pattern.kind == "returned-to-ruptures"
-    assert report.strengths[0].title == (
-        "Inviting repair of the withdrawal rupture at choice 2, which the client took up"
-    )
+    assert report.strengths[0].title == "Inviting a repair Jo took up, at choice 2"
 
 
 def test_late_start_unrepaired_the_move_to_homework_is_set_beside_the_repair_it_passed_by():
@@ -117,7 +115,7 @@ def test_late_start_after_a_hurried_arrival_jo_does_not_take_the_first_invitatio
         "Opened by Jo before choice 2. You invited repair here and again at choice 4; Jo took "
         "it up after choice 4."
     )
-    assert again.strengths[0].step == 4 and "which the client took up" in again.strengths[0].title
+    assert again.strengths[0].step == 4 and "a repair Jo took up" in again.strengths[0].title
 
 
 def test_so_its_my_fault_unrepaired_the_confrontation_is_named_and_the_acknowledgement_offered():
@@ -163,9 +161,7 @@ def test_waste_of_time_skilled_the_repair_invited_next_is_credited_when_dale_tak
         "Opened by Dale before choice 2. You invited repair at choice 3 and again at choice 4; "
         "Dale took it up after choice 4."
     )
-    assert report.strengths[0].title == (
-        "Inviting repair of the confrontation rupture at choice 4, which the client took up"
-    )
+    assert report.strengths[0].title == "Inviting a repair Dale took up, at choice 4"
     assert "At choice 3 you invited repair, and Dale took it up after choice 4." in (
         first.observation
     )

@@ -14,7 +14,7 @@ from simulator.engine.debrief import DISCLOSURE_TYPE_WORDS, build
 from .test_debrief_truth import FILES, IDS, runs, scenario
 
 INVITED = re.compile(r"You invited repair (here|at choice (\d+))")
-TAKEN = re.compile(r"took it up (straight away|after choice (\d+))")
+TAKEN = re.compile(r"took it up (at once|after choice (\d+))")
 
 
 @pytest.mark.parametrize("file", FILES, ids=IDS)
@@ -60,7 +60,7 @@ def test_repairs_and_disclosure_types_are_told_as_they_happened(file):
         # a repair strength is named only for a repair the client took up (or made at once)
         credited = {r.credited_step for r in report.ruptures if r.repaired}
         for strength in report.strengths:
-            if strength.title.startswith(("Repairing", "Inviting repair")):
+            if strength.title.startswith(("Repairing", "Inviting a repair")):
                 assert strength.step in credited, (where, strength.title)
         # a disclosure's type is named only where the reply carries that type
         for disclosure in report.disclosures:

@@ -189,7 +189,7 @@ def test_the_debrief_credits_a_repair_only_where_the_client_takes_it_up():
     taken = debrief([1, 2, 2, 1, 1])
     (rupture,) = taken.ruptures
     assert (rupture.invited_step, rupture.repaired_step) == (3, 4)
-    assert any(x.step == 3 and "which the client took up" in x.title for x in taken.strengths), (
+    assert any(x.step == 3 and "a repair Sam took up" in x.title for x in taken.strengths), (
         taken.strengths
     )
     review = next(r for r in taken.key_moments if r.reason == "rupture")
@@ -267,8 +267,8 @@ def test_an_invitation_taken_up_straight_away_is_credited_at_that_reply():
     review = next(r for r in report.key_moments if r.reason == "rupture")
     assert review.step == 2
     assert review.status == (
-        "Opened by your reply at choice 1. You invited repair here; Sam took it up straight "
-        "away: repair by acknowledging your part."
+        "Opened by your reply at choice 1. You invited repair here; Sam took it up at once: "
+        "repair by acknowledging your part."
     )
     assert "It invited repair, and Sam took it up." in review.observation
 

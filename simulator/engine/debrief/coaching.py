@@ -77,7 +77,9 @@ def _strength(scenario: Scenario, step: Step, title: str, own_words: bool) -> St
     return Strength(step=step.number, title=title, detail=detail, said=said)
 
 
-def _named(steps: Sequence[Step], ruptures: Sequence[RuptureReport]) -> list[tuple[Step, str]]:
+def _named(
+    name: str, steps: Sequence[Step], ruptures: Sequence[RuptureReport]
+) -> list[tuple[Step, str]]:
     """The steps worth naming as strengths, most telling first: repairs, strong replies
     (the largest gain first), then a brief disclosure or warm decline that worked."""
     named = []
@@ -88,8 +90,7 @@ def _named(steps: Sequence[Step], ruptures: Sequence[RuptureReport]) -> list[tup
         if credited:
             kind = credited[0].type
             if credited[0].invited_step is not None:
-                title = f"Inviting repair of the {kind} rupture at choice {step.number}"
-                named.append((step, f"{title}, which the client took up"))
+                named.append((step, f"Inviting a repair {name} took up, at choice {step.number}"))
             else:
                 named.append((step, f"Repairing the {kind} rupture at choice {step.number}"))
         elif step.repaired and not any(r.repaired_step is not None for r in ruptures):
@@ -142,7 +143,7 @@ def strengths_of(
     name = first_name(scenario.client.name)
     found: list[Strength] = []
     used: set[int] = set()
-    for step, title in _named(steps, ruptures):
+    for step, title in _named(name, steps, ruptures):
         if len(found) < 2 and step.number not in used:
             used.add(step.number)
             found.append(_strength(scenario, step, title, own_words=False))

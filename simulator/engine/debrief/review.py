@@ -263,7 +263,7 @@ def _uptake(name: str, step: Step, rupture: RuptureReport) -> str:
     repaired = rupture.repaired_step
     if repaired is None:
         return f"You invited repair {where}; {name} did not take it up."
-    when = "straight away" if repaired == invited[-1] and not again else f"after choice {repaired}"
+    when = "at once" if repaired == invited[-1] and not again else f"after choice {repaired}"
     how = REPAIR_NAMES.get(step.skill or "") if invited[-1] == step.number else None
     return f"You invited repair {where}; {name} took it up {when}" + (f": {how}." if how else ".")
 

@@ -39,6 +39,7 @@ def class_runs(db: Session, classroom_id: int) -> list[Any]:
             Run.attempt,
             Run.scenario_digest,
             Run.trainee_id,
+            Run.open_response,
             Trainee.name,
         )
         .outerjoin(Trainee, Trainee.id == Run.trainee_id)

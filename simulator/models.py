@@ -463,6 +463,8 @@ class Classroom(Base):
     frozen_board: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # trainees must write their own words at each key moment before the replies appear
     words_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # open response: trainees type first at every choice scene, matched to the replies
+    open_response: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # joins locked while play goes on (closing stops both); unlocked by clearing it
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # discussion mode on the projector: which key moment, and how much of it is shown

@@ -11,11 +11,16 @@ from flask import Blueprint, Flask
 bp = Blueprint("classroom", __name__)
 
 # the view modules register their routes on bp, so they are imported once it exists
-from . import instructor, room, trainees  # noqa: E402, F401
-from . import group  # noqa: E402, F401  (playing a scenario together)
-from . import lifecycle  # noqa: E402, F401  # isort: skip
-from . import discussion  # noqa: E402, F401  # isort: skip
-from . import evidence, summary  # noqa: E402, F401  # isort: skip
+from . import (  # noqa: E402, F401
+    discussion,
+    evidence,
+    group,
+    instructor,
+    lifecycle,
+    room,
+    summary,
+    trainees,
+)
 from .codes import ALPHABET, new_code, normal_code  # noqa: E402
 
 

@@ -35,6 +35,9 @@ MOMENT_COLUMNS = (
     "quality",
     "quality_words",
     "own_words",
+    "matched_reply",
+    "similarity",
+    "confirmed",
     "chosen_at",
 )
 
@@ -57,8 +60,9 @@ def pinned_versions(runs: Sequence[Any]) -> dict[str, Scenario | None]:
 
 
 def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
-    """One row per run and key moment reached: who, where, the reply chosen and its quality,
-    and what the trainee wrote first in their own words (empty when they skipped it)."""
+    """One row per run and key moment reached (in open response, per choice: every one was
+    typed first): who, where, the reply chosen and its quality, what the trainee wrote first
+    in their own words (empty when they skipped it), and what those words matched."""
     session = db.session()
     runs = class_runs(session, classroom_id)
     versions = pinned_versions(runs)
@@ -69,14 +73,16 @@ def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
         for scene_id, scene in scenario.scenes.items()
         if scene.moment is not None
     }
-    steps = class_steps(session, classroom_id, scenes)  # the moments' steps alone
+    typed = any(run.open_response for run in runs)  # open response: every step was typed
+    steps = class_steps(session, classroom_id, None if typed else scenes)
     rows = []
     for run in runs:
         scenario = versions.get(run.scenario_digest)
         for row in steps.get(run.id, []):
             scene = scenario.scenes.get(row.scene) if scenario else None
-            if scene is None or scene.moment is None:
+            if scene is None or (scene.moment is None and not run.open_response):
                 continue
+            match = row.match or {}
             data = row.data if isinstance(row.data, dict) else {}
             quality = data.get("quality")
             rows.append(
@@ -87,7 +93,7 @@ def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
                     "attempt": run.attempt,
                     "choice": row.number,
                     "scene": row.scene,
-                    "moment": MOMENTS.get(scene.moment, scene.moment),
+                    "moment": MOMENTS.get(scene.moment, scene.moment) if scene.moment else None,
                     "cue": scene.cue,
                     "client": scene.client,
                     "reply": data.get("say"),
@@ -96,6 +102,9 @@ def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
                     if quality in QUALITY_WORDS
                     else None,
                     "own_words": data.get("written"),
+                    "matched_reply": match.get("say"),
+                    "similarity": match.get("similarity"),
+                    "confirmed": match.get("confirmed"),
                     "chosen_at": iso(row.created_at),
                 }
             )

@@ -114,12 +114,18 @@ def create() -> Response:
         errors["mode"] = "Choose practice or assessment mode."
     if board not in BOARDS:
         errors["board"] = "Choose a scoreboard style."
-    if words not in ("optional", "required"):
-        errors["words"] = "Choose whether own words come first optionally or always."
+    if words not in ("optional", "required", "open"):
+        errors["words"] = "Choose whether own words come first optionally, always or at every turn."
     if errors:
         return _new_form(values, errors, status=400)
     classroom = insert_with_code(
-        instructor, name, scenario_ids, mode, board, words_required=words == "required"
+        instructor,
+        name,
+        scenario_ids,
+        mode,
+        board,
+        words_required=words in ("required", "open"),
+        open_response=words == "open",
     )
     return redirect(url_for("classroom.dashboard", code=classroom.code), 303)
 
@@ -131,6 +137,7 @@ def insert_with_code(
     mode: str,
     board: str,
     words_required: bool = False,
+    open_response: bool = False,
 ) -> Classroom:
     session = db.session()
     for _attempt in range(20):
@@ -142,6 +149,7 @@ def insert_with_code(
             mode=mode,
             board=board,
             words_required=words_required,
+            open_response=open_response,
         )
         session.add(classroom)
         try:
@@ -448,7 +456,9 @@ def export_json(code: str) -> Response:
             "name": classroom.name,
             "mode": classroom.mode,
             "board": classroom.board,
-            "own_words": "required" if classroom.words_required else "optional",
+            "own_words": "open response"
+            if classroom.open_response
+            else ("required" if classroom.words_required else "optional"),
             "scenarios": classroom.scenario_ids,
             "created_at": iso(classroom.created_at),
             "closed_at": iso(classroom.closed_at),

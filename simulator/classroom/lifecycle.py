@@ -81,6 +81,7 @@ def duplicate(code: str) -> Response:
         classroom.mode,
         classroom.board,
         words_required=classroom.words_required,
+        open_response=classroom.open_response,
     )
     flash(
         f"This is a copy of {classroom.name} with a new code: the same scenarios and settings, "

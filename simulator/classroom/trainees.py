@@ -221,6 +221,7 @@ def start(code: str) -> Response:
             trainee_id=trainee.id,
             attempt=next_attempt(session, trainee.id, scenario_id),
             start_token=token,
+            open_response=classroom.open_response,
         )
         session.add(run)
         try:

@@ -127,3 +127,36 @@ def test_choosing_mode_is_unchanged(client, answer):
     run = client.post("/scenarios/coat-still-on/runs", data=data).headers["Location"]
     page = client.get(run).text
     assert 'name="reply"' in page and 'id="words-box"' not in page  # no moment at the start
+
+
+def test_open_response_as_a_class_setting_reaches_runs_copies_and_exports(client, other, app):
+    import csv
+    import io
+
+    from . import classes
+
+    classes.make_instructor(app, "lee@example.org")
+    classes.log_in(client, "lee@example.org")
+    form = client.get("/classes/new").text
+    assert 'name="words" value="open"' in form and "Open response" in form
+    code = classes.create_class(client, words="open")
+    assert classes.classroom(app, code).open_response is True
+    classes.joined(other, code, "Ana")
+    run = classes.start(other, code)
+    page = other.get(run).text
+    assert 'id="words-box"' in page and "Skip: show the replies" not in page
+    write(other, run, 0, SISTER_IDEA)
+    assert "Closest to what you wrote" in other.get(run).text
+    choose(other, run, 0, 1)  # the trainee overrides the match
+    exported = client.get(f"/classes/{code}/export-moments.csv")
+    assert exported.status_code == 200
+    table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert len(table) == 1  # an open-response step is in it though the scene is no key moment
+    row = table[0]
+    assert row["own_words"] == SISTER_IDEA and row["confirmed"] == "no"
+    assert row["matched_reply"] == "It sounds like coming here wasn't entirely your idea."
+    assert float(row["similarity"]) >= matching.CLOSE
+    copied = client.post(f"/classes/{code}/duplicate")
+    assert copied.status_code == 303
+    copy_code = copied.headers["Location"].rsplit("/", 1)[-1]
+    assert classes.classroom(app, copy_code).open_response is True

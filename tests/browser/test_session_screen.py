@@ -22,6 +22,8 @@ def start(page: Page, mode: str = "Practice") -> None:
     page.get_by_label(mode).check()
     page.get_by_role("button", name="Start the session").click()
     expect(page.get_by_role("heading", name=re.compile("My sister thinks"))).to_be_visible()
+    # htmx is loaded deferred: a click before it runs submits the plain form (a full page)
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
 
 
 def in_view_below_strip(page: Page, element: Locator) -> None:

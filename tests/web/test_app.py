@@ -72,7 +72,8 @@ def test_the_run_cookie_is_signed_http_only_and_same_site(client):
 
 def test_the_play_page_stays_small(client, app):
     """A play page's first load (HTML, CSS and JS) is small on the wire, as sent compressed:
-    under 24 KB (htmx is 13 KB of it), and under 64 KB even uncompressed."""
+    under 24 KB with gzip (htmx is 13 KB of it; brotli sends less), and under 64 KB even
+    uncompressed."""
     run = start(client)
     wire = plain = 0
     for url in (run, "/static/css/app.css", "/static/vendor/htmx-4.0.1.min.js", "/static/js/play.js"):

@@ -33,3 +33,17 @@ def test_stylesheets_and_scripts_are_compressed_and_their_files_closed(client):
             assert response.status_code == 200
             assert response.headers["Content-Encoding"] == "gzip"
             assert len(gzip.decompress(response.data)) > len(response.data)
+
+
+def test_static_text_is_compressed_once_at_the_strongest_level(client):
+    import brotli
+
+    plain = client.get("/static/vendor/htmx-4.0.1.min.js").data
+    packed = client.get("/static/vendor/htmx-4.0.1.min.js", headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert brotli.decompress(packed.data) == plain
+    assert len(packed.data) < 0.33 * len(plain)  # quality 11, not the pages' fast level 1
+    again = client.get("/static/vendor/htmx-4.0.1.min.js", headers={"Accept-Encoding": "br"})
+    assert again.data == packed.data
+    assert int(packed.headers["Content-Length"]) == len(packed.data)

@@ -65,6 +65,16 @@ def trainee_pages(client: FlaskClient) -> Iterator[tuple[str, str]]:
     yield "join", page(client, "/join")
     yield "join, refused", page(client, "/join", "POST", status=400, code="ZZZZZZ", name="Ana")
     yield "login", page(client, "/login")
+    typed = client.post(
+        "/scenarios/coat-still-on/runs", data={"mode": "practice", "answer": "open"}
+    ).headers["Location"]
+    client.post(f"{typed}/words", data={"step": "0", "words": "Banana spaceship orbit"})
+    yield "run, open response, nothing close", page(client, typed)
+    client.post(
+        f"{typed}/words",
+        data={"step": "0", "again": "1", "words": "Coming here was more your sister's idea"},
+    )
+    yield "run, open response, closest marked", page(client, typed)
 
 
 def instructor_pages(client: FlaskClient, app: Flask) -> Iterator[tuple[str, str]]:
@@ -100,6 +110,16 @@ def instructor_pages(client: FlaskClient, app: Flask) -> Iterator[tuple[str, str
     yield "trainee, instructor's view", page(client, f"/classes/{code}/trainees/{trainee.id}")
     run_id = run.rsplit("/", 1)[-1]
     yield "class debrief, instructor's view", page(client, f"/classes/{code}/runs/{run_id}/debrief")
+    yield "lobby", page(client, f"/classes/{code}/lobby")
+    yield "discussion", page(client, f"/classes/{code}/discuss")
+    yield "discussion remote", page(client, f"/classes/{code}/discuss/remote")
+    yield "summary", page(client, f"/classes/{code}/summary")
+    started = client.post(f"/classes/{code}/group", data={"scenario": "coat-still-on"})
+    assert started.status_code == 303, started.text
+    projector = started.headers["Location"]
+    yield "group projector", page(client, projector)
+    yield "group votes, instructor's view", page(client, f"{projector}/votes")
+    yield "group vote, trainee", page(learner, f"/classes/{code}/vote")
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +163,9 @@ PAGE_TYPES = [
     "editor", "editor, refused", "playtest", "playtest, refused", "classes", "new class",
     "dashboard", "code screen", "class page, trainee", "board", "moments",
     "trainee, instructor's view", "class debrief, instructor's view",
+    "run, open response, nothing close", "run, open response, closest marked", "lobby",
+    "discussion", "discussion remote", "summary", "group projector",
+    "group votes, instructor's view", "group vote, trainee",
 ]
 
 

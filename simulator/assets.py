@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 from flask import Flask, request
 from flask_compress import Compress
 from werkzeug.wrappers import Response

@@ -118,3 +118,6 @@ def test_the_debrief_is_short_and_quotes_each_line_once(bundled_app, file):
             r'name="step" value="(\d+)">\s*<button type="submit" aria-label="Rewind', main
         )
         assert len(rewinds) == len(set(rewinds)) <= steps, (where, rewinds)
+        # no sentence ends twice ("..") where a title that ends in a stop gets another
+        prose = re.sub(r"<[^>]+>", " ", main)
+        assert not re.search(r"(?<![.])\.\s*\.(?![.])", prose), where

@@ -122,6 +122,7 @@ class Client:
     def __init__(self, base: str, connector: aiohttp.BaseConnector, record: Record) -> None:
         self.base = base
         self.record = record
+        self.playing: tuple[str, str] | None = None  # a run under way: its path and page
         self.http = aiohttp.ClientSession(
             connector=connector,
             connector_owner=False,
@@ -177,12 +178,16 @@ async def pause(plan: Plan) -> None:
 
 
 async def trainee(plan: Plan, browser: Client, class_code: str | None) -> None:
-    """Play scenario after scenario until the phase ends; after an error, start over."""
+    """Play scenario after scenario until the phase ends; after an error, start over. A run
+    left unfinished at the end of a phase goes on in the next, so a phase measures play in
+    its steady mix, not a crowd of new starts."""
     while time.monotonic() < plan.ends:
         try:
-            run = await start_run(plan, browser, class_code)
-            await play(plan, browser, run)
+            if browser.playing is None:
+                browser.playing = await start_run(plan, browser, class_code)
+            browser.playing = await play(plan, browser, browser.playing)
         except Failed:
+            browser.playing = None
             await asyncio.sleep(0.5)
 
 
@@ -216,12 +221,13 @@ async def start_run(plan: Plan, browser: Client, class_code: str | None) -> tupl
     return run, page
 
 
-async def play(plan: Plan, browser: Client, started: tuple[str, str]) -> None:
-    """Choose replies (writing or skipping own words where asked) until the run ends."""
+async def play(plan: Plan, browser: Client, started: tuple[str, str]) -> tuple[str, str] | None:
+    """Choose replies (writing or skipping own words where asked) until the run ends (None)
+    or the phase does (the run and its page, to go on with)."""
     run, page = started
     for _ in range(MAX_CHOICES):
         if time.monotonic() >= plan.ends:
-            return
+            return run, page
         step, token = value(page, "step"), value(page, "csrf_token") or ""
         offered = replies(page)
         await pause(plan)
@@ -238,10 +244,11 @@ async def play(plan: Plan, browser: Client, started: tuple[str, str]) -> None:
             page, _ = await browser.call("choice", "POST", f"{run}/choose", htmx=True, data=form)
         elif "/debrief" in page:
             plan.record.runs_finished += plan.record.measuring(time.monotonic())
-            return
+            return None
         else:
             plan.record.error("play", time.monotonic(), "a page with nothing to do")
-            return
+            return None
+    return None
 
 
 async def scoreboard(plan: Plan, browser: Client, code: str) -> None:

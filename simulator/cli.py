@@ -471,6 +471,8 @@ def _database() -> Any:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration; a database from before migrations is adopted first."""
+    from sqlalchemy.exc import OperationalError
+
     from . import migrations
 
     database = _database()
@@ -478,6 +480,8 @@ def db_upgrade() -> None:
         before, after = migrations.upgrade(database.engine)
     except migrations.OutOfDate as error:
         raise click.ClickException(str(error)) from error
+    except OperationalError as error:  # unreachable, locked, read-only: nothing was changed
+        raise click.ClickException(f"the database did not answer: {error.orig}") from error
     finally:
         database.engine.dispose()
     if before == after:

@@ -97,8 +97,8 @@ def test_an_empty_database_is_made_at_the_latest_migration_on_first_start(url, f
 
 def test_processes_starting_at_once_make_the_tables_once(url, engine):
     code = "from simulator import create_app; create_app({'DATABASE_URL': %r, 'SECRET_KEY': 'k'})"
-    starts = [subprocess.Popen([sys.executable, "-c", code % url]) for _ in range(3)]
-    assert [process.wait(timeout=60) for process in starts] == [0, 0, 0]
+    starts = [subprocess.Popen([sys.executable, "-c", code % url]) for _ in range(2)]
+    assert [process.wait(timeout=120) for process in starts] == [0, 0]
     assert revision_of(engine) == migrations.head()
 
 

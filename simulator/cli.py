@@ -422,8 +422,13 @@ class _Production:
                 self.cfg.set("graceful_timeout", 10)
 
             def load(self) -> Any:
-                from . import create_app
+                import threading
 
+                from . import create_app, matching
+
+                # the open-response model loads (about a second) while the worker starts,
+                # not on a trainee's first typed reply; a match meanwhile waits for it
+                threading.Thread(target=matching.matcher, daemon=True).start()
                 return create_app()
 
         self.app = App()

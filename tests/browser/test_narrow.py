@@ -43,4 +43,5 @@ def test_instructor_pages_fit_320_px(narrow: Page, author_account) -> None:
     for url in ("/author/", "/author/scenarios/coat-still-on", "/author/files/coat-still-on.yaml/edit",
                 "/classes", "/classes/new"):
         narrow.goto(url)
+        narrow.wait_for_load_state("networkidle")  # the scenario page loads its analysis after
         assert sideways(narrow) == 0, url

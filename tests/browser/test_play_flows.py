@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 REPAIRING = "I think I rushed ahead just now. Can we go back to how it felt to come in today?"
 
 
-def start_run(page: Page, mode: str = "Practice") -> None:
+def start_run(page: Page, mode: str = "Practice", js: bool = True) -> None:
     page.goto("/")
     page.get_by_role("link", name="Coat Still On").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Coat Still On")
@@ -27,6 +27,9 @@ def start_run(page: Page, mode: str = "Practice") -> None:
     expect(
         page.get_by_role("heading", name=re.compile("My sister thinks I need this"))
     ).to_be_visible()
+    # htmx is loaded deferred: a click before it runs submits the plain form (a full page)
+    if js:
+        page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
 
 
 def steps_recorded(live_app, run_id: str) -> int:
@@ -211,7 +214,7 @@ def test_without_javascript_the_back_button_never_applies_a_choice_twice(
     context = browser.new_context(java_script_enabled=False, base_url=base_url)
     try:
         page = context.new_page()
-        start_run(page)
+        start_run(page, js=False)
         run_id = run_id_of(page)
         page.get_by_role("button", name=re.compile("It sounds like coming here")).click()
         expect(

@@ -62,8 +62,7 @@ def make_run(loaded: tuple[Any, str, str], state: Any, steps: list[Any], **colum
         mode="practice",
         **columns,
     )
-    outcome = scenario.scenes[state.scene].outcome if state.finished else None
-    run.advance(state, outcome)
+    run.advance(state)  # the outcome comes from the state itself
     run.step_rows = [StepRow.of(run, step) for step in steps]
     return run
 

@@ -134,7 +134,13 @@ def test_the_room_votes_through_a_group_run_to_its_debrief(contexts, author_acco
     expect(projector.locator(".group-last")).to_contain_text("the room's majority")
     expect(projector.locator(".group-client")).to_contain_text("I just don't see how talking")
 
-    # a tie: the instructor picks, and the projector says so
+    # a tie: the instructor picks, and the projector says so; the phones follow the room by
+    # polling, so each trainee votes once their phone shows the new scene (a vote sent from
+    # the old one is refused: "The room has moved on")
+    for page in (ana, ben):
+        expect(
+            page.get_by_role("heading", level=2, name=re.compile("I just don't see how talking"))
+        ).to_be_visible()
     vote(ana, "A")
     vote(ben, "B")
     expect(projector.locator(".vote-count")).to_have_text("2 of 4 trainees have voted.")

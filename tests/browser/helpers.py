@@ -32,3 +32,9 @@ def say(page: Page, words: str, exact: bool = True) -> None:
     if skip.is_visible():
         skip.click()
     reply.click()
+
+
+def htmx_ready(page: Page) -> None:
+    """Wait for the deferred htmx: a click before it runs submits the plain form instead
+    (which works, but a full page load does not move focus as the htmx swap does)."""
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")

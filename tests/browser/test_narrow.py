@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .helpers import log_in, say
+from .helpers import htmx_ready, log_in, say
 
 NARROW = {"width": 320, "height": 640}
 
@@ -28,6 +28,7 @@ def test_trainee_pages_fit_320_px(narrow: Page) -> None:
     narrow.goto("/scenarios/coat-still-on")
     assert sideways(narrow) == 0
     narrow.get_by_role("button", name="Start the session").click()
+    htmx_ready(narrow)
     narrow.get_by_role("button", name="Well, you're here now, so let's get started on your goals.").click()
     expect(narrow.locator("#scene-cue")).to_be_focused()
     assert sideways(narrow) == 0

@@ -7,12 +7,13 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .helpers import assert_no_violations
+from .helpers import assert_no_violations, htmx_ready
 
 
 def type_words(page: Page, words: str) -> None:
     box = page.get_by_label("What would you say?")
     expect(box).to_be_visible()
+    htmx_ready(page)
     box.fill(words)
     page.get_by_role("button", name="Show the replies").click()
 

@@ -448,8 +448,12 @@ def instructor_cli() -> None:
 def add_instructor(email: str, password: str) -> None:
     """Create an instructor account (the password is asked twice and stored as a scrypt hash)."""
     from . import auth, create_app
+    from .migrations import OutOfDate
 
-    app = create_app()
+    try:
+        app = create_app()
+    except OutOfDate as error:  # pending migrations: say which command applies them
+        raise click.ClickException(str(error)) from error
     with app.app_context():
         try:
             made = auth.create(email, password)

@@ -164,6 +164,15 @@ def test_a_database_behind_is_refused_at_start_and_rapport_db_upgrade_brings_it_
     monkeypatch.setattr(cli._Production, "run", lambda self: pytest.fail("served"))
     served = command(url, folder, "serve")
     assert served.exit_code == 1 and "run `rapport db upgrade`" in served.output
+    added = CliRunner().invoke(
+        main,
+        ["instructor", "add", "lee@example.org"],
+        input="a long enough password\na long enough password\n",
+        env={"RAPPORT_DATABASE_URL": url, "RAPPORT_SECRET_KEY": "tests",
+             "RAPPORT_SCENARIO_DIR": str(folder)},
+    )
+    assert added.exit_code == 1 and "run `rapport db upgrade`" in added.output, added.output
+    assert "Traceback" not in added.output
     current = command(url, folder, "db", "current")
     assert current.exit_code == 1
     assert f"{before}; the latest is {pending}: run `rapport db upgrade`" in current.output

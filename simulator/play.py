@@ -676,7 +676,7 @@ def _play(
         "last": last if practice else None,
         "left": left if practice else None,
         "changes": engine.changes_sentence(last.changes, last.after.as_dict()) if last else "",
-        "meters": _meters(state, last) if practice else [],
+        "meters": meter_items(state, last) if practice else [],
         "short_changes": _short_changes(last) if last else "",
         "open_ruptures": _open_ruptures(state, last) if practice else [],
         "show_hint": practice and state.scene in state.hints,
@@ -743,11 +743,12 @@ def _open_ruptures(state: engine.State, last: engine.Step | None) -> list[dict[s
             continue
         if rupture.opened_at == state.scene and not (last and last.opened):
             continue
-        shown.append({"type": rupture.type, "invited": getattr(rupture, "attempted_at", None) is not None})
+        shown.append({"type": rupture.type, "invited": rupture.attempted_at is not None})
     return shown
 
 
-def _meters(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
+def meter_items(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
+    """The four meters as the meter macro shows them: label, value and the last change."""
     changes = last.changes if last is not None else {}
     return [
         {

@@ -26,7 +26,7 @@ from ..chart import debrief_chart
 from ..engine import METERS, Scenario
 from ..models import Classroom, GroupRun, Trainee, trainee_count
 from ..web import ERRORS, form_int, is_htmx, message_page, render
-from ..words import METER_WORDS, OUTCOMES, POLL
+from ..words import OUTCOMES, POLL
 from . import bp
 from .codes import normal_code
 from .shared import ENDED, NOT_YOURS, find, member, owned_class
@@ -256,7 +256,7 @@ def _group_page(
         "last_step": last.step if last else None,
         "decided": groups.DECIDED,
         "practice": group.mode == "practice",
-        "meters": _meters(state, last.step if last else None),
+        "meters": plays.meter_items(state, last.step if last else None),
         "message": message,
         "focus": focus,
         "poll": POLL if live else None,
@@ -269,19 +269,6 @@ def _group_page(
         context["rows"] = rows
     block = "group" if view == "projector" else "control"
     return _no_store(render(template, block=block, status=status, **context))
-
-
-def _meters(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
-    changes = last.changes if last is not None else {}
-    return [
-        {
-            "name": meter,
-            "label": METER_WORDS[meter],
-            "value": state.meters.get(meter),
-            "delta": changes.get(meter, 0),
-        }
-        for meter in METERS
-    ]
 
 
 def _debrief(

@@ -154,13 +154,17 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
     monkeypatch.setattr(Flask, "run", lambda self, **options: served.append(options))
 
     def production(self) -> None:  # gunicorn, configured but not started
-        served.append({"bind": self.app.cfg.bind, "workers": self.app.cfg.workers})
+        cfg = self.app.cfg
+        served.append({"bind": cfg.bind, "workers": cfg.workers, "log": cfg.accesslog})
 
     monkeypatch.setattr(cli._Production, "run", production)
     result = run("serve", "--port", "5123", "--workers", "3")
     assert result.exit_code == 0, result.output
     # the production server by default, with the workers asked for
-    assert served == [{"bind": ["127.0.0.1:5123"], "workers": 3}]
+    assert served == [{"bind": ["127.0.0.1:5123"], "workers": 3, "log": None}]
+    logged = run("serve", "--port", "5125", "--access-log")
+    assert logged.exit_code == 0, logged.output
+    assert served[-1] == {"bind": ["127.0.0.1:5125"], "workers": 2, "log": "-"}
     debug = run("serve", "--port", "5124", "--debug")
     assert debug.exit_code == 0, debug.output
     assert served[-1] == {"host": "127.0.0.1", "port": 5124, "debug": True}

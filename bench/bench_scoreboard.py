@@ -26,7 +26,7 @@ from simulator import create_app
 from simulator.classroom import new_code
 from simulator.db import session as db_session
 from simulator.engine import play as engine
-from simulator.models import Classroom, Instructor, Run, StepRow, Trainee
+from simulator.models import Classroom, Instructor, Run, StepRow, Trainee, keep_text
 from simulator.scenarios import Library
 from simulator.standings import moment_scenes, split_query, standings_query
 
@@ -53,12 +53,11 @@ def play_run(rng: random.Random, scenario: Any, finish: bool) -> tuple[Any, list
 
 
 def make_run(loaded: tuple[Any, str, str], state: Any, steps: list[Any], **columns: Any) -> Run:
-    scenario, digest, source = loaded
+    scenario, digest, _source = loaded
     run = Run(
         scenario_id=scenario.id,
         title=scenario.title,
         scenario_digest=digest,
-        scenario_source=source,
         mode="practice",
         **columns,
     )
@@ -77,6 +76,8 @@ def populate(app: Any, rng: random.Random) -> str:
             loaded[scenario.id] = (scenario, entry.loaded.digest, entry.loaded.source)
     with app.app_context():
         db = db_session()
+        for _scenario, digest, source in loaded.values():
+            keep_text(db, digest, source)
         teacher = Instructor(
             email="bench@example.org",
             password_hash=generate_password_hash("bench password", "pbkdf2:sha256:1"),

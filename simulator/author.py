@@ -25,7 +25,7 @@ from .authoring import (
     summarise,
 )
 from .engine import METERS, Meters, Scenario
-from .models import MODES, Run, new_seed
+from .models import MODES, Run, keep_text, new_seed
 from .scenarios import (
     MAX_BYTES,
     Conflict,
@@ -324,10 +324,10 @@ def playtest(scenario_id: str) -> Response:
             errors["scene"] = f"Play cannot start at this scene with these meters: {error}."
     if errors or state is None:
         return _playtest_form(scenario, form, errors, status=400)
+    keep_text(db.session(), loaded.digest, loaded.source)
     run = Run.starting(
         scenario,
         loaded.digest,
-        loaded.source,
         state,
         owner=browser_id(create=True),
         mode=form["mode"],

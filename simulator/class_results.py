@@ -49,10 +49,6 @@ def class_runs(db: Session, classroom_id: int) -> list[Any]:
     return list(db.execute(query))
 
 
-def scenario_source(db: Session, run_id: str) -> str | None:
-    """The scenario text a run stored when it started (for a version not loaded yet)."""
-    return db.scalar(select(Run.scenario_source).where(Run.id == run_id))
-
 
 def class_steps(
     db: Session, classroom_id: int, scenes: Collection[str] | None = None

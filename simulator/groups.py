@@ -68,10 +68,9 @@ def class_group(db: Session, classroom_id: int, group_id: int) -> GroupRun | Non
     return found if found is not None and found.classroom_id == classroom_id else None
 
 
-def new_group(
-    classroom_id: int, scenario: Scenario, digest: str, source: str, mode: str
-) -> GroupRun:
-    """A group run (not yet added) of this exact scenario text, at its start, in file order."""
+def new_group(classroom_id: int, scenario: Scenario, digest: str, mode: str) -> GroupRun:
+    """A group run (not yet added) of the scenario version with this digest (its text kept
+    first with keep_text), at its start, in file order."""
     state = engine.start(scenario)  # no seed: the replies stay in the file's order
     group = GroupRun(
         classroom_id=classroom_id,
@@ -79,7 +78,6 @@ def new_group(
         scenario_id=scenario.id,
         title=scenario.title,
         scenario_digest=digest,
-        scenario_source=source,
         mode=mode,
         steps=0,
         finished=False,

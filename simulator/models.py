@@ -24,6 +24,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
@@ -66,6 +68,33 @@ def new_run_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+class ScenarioText(Base):
+    """A scenario version's whole text, by its digest: what runs of it are pinned to, kept
+    once however many runs there are (a run's row stays small, so writing it is cheap)."""
+
+    __tablename__ = "scenario_texts"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+
+
+def keep_text(db: Session, digest: str, source: str) -> None:
+    """Keep this version's text (in the session's transaction) unless it is kept already;
+    two processes keeping the same text at once both succeed."""
+    dialect = db.get_bind().dialect.name
+    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(ScenarioText)
+    db.execute(
+        statement.values(digest=digest, source=source).on_conflict_do_nothing(
+            index_elements=["digest"]
+        )
+    )
+
+
+def text_of(db: Session, digest: str) -> str | None:
+    """The kept text of the scenario version with this digest."""
+    return db.scalar(select(ScenarioText.source).where(ScenarioText.digest == digest))
+
+
 class Run(Base):
     """One play-through of one pinned scenario version by one browser."""
 
@@ -75,9 +104,8 @@ class Run(Base):
     owner: Mapped[str] = mapped_column(String(64))
     scenario_id: Mapped[str] = mapped_column(String(100), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    scenario_digest: Mapped[str] = mapped_column(String(64))
-    # loaded only when this process has not seen the pinned version yet
-    scenario_source: Mapped[str] = mapped_column(Text, deferred=True)
+    # the pinned version: its text is kept once, in scenario_texts
+    scenario_digest: Mapped[str] = mapped_column(ForeignKey("scenario_texts.digest"))
     mode: Mapped[str] = mapped_column(String(16), default="practice")
     # open response: the trainee types first at every choice scene, matched to the replies
     open_response: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -163,14 +191,14 @@ class Run(Base):
         cls,
         scenario: Scenario,
         digest: str,
-        source: str,
         state: State,
         owner: str | None,
         mode: str,
         **links: Any,
     ) -> Run:
-        """A new run (not yet added) of this exact scenario text at this state; `links` sets
-        further columns (a class session's, a playtest's, a rewind's parent)."""
+        """A new run (not yet added) of the scenario version with this digest (its text kept
+        first with keep_text) at this state; `links` sets further columns (a class
+        session's, a playtest's, a rewind's parent)."""
         if not owner:
             raise ValueError("a run needs the browser that owns it")
         run = cls(
@@ -178,7 +206,6 @@ class Run(Base):
             scenario_id=scenario.id,
             title=scenario.title,
             scenario_digest=digest,
-            scenario_source=source,
             mode=mode,
             steps=0,
             finished=False,
@@ -617,8 +644,7 @@ class GroupRun(Base):
     live_in: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
     scenario_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
-    scenario_digest: Mapped[str] = mapped_column(String(64))
-    scenario_source: Mapped[str] = mapped_column(Text, deferred=True)
+    scenario_digest: Mapped[str] = mapped_column(ForeignKey("scenario_texts.digest"))
     mode: Mapped[str] = mapped_column(String(16), default="practice")
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     scene: Mapped[str] = mapped_column(String(100))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
@@ -26,7 +27,7 @@ from simulator.models import Base, Run, StepRow
 from simulator.web import BROWSER_KEY
 
 from .config import POSTGRES, app_config, database_url
-from .web.helpers import COAT, choose, start
+from .web.helpers import COAT, WITH_THOUGHT, choose, start
 
 DUMPS = Path(__file__).parent / "data" / "databases"
 
@@ -265,3 +266,39 @@ def test_a_database_from_before_the_start_token_gains_its_columns(url, folder, t
     choose(client, f"/runs/{old.id}", 1, 0)  # the old run plays on
     assert {run.id: run.steps for run in rows(app, Run)}[old.id] == 2
     app.extensions["rapport.db"].engine.dispose()
+
+
+def test_scenario_texts_move_out_of_the_run_rows_and_back(url, folder, tmp_path, engine):
+    # 0006: each pinned text is kept once, by digest; the runs refer to it
+    load_dump(url, engine)
+    with engine.connect() as connection:
+        dumped = dict(connection.execute(text("SELECT id, scenario_source FROM runs")).all())
+    assert command(url, folder, "db", "upgrade").exit_code == 0
+    with engine.connect() as connection:
+        kept = dict(connection.execute(text("SELECT digest, source FROM scenario_texts")).all())
+        pinned = dict(connection.execute(text("SELECT id, scenario_digest FROM runs")).all())
+    assert len(kept) == 1 and {run: kept[digest] for run, digest in pinned.items()} == dumped
+    assert "scenario_source" not in {c["name"] for c in inspect(engine).get_columns("runs")}
+    # the file has changed since: the runs play on from their kept text
+    (folder / COAT.name).write_text(WITH_THOUGHT, encoding="utf-8")
+    app = create_app({**app_config(tmp_path, folder, WTF_CSRF_ENABLED=False), "DATABASE_URL": url})
+    unfinished = next(run for run in rows(app, Run) if not run.finished)
+    assert app.extensions["rapport.library"].version(unfinished.scenario_digest) is None
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie[BROWSER_KEY] = unfinished.owner
+    page = client.get(f"/runs/{unfinished.id}")
+    assert page.status_code == 200 and "Coat Still On" in page.text
+    assert "If this goes badly" not in page.text  # the old version, not the file's
+    assert choose(client, f"/runs/{unfinished.id}", 1, 0).status_code == 303
+    played(client)  # a new run keeps the file's text beside the old
+    app.extensions["rapport.db"].engine.dispose()
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM scenario_texts")) == 2
+    # and back to 0005: every run holds its own text again
+    with migrations.locked(engine, migrating=True) as connection:
+        alembic_command.downgrade(migrations.config(connection), "0005")
+    with engine.connect() as connection:
+        back = dict(connection.execute(text("SELECT id, scenario_source FROM runs")).all())
+    assert {run: back[run] for run in dumped} == dumped and len(back) == 3
+    assert "scenario_texts" not in inspect(engine).get_table_names()

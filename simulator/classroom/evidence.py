@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from .. import db
 from .. import play as plays
 from ..auth import instructor_required
-from ..class_results import class_runs, class_steps, scenario_source
+from ..class_results import class_runs, class_steps
 from ..engine import Scenario
 from ..standings import REMOVED, iso
 from ..words import MOMENTS, QUALITY_WORDS
@@ -45,17 +45,10 @@ MOMENT_COLUMNS = (
 def pinned_versions(runs: Sequence[Any]) -> dict[str, Scenario | None]:
     """Each run's pinned scenario version by digest; the stored text is read only for a
     version this process has not loaded yet."""
-    library = plays.library()
     versions: dict[str, Scenario | None] = {}
     for run in runs:
-        digest = run.scenario_digest
-        if digest in versions:
-            continue
-        found = library.version(digest)
-        if found is None:
-            source = scenario_source(db.session(), run.id)
-            found = library.version(digest, source) if source else None
-        versions[digest] = found
+        if run.scenario_digest not in versions:
+            versions[run.scenario_digest] = plays.pinned_version(run.scenario_digest)
     return versions
 
 

@@ -24,7 +24,7 @@ from .. import play as plays
 from ..auth import instructor_required
 from ..chart import debrief_chart
 from ..engine import METERS, Scenario
-from ..models import Classroom, GroupRun, Trainee, trainee_count
+from ..models import Classroom, GroupRun, Trainee, keep_text, trainee_count
 from ..web import ERRORS, form_int, is_htmx, message_page, render
 from ..words import OUTCOMES, POLL
 from . import bp
@@ -43,10 +43,7 @@ def group_now(classroom: Classroom) -> GroupRun | None:
 
 def _scenario(group: GroupRun) -> Scenario:
     """The exact scenario version the group run started with."""
-    library = plays.library()
-    scenario = library.version(group.scenario_digest)
-    if scenario is None:  # first use in this process: rebuilt from the stored text
-        scenario = library.version(group.scenario_digest, group.scenario_source)
+    scenario = plays.pinned_version(group.scenario_digest)
     if scenario is None:
         abort(500)
     return scenario
@@ -91,9 +88,8 @@ def group_start(code: str) -> Response:
     except NotFound:
         _stop(404, "That scenario isn't available", "It may be being edited: try again.", back)
     assert loaded.scenario is not None
-    group = groups.new_group(
-        classroom.id, loaded.scenario, loaded.digest, loaded.source, classroom.mode
-    )
+    keep_text(session, loaded.digest, loaded.source)
+    group = groups.new_group(classroom.id, loaded.scenario, loaded.digest, classroom.mode)
     session.add(group)
     try:
         session.commit()

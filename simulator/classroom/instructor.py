@@ -320,10 +320,7 @@ def _trainee_page(
 
 def _ending_title(run: Run) -> str:
     """The title the author gave the run's ending (in the version it played), else its id."""
-    library = plays.library()
-    scenario = library.version(run.scenario_digest) or library.version(
-        run.scenario_digest, run.scenario_source
-    )
+    scenario = plays.pinned_version(run.scenario_digest)
     scene = scenario.scenes.get(run.ending or "") if scenario else None
     return scene.ending if scene is not None and scene.ending else run.ending or ""
 

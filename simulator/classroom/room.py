@@ -161,6 +161,6 @@ def class_split(classroom: Classroom, scenarios: list[Scenario]) -> list[Moment]
         counts = as_counts(frozen.get("counts", []))
     else:
         counts = choice_counts(db.session(), classroom.id, scenarios)
-    library = plays.library()
-    versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
+    digests = {digest for _s, digest, *_rest in counts}
+    versions = {digest: plays.pinned_version(digest) for digest in digests}
     return moment_split(counts, scenarios, versions)

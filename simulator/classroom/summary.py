@@ -96,14 +96,11 @@ def counted_facts(classroom: Classroom) -> list[Facts]:
 
 
 def _build(run_ids: list[str]) -> None:
-    library = plays.library()
     found = runs_with_steps(db.session(), run_ids)
     if len(_FACTS) + len(found) > _FACTS_MAX:
         _FACTS.clear()
     for run, steps in found:
-        scenario = library.version(run.scenario_digest) or library.version(
-            run.scenario_digest, run.scenario_source
-        )
+        scenario = plays.pinned_version(run.scenario_digest)
         if scenario is not None:
             report = engine.build_debrief(scenario, steps, run.play_state)
             _FACTS[(run.id, run.scenario_digest, run.steps)] = facts_of(scenario, report)
@@ -143,8 +140,8 @@ def rupture_tallies(facts: Sequence[Facts]) -> list[RuptureTally]:
 def moment_slides(classroom: Classroom, scenarios: list[Scenario]) -> list[Slide]:
     """Every key moment with the room's live split (not a frozen board's) and the ratings."""
     counts = choice_counts(db.session(), classroom.id, scenarios)
-    library = plays.library()
-    versions = {digest: library.version(digest) for _s, digest, *_rest in counts}
+    digests = {digest for _s, digest, *_rest in counts}
+    versions = {digest: plays.pinned_version(digest) for digest in digests}
     split = moment_split(counts, scenarios, versions)
     moments = key_moments(scenarios)
     return [shown for i in range(len(moments)) if (shown := slide(moments, i, split))]

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import undefer
 
 from simulator.db import session as db_session
 from simulator.engine import reply_id
-from simulator.models import Run, StepRow
+from simulator.models import Run, StepRow, text_of
 
 DATA = Path(__file__).parents[1] / "data"
 COAT = DATA / "coat-still-on.yaml"
@@ -78,7 +77,7 @@ def reply(client: FlaskClient, run: str, choice: int) -> str:
         found = db_session().get(Run, run.rsplit("/", 1)[-1])
         assert found is not None
         scenario = client.application.extensions["rapport.library"].version(
-            found.scenario_digest, found.scenario_source
+            found.scenario_digest, text_of(db_session(), found.scenario_digest)
         )
         scene = found.play_state.scene
         choices = scenario.scenes[scene].choices or ()
@@ -108,6 +107,6 @@ def rows(app: Flask, run: str) -> tuple[Run, list[StepRow]]:
     """The run's row and its step rows, read fresh from the database."""
     with app.app_context():
         db = db_session()
-        found = db.get(Run, run.rsplit("/", 1)[-1], options=[undefer(Run.scenario_source)])
+        found = db.get(Run, run.rsplit("/", 1)[-1])
         assert found is not None
         return found, list(found.step_rows)

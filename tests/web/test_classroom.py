@@ -485,7 +485,6 @@ class TestScoreboard:
                     scenario_id="coat-still-on",
                     title="Coat Still On",
                     scenario_digest=model.scenario_digest,
-                    scenario_source=model.scenario_source,
                     state=model.state,
                     scene="good-end",
                     steps=99,

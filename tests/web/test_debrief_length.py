@@ -75,13 +75,13 @@ def play(app: Flask, scenario_id: str, pick) -> tuple[str, str]:
     for step in range(80):
         with app.app_context():
             from simulator.db import session
-            from simulator.models import Run
+            from simulator.models import Run, text_of
 
             found = session().get(Run, run.rsplit("/", 1)[-1])
             assert found is not None
             if found.finished:
                 break
-            scenario = library.version(found.scenario_digest, found.scenario_source)
+            scenario = library.version(found.scenario_digest, text_of(session(), found.scenario_digest))
             index = pick(offered(scenario, found.play_state))
         response = client.post(
             f"{run}/choose", data={"step": str(step), "reply": reply(client, run, index)}

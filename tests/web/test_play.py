@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 
 import pytest
 
 from simulator.db import session as db_session
-from simulator.models import Run
+from simulator.models import Run, text_of
 
 from .helpers import ASKED, HTMX, WITH_THOUGHT, choose, reply, rows, start, write
 
@@ -32,8 +33,12 @@ def test_starting_a_run_redirects_to_its_play_page_at_the_first_scene(client, ap
         False,
         "arrival",
     )
-    assert found.scenario_source.startswith("format: 1")
     assert len(found.scenario_digest) == 64 and steps == []
+    # the pinned text is kept once, by its digest
+    with app.app_context():
+        kept = text_of(db_session(), found.scenario_digest)
+    assert kept is not None and kept.startswith("format: 1")
+    assert hashlib.sha256(kept.encode()).hexdigest() == found.scenario_digest
 
 
 def test_the_run_page_for_htmx_is_only_the_play_block(client):

@@ -360,8 +360,8 @@ def classroom_closed(db: Session, run: Run) -> bool:
     """Whether this run belongs to a class session that has closed (no more choices)."""
     if run.classroom_id is None:
         return False
-    classroom = db.get(Classroom, run.classroom_id)
-    return classroom is not None and classroom.closed_at is not None
+    # one column, not the whole class row: this runs on every choice of a class run
+    return db.execute(_CLOSED_AT, {"id": run.classroom_id}).scalar() is not None
 
 
 def started_with(db: Session, owner: str, token: str) -> Run | None:
@@ -725,3 +725,6 @@ class GroupVote(Base):
     __table_args__ = (
         UniqueConstraint("group_run_id", "step", "trainee_id", name="uq_group_votes_one"),
     )
+
+
+_CLOSED_AT = select(Classroom.closed_at).where(Classroom.id == bindparam("id"))

@@ -3,6 +3,7 @@ page a single newline joins the lines of one paragraph, and a blank line starts 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import Flask
@@ -18,11 +19,13 @@ def paragraph_texts(text: str | None) -> list[str]:
     return [" ".join(part.split()) for part in _BLANK_LINE.split(text.strip()) if part.strip()]
 
 
+@functools.lru_cache(maxsize=4096)  # the same scene texts on every page that shows them
 def paragraphs(text: str | None) -> Markup:
     """Block text as <p> elements, one per paragraph."""
     return Markup("").join(Markup("<p>%s</p>") % part for part in paragraph_texts(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def flow(text: str | None) -> Markup:
     """Text inside a line (a quote, a list item): paragraphs joined by a line break."""
     return Markup("<br>").join(escape(part) for part in paragraph_texts(text))

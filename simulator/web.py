@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 BROWSER_KEY = "browser"
@@ -40,6 +42,18 @@ def browser_id(create: bool = False) -> str | None:
     session[BROWSER_KEY] = current = secrets.token_urlsafe(16)
     session.permanent = True
     return current
+
+
+def focus_attrs(element_id: str, focus: str | None, htmx: bool) -> Markup:
+    """An element's id, focusable by script, and autofocus when an htmx swap should move
+    focus to it (a function, not a macro: it is called several times per play block)."""
+    return _focus_markup(element_id, htmx and focus == element_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _focus_markup(element_id: str, autofocus: bool) -> Markup:
+    wanted = " autofocus" if autofocus else ""
+    return Markup(f'id="{escape(element_id)}" tabindex="-1"{wanted}')
 
 
 def form_int(name: str) -> int | None:
@@ -148,6 +162,7 @@ def init_app(app: Flask) -> None:
             headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
 
+    app.jinja_env.globals["focus_attrs"] = focus_attrs
     # a start form's one-time token: the form starts one run however often it is sent
     app.jinja_env.globals["new_start_token"] = lambda: secrets.token_urlsafe(12)
 

@@ -151,7 +151,10 @@ def _load(user_id: str) -> Instructor | None:
 def init_app(app: Flask) -> None:
     """Wire login, CSRF and the instructor commands into the app."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
-    login_manager.init_app(app)
+    # templates get `current_user` as a proxy resolved only where one asks for it, not the
+    # context processor that loads the user for every render (an htmx swap never shows it)
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.user_loader(_load)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in as an instructor to see that page."

@@ -356,12 +356,23 @@ def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:
 _RUN_BY_ID = select(Run).where(Run.id == bindparam("run_id"))
 
 
+def class_settings(db: Session, run: Run) -> tuple[bool, bool]:
+    """For a class run: whether its class session has closed, and whether it asks for the
+    trainee's own words first; (False, False) for a run outside a class. Read once per
+    loaded run (two columns, not the class row: every choice of a class run asks)."""
+    if run.classroom_id is None:
+        return False, False
+    cached = run.__dict__.get("_class_settings")
+    if cached is None:
+        row = db.execute(_CLASS_SETTINGS, {"id": run.classroom_id}).first()
+        cached = (row is not None and row[0] is not None, row is not None and bool(row[1]))
+        run.__dict__["_class_settings"] = cached
+    return cached
+
+
 def classroom_closed(db: Session, run: Run) -> bool:
     """Whether this run belongs to a class session that has closed (no more choices)."""
-    if run.classroom_id is None:
-        return False
-    # one column, not the whole class row: this runs on every choice of a class run
-    return db.execute(_CLOSED_AT, {"id": run.classroom_id}).scalar() is not None
+    return class_settings(db, run)[0]
 
 
 def started_with(db: Session, owner: str, token: str) -> Run | None:
@@ -727,4 +738,6 @@ class GroupVote(Base):
     )
 
 
-_CLOSED_AT = select(Classroom.closed_at).where(Classroom.id == bindparam("id"))
+_CLASS_SETTINGS = select(Classroom.closed_at, Classroom.words_required).where(
+    Classroom.id == bindparam("id")
+)

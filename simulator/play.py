@@ -25,6 +25,7 @@ from .models import (
     Classroom,
     Run,
     StepRow,
+    class_settings,
     classroom_closed,
     instead_notes,
     keep_instead,
@@ -581,10 +582,7 @@ def words_required(run: Run) -> bool:
     open response always; else only in a class session whose instructor asked for it."""
     if run.open_response:
         return True
-    if run.classroom_id is None:
-        return False
-    classroom = db.session().get(Classroom, run.classroom_id)
-    return classroom is not None and classroom.words_required
+    return class_settings(db.session(), run)[1]
 
 
 def _asking(run: Run, scenario: Scenario, state: engine.State) -> bool:

@@ -397,8 +397,10 @@ def last_step(db: Session, run: Run) -> Step | None:
     """The most recent choice of a run, if any."""
     if run.steps == 0:
         return None
-    row = db.scalar(select(StepRow).where(StepRow.run_id == run.id, StepRow.number == run.steps))
-    return row.step if row is not None else None
+    # only the step's data, by a statement built once (the page after own words, a hint
+    # or a reload shows the last choice again)
+    data = db.execute(_STEP_DATA, {"run_id": run.id, "number": run.steps}).scalar()
+    return Step.model_validate(data) if data is not None else None
 
 
 def run_steps(db: Session, run: Run) -> list[Step]:
@@ -740,4 +742,7 @@ class GroupVote(Base):
 
 _CLASS_SETTINGS = select(Classroom.closed_at, Classroom.words_required).where(
     Classroom.id == bindparam("id")
+)
+_STEP_DATA = select(StepRow.data).where(
+    StepRow.run_id == bindparam("run_id"), StepRow.number == bindparam("number")
 )

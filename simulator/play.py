@@ -776,7 +776,7 @@ def _meter_markup(name: str, value: int, delta: int) -> Markup:
     return _macro_markup("meter", (name, METER_WORDS[name], value, delta))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=32768)  # every meter value and change seen: a few MB at most
 def _macro_markup(macro: str, value: Any) -> Markup:
     """A macro of _macros.html called with one value, drawn once per process for each value
     (macro calls, and importing the macros, were a tenth of a choice's server time)."""

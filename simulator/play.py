@@ -104,9 +104,25 @@ def index() -> Response:
         filters=filters,
         tags=tags,
         difficulties=catalog.DIFFICULTIES,
-        one_line=catalog.one_line,
+        card=_card,
         runs=runs,
     )
+
+
+# a version's Scenario object -> its card; the object is kept with it, so its id stays its own
+_CARDS: dict[tuple[int, str], tuple[Scenario, Markup]] = {}
+
+
+def _card(scenario: Scenario) -> Markup:
+    """A scenario's catalog card, drawn once per version (and address prefix) per process."""
+    key = (id(scenario), request.script_root)
+    found = _CARDS.get(key)
+    if found is None or found[0] is not scenario:
+        if len(_CARDS) > 1000:  # versions come and go as authors edit: keep it bounded
+            _CARDS.clear()
+        macro = current_app.jinja_env.get_template("play/_card.html").module.card  # type: ignore[attr-defined]
+        found = _CARDS[key] = (scenario, Markup(macro(scenario, catalog.one_line)))
+    return found[1]
 
 
 @bp.get("/scenarios/<scenario_id>")

@@ -32,8 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
         SESSION_REFRESH_EACH_REQUEST=False,  # no need to re-sign the cookie on every choice
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        # shared by the app's processes when several serve it (memory:// counts per process)
-        RATELIMIT_STORAGE_URI=os.environ.get("RAPPORT_RATELIMIT_STORAGE") or "memory://",
+        # where rate limits count: by default a file in the instance folder that every
+        # process of this machine shares (instance.fill_defaults); redis:// for several
+        RATELIMIT_STORAGE_URI=os.environ.get("RAPPORT_RATELIMIT_STORAGE"),
         # how many reverse proxies in front set X-Forwarded-For/-Proto/-Host; 0 trusts none
         TRUSTED_PROXIES=int(os.environ.get("RAPPORT_TRUSTED_PROXIES") or 0),
     )

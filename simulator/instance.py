@@ -1,5 +1,5 @@
 """The instance folder: where the defaults that write files keep them when nothing else
-was configured (the SQLite database and the secret key)."""
+was configured (the SQLite database, the secret key and the rate limits' counts)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .limit_store import SCHEME
+
 
 def fill_defaults(app: Flask) -> None:
     """A database file and a kept secret in the instance folder, for what is not configured."""
@@ -16,6 +18,13 @@ def fill_defaults(app: Flask) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{folder(app) / 'rapport.db'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = persistent_secret(folder(app) / "secret_key")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):  # shared by this machine's processes
+        try:
+            counts = f"{SCHEME}://{folder(app) / 'rate-limits.db'}"
+        except OSError as error:  # a read-only install: count in each process instead
+            app.logger.warning("rate limits count per process: %s", error)
+            counts = "memory://"
+        app.config["RATELIMIT_STORAGE_URI"] = counts
 
 
 def folder(app: Flask) -> Path:

@@ -8,6 +8,8 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from . import limit_store  # noqa: F401  (registers the rapport-sqlite:// store)
+
 # Only failed join attempts count toward the first limit, so a whole class behind one
 # address can join at once, and a room of 40 each making a typo can still get in. Guessing
 # stays slow: 45 tries a minute against 25^6 (about 2.4 x 10^8) codes is one hit in about

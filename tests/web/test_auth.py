@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from simulator import auth
+from simulator import auth, create_app
 from simulator.cli import main
 from simulator.models import Instructor
 
+from ..config import app_config
 from .helpers import HTMX, reply
 
 
@@ -222,3 +225,45 @@ def test_a_cookie_copied_before_logout_no_longer_opens_the_instructor_area(clien
         assert page.status_code == 302 and "/login" in page.headers["Location"]
     assert log_in(client).status_code == 303  # logging in again works
     assert client.get("/author/").status_code == 200
+
+
+def test_the_limits_count_across_the_processes_of_one_machine(tmp_path, folder):
+    # two apps on one database and one counts file: two gunicorn workers. A wrong password
+    # counts once whichever worker gets it, so the limit is the one documented, not twice it
+    config = app_config(tmp_path, folder, WTF_CSRF_ENABLED=False)
+    first, second = create_app(config), create_app(config)
+    with first.app_context():
+        auth.create("ada@example.org", "the right password")
+    browsers = [first.test_client(), second.test_client()]
+    for attempt in range(5):
+        wrong = browsers[attempt % 2].post(
+            "/login", data={"email": "ada@example.org", "password": "guess"}
+        )
+        assert wrong.status_code == 401
+    for browser in browsers:
+        slowed = browser.post("/login", data={"email": "ada@example.org", "password": "guess"})
+        assert slowed.status_code == 429
+    for app in (first, second):
+        app.extensions["rapport.db"].engine.dispose()
+
+
+def test_by_default_the_counts_live_in_the_instance_folder(tmp_path, folder):
+    config = app_config(tmp_path, folder)
+    del config["RATELIMIT_STORAGE_URI"]
+    app = create_app(config)
+    stored = app.config["RATELIMIT_STORAGE_URI"]
+    assert stored == f"rapport-sqlite://{Path(app.instance_path) / 'rate-limits.db'}"
+    app.extensions["rapport.db"].engine.dispose()
+
+
+def test_the_counts_file_keeps_fixed_windows(tmp_path):
+    from simulator.limit_store import SQLiteStorage
+
+    store = SQLiteStorage(f"rapport-sqlite://{tmp_path / 'counts.db'}")
+    assert store.check() and store.get("k") == 0
+    assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.get("k") == 3 and store.get_expiry("k") > time.time() + 50
+    assert store.incr("short", 0) == 1 and store.get("short") == 0  # its window has ended
+    assert store.incr("short", 60) == 1  # a new window starts at one
+    store.clear("k")
+    assert store.get("k") == 0 and store.reset() == 1

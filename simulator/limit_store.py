@@ -1,0 +1,102 @@
+"""Rate-limit counts in a small SQLite file, shared by every worker process on one machine.
+
+Flask-Limiter's `memory://` store counts in each process, so with `rapport serve --workers
+2` every limit was, in effect, twice as high as documented. This store keeps fixed-window
+counters in a file of their own (never the app's database, which may be PostgreSQL), so all
+the processes of one machine count together. Several machines need a shared server such as
+`redis://`. URI: `rapport-sqlite:///absolute/path/rate-limits.db`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from limits.storage import Storage
+
+SCHEME = "rapport-sqlite"
+
+
+class SQLiteStorage(Storage):
+    """Fixed-window counters: a key's count and the time its window ends."""
+
+    STORAGE_SCHEME = [SCHEME]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.path = Path(uri.removeprefix(f"{SCHEME}://"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _db(self) -> sqlite3.Connection:
+        # one connection per thread and process: a forked worker opens its own
+        found = getattr(self._local, "connection", None)
+        if found is not None and self._local.pid == os.getpid():
+            return found  # type: ignore[no-any-return]
+        connection = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS counters "
+            "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expiry REAL NOT NULL)"
+        )
+        self._local.connection, self._local.pid = connection, os.getpid()
+        return connection
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM counters WHERE key = ? AND expiry <= ?", (key, now))
+            db.execute(
+                "INSERT INTO counters (key, count, expiry) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
+                (key, amount, now + expiry),
+            )
+            count = db.execute("SELECT count FROM counters WHERE key = ?", (key,)).fetchone()[0]
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return int(count)
+
+    def get(self, key: str) -> int:
+        row = (
+            self._db()
+            .execute("SELECT count FROM counters WHERE key = ? AND expiry > ?", (key, time.time()))
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        now = time.time()
+        row = (
+            self._db()
+            .execute("SELECT expiry FROM counters WHERE key = ? AND expiry > ?", (key, now))
+            .fetchone()
+        )
+        return float(row[0]) if row else now
+
+    def check(self) -> bool:
+        try:
+            self._db().execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        db = self._db()
+        count = db.execute("SELECT count(*) FROM counters").fetchone()[0]
+        db.execute("DELETE FROM counters")
+        return int(count)
+
+    def clear(self, key: str) -> None:
+        self._db().execute("DELETE FROM counters WHERE key = ?", (key,))

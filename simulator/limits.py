@@ -13,9 +13,11 @@ from . import limit_store  # noqa: F401  (registers the rapport-sqlite:// store)
 # Only failed join attempts count toward the first limit, so a whole class behind one
 # address can join at once, and a room of 40 each making a typo can still get in. Guessing
 # stays slow: 45 tries a minute against 25^6 (about 2.4 x 10^8) codes is one hit in about
-# ten years per open class. The second limit caps floods from one address.
+# ten years per open class. The second limit caps floods from one address, above what a
+# lecture hall of 300 behind one address needs to join in the same minute (now that the
+# workers count together, it is the real limit, not one per worker).
 JOIN_FAILURES = "45 per minute"
-JOIN_ATTEMPTS = "120 per minute"
+JOIN_ATTEMPTS = "300 per minute"
 # Wrong passwords: a few per account (whoever tries), more per address (a shared network).
 LOGIN_FAILURES_PER_ACCOUNT = "5 per minute"
 LOGIN_FAILURES_PER_ADDRESS = "20 per minute"

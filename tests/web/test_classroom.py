@@ -270,6 +270,12 @@ class TestJoining:
             joined(student, code, f"Student {number}")
         assert len(trainees(app, code)) == 40
 
+    def test_a_lecture_hall_behind_one_address_joins_in_the_same_minute(self, teacher, app):
+        code = create_class(teacher)  # 150 joins: over the old flood cap of 120 a minute
+        for number in range(150):
+            joined(browser(app), code, f"Trainee {number}")
+        assert len(trainees(app, code)) == 150
+
     def test_successful_joins_do_not_use_up_the_failure_limit(self, teacher, app):
         code = create_class(teacher)  # a whole class behind one address joins at once
         for number in range(15):

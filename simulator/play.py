@@ -384,7 +384,11 @@ def rewind(run_id: str) -> Response:
     session = db.session()
     session.add(branch)
     session.flush()  # gives the branch its id for its step rows
-    session.add_all(StepRow.of(branch, step) for step in kept)
+    matches = step_matches(session, found)  # open response: what the typed words matched
+    for step in kept:
+        row = StepRow.of(branch, step)
+        row.match = matches.get(step.number)
+        session.add(row)
     session.commit()
     return redirect(url_for("play.run", run_id=branch.id), 303)
 

@@ -160,3 +160,18 @@ def test_open_response_as_a_class_setting_reaches_runs_copies_and_exports(client
     assert copied.status_code == 303
     copy_code = copied.headers["Location"].rsplit("/", 1)[-1]
     assert classes.classroom(app, copy_code).open_response is True
+
+
+def test_a_rewound_open_response_run_keeps_what_the_kept_steps_matched(client, app):
+    run = open_run(client)
+    step = 0
+    while not rows(app, run)[0].finished:
+        assert write(client, run, step, SISTER_IDEA).status_code == 303
+        assert choose(client, run, step, 0).status_code == 303
+        step += 1
+    _found, steps = rows(app, run)
+    assert steps[0].match is not None
+    branch = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    _branch, kept = rows(app, branch)
+    assert [row.number for row in kept] == [1]
+    assert kept[0].match == steps[0].match  # the debrief of the branch still says what matched

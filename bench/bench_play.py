@@ -23,14 +23,14 @@ import statistics
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
-import brotli  # type: ignore[import-untyped]
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_choice import decoded  # noqa: E402
+
 from simulator import create_app  # noqa: E402
 
 INPUT = re.compile(r'<input type="hidden" name="(csrf_token|step|start)" value="([^"]*)"')
@@ -40,13 +40,7 @@ HTMX = {"HX-Request": "true", "Accept-Encoding": "gzip, deflate, br"}
 
 
 def text(response: Any) -> str:
-    data = response.data
-    encoding = response.headers.get("Content-Encoding")
-    if encoding == "br":
-        data = brotli.decompress(data)
-    elif encoding == "gzip":
-        data = zlib.decompress(data, 16 + zlib.MAX_WBITS)
-    return str(data.decode("utf-8"))
+    return decoded(response).decode("utf-8")
 
 
 def server_ms(response: Any) -> float:

@@ -68,22 +68,25 @@ class SQLiteStorage(Storage):
             raise
         return int(count)
 
-    def get(self, key: str) -> int:
+    def _window(self, key: str) -> tuple[int, float] | None:
+        # the key's count and when its window ends, while that window lasts
         row = (
             self._db()
-            .execute("SELECT count FROM counters WHERE key = ? AND expiry > ?", (key, time.time()))
+            .execute(
+                "SELECT count, expiry FROM counters WHERE key = ? AND expiry > ?",
+                (key, time.time()),
+            )
             .fetchone()
         )
-        return int(row[0]) if row else 0
+        return (int(row[0]), float(row[1])) if row else None
+
+    def get(self, key: str) -> int:
+        window = self._window(key)
+        return window[0] if window else 0
 
     def get_expiry(self, key: str) -> float:
-        now = time.time()
-        row = (
-            self._db()
-            .execute("SELECT expiry FROM counters WHERE key = ? AND expiry > ?", (key, now))
-            .fetchone()
-        )
-        return float(row[0]) if row else now
+        window = self._window(key)
+        return window[1] if window else time.time()
 
     def check(self) -> bool:
         try:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import abort, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
-from .. import db
+from .. import db, groups
 from .. import play as plays
 from ..models import (
     Classroom,
@@ -20,12 +20,14 @@ from ..models import (
     trainee_count,
     trainee_runs,
 )
-from ..web import browser_id, message_page, render
+from ..web import browser_id, is_htmx, message_page, render
+from ..words import POLL
 from . import bp
 from .codes import ALPHABET, CODE_LENGTH, NAME_MAX, clean_name, name_key, normal_code
 from .shared import NOT_YOURS, class_scenarios, find, member, name_is_taken
 
 MAX_TRAINEES = 500
+LEFT = "This browser is no longer in the class session, so this page stopped following it."
 
 
 def stop(status: int, heading: str, message: str, back: str, back_label: str) -> NoReturn:
@@ -157,7 +159,25 @@ def mine(code: str) -> Response:
     trainee = member(classroom) if classroom is not None else None
     if classroom is None or trainee is None:
         # the same answer whether or not the code exists: the join form, rate-limited
-        return redirect(url_for("classroom.join_form", code=normal_code(code) or ""), 303)
+        join = url_for("classroom.join_form", code=normal_code(code) or "")
+        if is_htmx():  # the page's poll: say so in place (htmx would swap in the join page)
+            return message_page(404, "You are not in this class session", LEFT, join, "Join")
+        return redirect(join, 303)
+    # the class page follows the room: a group run starting or ending, the session closing
+    together = groups.active_group(db.session(), classroom.id) if classroom.is_open else None
+    seen = f"{together.id if together else 'none'}.{classroom.is_open}"
+    live: dict[str, Any] = {
+        "together": together,
+        "seen": seen,
+        "poll": POLL if classroom.is_open else None,
+    }
+    if is_htmx():
+        if request.args.get("seen") == seen:  # nothing changed: htmx swaps nothing
+            response = Response(status=204)
+        else:
+            response = render("classroom/mine.html", block="together", classroom=classroom, **live)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     runs = trainee_runs(db.session(), trainee.id, classroom.id)
     by_scenario: dict[str, list[Run]] = {}
     for run in runs:
@@ -168,6 +188,7 @@ def mine(code: str) -> Response:
         trainee=trainee,
         scenarios=class_scenarios(classroom),
         runs=by_scenario,
+        **live,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

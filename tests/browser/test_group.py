@@ -191,3 +191,27 @@ def test_group_pages_pass_axe_in_both_schemes(contexts, author_account, scheme: 
     votes.emulate_media(color_scheme=scheme)
     votes.goto(projector.url + "/votes")
     assert_no_violations(votes)
+
+
+def test_a_trainee_waiting_on_the_class_page_sees_the_group_run_start_and_end(
+    contexts, author_account
+):
+    instructor = contexts.new(PROJECTOR).new_page()
+    log_in(instructor, author_account)
+    code = create_class(instructor, "Waiting room lab")
+    waiting = contexts.new(PHONE).new_page()
+    join(waiting, code, "Wren")
+    waiting.evaluate("window.loadedOnce = true")  # gone if the page ever reloads
+    notice = waiting.get_by_text("Your class is playing together — vote.")
+    expect(notice).to_have_count(0)
+    instructor.get_by_role("button", name="Start playing Coat Still On together").click()
+    expect(notice).to_be_visible()  # by the class page's poll, within seconds
+    expect(waiting.locator("#together[aria-live=polite]")).to_contain_text("playing together")
+    assert waiting.evaluate("window.loadedOnce") is True
+    assert_no_violations(waiting)
+    instructor.get_by_text("End the group run now…").click()
+    instructor.get_by_role("button", name="End the group run").click()
+    expect(notice).to_have_count(0)
+    assert waiting.evaluate("window.loadedOnce") is True
+    waiting.get_by_role("button", name="Start", exact=True).click()  # the page still works
+    expect(waiting.locator("h2.client-line")).to_be_visible()

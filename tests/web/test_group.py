@@ -474,3 +474,51 @@ class TestPolling:
         assert ana.get(again, headers=HTMX).status_code == 204
         reveal(teacher, app, url)
         assert "The votes for this scene are closed" in text(ana.get(again, headers=HTMX).text)
+
+    def test_the_class_page_follows_a_group_run_starting_and_ending(self, app, teacher):
+        code = create_class(teacher)
+        ana = trainee(app, code, "Ana")
+        page = ana.get(f"/classes/{code}/me").text
+        poll = re.search(r'id="together-poll" data-hx-get="([^"]+)"', page)
+        assert poll and "seen=none.True" in poll.group(1)
+        quiet = poll.group(1).replace("&amp;", "&")
+        assert ana.get(quiet, headers=HTMX).status_code == 204  # nothing has changed
+        url = start_group(teacher, code)
+        started = ana.get(quiet, headers=HTMX)
+        assert started.status_code == 200 and "<html" not in started.text
+        assert "Your class is playing together — vote." in text(started.text)
+        assert f'href="/classes/{code}/vote"' in started.text
+        assert "Your scenarios" not in started.text  # only the block that polls
+        playing = re.search(r'data-hx-get="([^"]+)"', started.text)
+        assert playing and playing.group(1) != poll.group(1)
+        assert ana.get(playing.group(1), headers=HTMX).status_code == 204
+        assert teacher.post(f"{url}/stop").status_code == 303
+        ended = ana.get(playing.group(1), headers=HTMX)
+        assert ended.status_code == 200 and "playing together" not in ended.text
+        assert 'id="together-poll" data-hx-get=' in ended.text  # and it keeps following
+
+    def test_the_class_page_says_when_the_session_closes_and_stops_polling(self, app, teacher):
+        code = create_class(teacher)
+        ana = trainee(app, code, "Ana")
+        page = ana.get(f"/classes/{code}/me").text
+        poll = re.search(r'id="together-poll" data-hx-get="([^"]+)"', page)
+        assert poll and "has closed" not in text(page)
+        assert teacher.post(f"/classes/{code}/close").status_code == 303
+        closed = ana.get(poll.group(1).replace("&amp;", "&"), headers=HTMX)
+        assert closed.status_code == 200
+        assert "This class session has closed" in text(closed.text)
+        assert "data-hx-get" not in closed.text  # nothing left to follow
+        assert '<div id="together-poll">' in ana.get(f"/classes/{code}/me").text
+
+    def test_a_poll_from_a_browser_not_in_the_class_gets_a_message_not_the_join_page(
+        self, app, teacher
+    ):
+        code = create_class(teacher)
+        stranger = app.test_client()
+        for where in (code, "ACDEF3"):  # the same answer whether or not the code exists
+            answer = stranger.get(f"/classes/{where}/me?seen=none.True", headers=HTMX)
+            assert answer.status_code == 404
+            assert "You are not in this class session" in answer.text
+            assert "<form" not in answer.text and "<html" not in answer.text
+        # without htmx it is still the join form, as before
+        assert stranger.get(f"/classes/{code}/me").status_code == 303

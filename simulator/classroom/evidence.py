@@ -1,6 +1,7 @@
 """The class's evidence beside the run rows: one row per trainee and key moment (the reply
 chosen, its quality, the words typed first), read from the stored steps and each run's pinned
-scenario version; and the moments CSV."""
+scenario version; one row per trainee and step of each group run (their vote, their own words,
+what the room went on with); and those two CSVs."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import db
+from .. import db, engine, groups
 from .. import play as plays
 from ..auth import instructor_required
 from ..class_results import class_runs, class_steps
 from ..engine import Scenario
+from ..models import GroupRun, GroupStep, GroupVote, Trainee
 from ..standings import REMOVED, iso
 from ..words import MOMENTS, QUALITY_WORDS
 from . import bp
@@ -39,6 +42,27 @@ MOMENT_COLUMNS = (
     "similarity",
     "confirmed",
     "chosen_at",
+)
+
+
+GROUP_VOTE_COLUMNS = (
+    "group_run",
+    "scenario",
+    "title",
+    "started_at",
+    "choice",
+    "scene",
+    "moment",
+    "trainee",
+    "own_words",
+    "vote",
+    "vote_reply",
+    "vote_quality",
+    "room_choice",
+    "room_reply",
+    "decided",
+    "with_room",
+    "voted_at",
 )
 
 
@@ -104,6 +128,99 @@ def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+def group_vote_rows(classroom_id: int) -> list[dict[str, Any]]:
+    """One row per trainee and step of each group run they answered at, in the order the runs
+    started: the letter and reply they voted for (empty if they only wrote), the words they
+    wrote first ("" when skipped), and what the room went on with and how it was decided
+    (empty at a step the room had not left: the run is at it, or was ended there)."""
+    session = db.session()
+    runs = list(
+        session.scalars(
+            select(GroupRun)
+            .where(GroupRun.classroom_id == classroom_id)
+            .order_by(GroupRun.started_at, GroupRun.id)
+        )
+    )
+    ids = [group.id for group in runs]
+    if not ids:
+        return []
+    decided = {
+        (row.group_run_id, row.number): row
+        for row in session.scalars(select(GroupStep).where(GroupStep.group_run_id.in_(ids)))
+    }
+    votes = session.execute(
+        select(GroupVote, Trainee.name)
+        .join(Trainee, Trainee.id == GroupVote.trainee_id)
+        .where(GroupVote.group_run_id.in_(ids))
+        .order_by(GroupVote.group_run_id, GroupVote.step, Trainee.id)
+    ).all()
+    by_group: dict[int, list[tuple[GroupVote, str]]] = {}
+    for vote, name in votes:
+        by_group.setdefault(vote.group_run_id, []).append((vote, name))
+    versions = pinned_versions(runs)
+    rows = []
+    for group in runs:
+        scenario = versions.get(group.scenario_digest)
+        for vote, name in by_group.get(group.id, []):
+            step = decided.get((group.id, vote.step + 1))  # a step row counts from 1
+            scene_id = str(step.data.get("scene")) if step is not None else group.scene
+            scene = scenario.scenes.get(scene_id) if scenario else None
+            offered = _offered(scenario, group, scene_id, step)
+            mine = offered.get(vote.reply or "", {})
+            room = offered.get(str(step.votes.get("chosen")), {}) if step is not None else {}
+            quality = mine.get("quality")
+            rows.append(
+                {
+                    "group_run": group.id,
+                    "scenario": group.scenario_id,
+                    "title": group.title,
+                    "started_at": iso(group.started_at),
+                    "choice": vote.step + 1,
+                    "scene": scene_id,
+                    "moment": MOMENTS.get(scene.moment, scene.moment)
+                    if scene is not None and scene.moment
+                    else None,
+                    "trainee": name,
+                    "own_words": vote.words,
+                    "vote": mine.get("letter"),
+                    "vote_reply": mine.get("say"),
+                    "vote_quality": QUALITY_WORDS[quality][1] if quality in QUALITY_WORDS else None,
+                    "room_choice": room.get("letter"),
+                    "room_reply": room.get("say"),
+                    "decided": groups.DECIDED.get(step.decided, step.decided) if step else None,
+                    "with_room": (vote.reply == step.votes.get("chosen"))
+                    if step is not None and vote.reply is not None
+                    else None,
+                    "voted_at": iso(vote.updated_at),
+                }
+            )
+    return rows
+
+
+def _offered(
+    scenario: Scenario | None, group: GroupRun, scene_id: str, step: GroupStep | None
+) -> dict[str, dict[str, Any]]:
+    """The replies the room saw at a step, by identity: the letter and words kept with the
+    step (or, at the step the run is on, as offered now), and the author's rating from the
+    pinned version."""
+    scene = scenario.scenes.get(scene_id) if scenario is not None else None
+    offered: dict[str, dict[str, Any]] = {}
+    if step is not None:
+        offered = {
+            str(r["id"]): {"letter": r["letter"], "say": r["say"]} for r in step.votes["replies"]
+        }
+    elif scenario is not None and scene is not None:
+        for now in groups.replies(scenario, group.play_state):
+            offered[now.id] = {"letter": now.letter, "say": now.choice.say}
+    qualities = {
+        engine.reply_id(scene_id, index, choice): choice.quality
+        for index, choice in enumerate((scene.choices or []) if scene is not None else [])
+    }
+    for identity, reply in offered.items():
+        reply["quality"] = qualities.get(identity)
+    return offered
+
+
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -136,6 +253,22 @@ def export_moments_csv(code: str) -> Response:
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="rapport-{classroom.code}-moments.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/classes/<code>/export-votes.csv")
+@instructor_required(ENDED)
+def export_votes_csv(code: str) -> Response:
+    """One row per trainee and step of each group run, as CSV."""
+    classroom = owned_class(code)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(csv_lines(GROUP_VOTE_COLUMNS, group_vote_rows(classroom.id)))
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="rapport-{classroom.code}-group-votes.csv"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response

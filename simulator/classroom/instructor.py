@@ -35,7 +35,7 @@ from ..web import is_htmx, render
 from ..words import POLL
 from . import bp
 from .codes import CLASS_NAME_MAX, NAME_MAX, clean_name, name_key, new_code
-from .evidence import MOMENT_COLUMNS, cell, moment_rows
+from .evidence import GROUP_VOTE_COLUMNS, MOMENT_COLUMNS, cell, group_vote_rows, moment_rows
 from .progress import cells, grid_json, progress_grid, scenario_totals
 from .room import board_page
 from .shared import (
@@ -465,6 +465,9 @@ def export_json(code: str) -> Response:
         # one row per trainee and key moment, as in the moments CSV
         "moment_columns": list(MOMENT_COLUMNS),
         "moments": moment_rows(classroom.id),
+        # one row per trainee and step of each group run, as in the group votes CSV
+        "group_vote_columns": list(GROUP_VOTE_COLUMNS),
+        "group_votes": group_vote_rows(classroom.id),
     }
     response = Response(
         json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json"

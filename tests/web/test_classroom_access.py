@@ -263,6 +263,7 @@ ROUTES: list[tuple[str, str, str, dict[str, str], dict[str, object]]] = [
     ("a discussion step", "POST", "/classes/{code}/discuss", {"move": "split"}, INSTRUCTOR_ACTION),
     # facilitation: the evidence
     ("export moments CSV", "GET", "/classes/{code}/export-moments.csv", {}, INSTRUCTOR_ONLY),
+    ("export group votes CSV", "GET", "/classes/{code}/export-votes.csv", {}, INSTRUCTOR_ONLY),
     ("session summary", "GET", "/classes/{code}/summary", {}, INSTRUCTOR_ONLY),
 ]
 
@@ -388,6 +389,7 @@ def test_every_class_route_is_in_the_matrix(app: Flask):
         "/classes/<code>/discuss",
         "/classes/<code>/discuss/remote",
         "/classes/<code>/export-moments.csv",
+        "/classes/<code>/export-votes.csv",
         "/classes/<code>/summary",
     }
     routes = {

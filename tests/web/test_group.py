@@ -4,6 +4,8 @@ words first where the class requires them, the ending with the group's debrief, 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -12,8 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from simulator import engine, groups
+from simulator.classroom.evidence import GROUP_VOTE_COLUMNS
 from simulator.db import session as db_session
 from simulator.models import GroupRun, GroupStep, GroupVote
+from simulator.words import QUALITY_WORDS
 
 from .classes import create_class, joined, log_in, make_instructor, text, trainees
 from .helpers import HTMX
@@ -522,3 +526,82 @@ class TestPolling:
             assert "<form" not in answer.text and "<html" not in answer.text
         # without htmx it is still the join form, as before
         assert stranger.get(f"/classes/{code}/me").status_code == 303
+
+
+class TestExports:
+    def test_every_vote_and_own_words_are_exported_with_what_the_room_went_on_with(
+        self, app, teacher
+    ):
+        code = create_class(teacher)
+        url = start_group(teacher, code)
+        ana, ben, cy = (trainee(app, code, name) for name in ("Ana", "Ben", "Cy"))
+        first = reply_ids(app, url)
+        for browser, index in ((ana, PUSH), (ben, PUSH), (cy, REFLECT)):
+            assert vote(app, browser, code, url, index).status_code == 303
+        reveal(teacher, app, url)
+        assert go_on(teacher, app, url).status_code == 303  # the majority: the push
+        # the rupture asks for own words first; the room is still at it when exported
+        assert words(app, ana, code, url, "Sorry, I rushed you.").status_code == 303
+        assert words(app, ben, code, url, skip=True).status_code == 303
+        assert vote(app, ana, code, url, REPAIR).status_code == 303
+        assert vote(app, ben, code, url, CARRY_ON).status_code == 303
+        group = group_row(app, url)
+        with app.app_context():
+            scenario = app.extensions["rapport.library"].version(group.scenario_digest)
+        opening = scenario.scenes[scenario.start]
+        rated = {
+            engine.reply_id(scene_id, index, choice): QUALITY_WORDS[choice.quality][1]
+            for scene_id, scene in scenario.scenes.items()
+            for index, choice in enumerate(scene.choices or ())
+            if choice.quality
+        }
+
+        response = teacher.get(f"/classes/{code}/export-votes.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert response.headers["Content-Disposition"] == (
+            f'attachment; filename="rapport-{code}-group-votes.csv"'
+        )
+        table = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+        assert [(r["choice"], r["trainee"], r["vote"]) for r in table] == [
+            ("1", "Ana", "C"),
+            ("1", "Ben", "C"),
+            ("1", "Cy", "A"),
+            ("2", "Ana", "A"),
+            ("2", "Ben", "B"),
+        ]
+        ana_first, cy_first, ana_second, ben_second = table[0], table[2], table[3], table[4]
+        assert ana_first["scene"] == scenario.start and ana_first["moment"] == ""
+        assert ana_first["vote_reply"] == opening.choices[PUSH].say
+        assert ana_first["vote_quality"] == rated[first[PUSH]]
+        assert cy_first["vote_quality"] == rated[first[REFLECT]]
+        assert (ana_first["room_choice"], ana_first["room_reply"]) == (
+            "C",
+            opening.choices[PUSH].say,
+        )
+        assert ana_first["decided"] == "the room's majority"
+        assert (ana_first["with_room"], cy_first["with_room"]) == ("yes", "no")
+        assert ana_second["scene"] == group.scene and ana_second["moment"] == "Rupture"
+        assert ana_second["own_words"] == "Sorry, I rushed you."
+        assert ben_second["own_words"] == ""
+        assert (ana_second["room_choice"], ana_second["decided"], ana_second["with_room"]) == (
+            "",
+            "",
+            "",
+        )
+        assert ana_second["vote_reply"] == scenario.scenes[group.scene].choices[REPAIR].say
+
+        document = teacher.get(f"/classes/{code}/export.json").get_json()
+        assert document["group_vote_columns"] == list(table[0])
+        rows = document["group_votes"]
+        assert [(r["choice"], r["trainee"]) for r in rows] == [
+            (int(r["choice"]), r["trainee"]) for r in table
+        ]
+        assert rows[0]["with_room"] is True and rows[2]["with_room"] is False
+        assert rows[0]["own_words"] is None  # not asked at that scene
+        assert rows[4]["own_words"] == "" and rows[3]["room_choice"] is None
+
+    def test_a_class_without_group_runs_exports_the_header_only(self, app, teacher):
+        code = create_class(teacher)
+        response = teacher.get(f"/classes/{code}/export-votes.csv")
+        assert response.text.lstrip("\ufeff").splitlines() == [",".join(GROUP_VOTE_COLUMNS)]
+        assert teacher.get(f"/classes/{code}/export.json").get_json()["group_votes"] == []

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine
+from . import engine, matching
 from .engine import METERS, STRATEGY_WORDS, Scenario
 from .graphs import GraphvizMissing, render_svg
 from .scenarios import Loaded, Message, locate_all
@@ -190,7 +190,9 @@ def suggestions(loaded: Loaded) -> list[Message]:
     if isinstance(cached, list):
         return cached
     assert loaded.scenario is not None
-    found = locate_all(loaded, engine.lint(loaded.scenario))
+    # the same findings as the command line, the model's too-alike replies included
+    smells = engine.lint(loaded.scenario) + matching.alike(matching.matcher(), loaded.scenario)
+    found = locate_all(loaded, smells)
     _cache.put(("lint", loaded.digest), found)
     return found
 

@@ -853,3 +853,23 @@ class TestCsrf:
         )
         assert saved.status_code == 303
         assert (folder / "coat-still-on.yaml").read_text(encoding="utf-8") == changed
+
+
+def test_the_checks_name_replies_too_alike_for_typed_words_as_lint_does(teacher, folder):
+    alike = (
+        COAT.read_text(encoding="utf-8")
+        .replace("id: coat-still-on", "id: coat-alike", 1)
+        .replace(
+            '"Your sister sounds like she really cares about you."',
+            '"It sounds like coming here wasn\'t really your own idea."',
+            1,
+        )
+    )
+    assert "coat-alike" in alike and "wasn't really your own idea" in alike
+    assert upload(teacher, alike.encode(), "alike.yaml").status_code == 303
+    body = text(teacher.get("/author/scenarios/coat-alike"))
+    checks = body[body.index("Checks") : body.index("Checks") + 4000]
+    assert "choices 1 and 2 of this scene are so alike in meaning" in checks
+    assert "typed words cannot tell them apart: reword one" in checks
+    plain = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "so alike in meaning" not in plain

@@ -8,9 +8,9 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import BadRequest
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
@@ -148,6 +148,25 @@ def _load(user_id: str) -> Instructor | None:
     return found
 
 
+def _keep_checked_token() -> None:
+    """After the CSRF check passed, remember the token it passed with and the session token
+    it was checked against (runs after Flask-WTF's own check)."""
+    if g.get("csrf_valid") and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        sent = csrf._get_csrf_token()  # the field or header the check read
+        if sent:
+            g.checked_csrf = (session.get("csrf_token"), sent)
+
+
+def _form_token() -> str:
+    """The CSRF token for the forms a page draws. Tokens do not expire here (no time limit),
+    so the one this request was checked with is as good as a newly signed one, as long as the
+    session still holds the same secret; it saves signing one on every choice."""
+    checked = g.get("checked_csrf")
+    if checked is not None and checked[0] is not None and session.get("csrf_token") == checked[0]:
+        return str(checked[1])
+    return str(generate_csrf())
+
+
 def init_app(app: Flask) -> None:
     """Wire login, CSRF and the instructor commands into the app."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
@@ -160,6 +179,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in as an instructor to see that page."
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_failed)
+    app.before_request(_keep_checked_token)
+    app.jinja_env.globals["csrf_token"] = _form_token
+    # Flask-WTF also hands templates its own csrf_token through a context processor, which
+    # would hide the global above (and costs a call per render): drop it
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if getattr(p, "__module__", "") != "flask_wtf.csrf"]
     app.register_blueprint(bp)
 
 

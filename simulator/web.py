@@ -130,11 +130,14 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CSP),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Content-Type-Options", "nosniff"),
+SECURITY_HEADERS = tuple(
+    (name, name.lower(), value)
+    for name, value in (
+        ("Content-Security-Policy", CSP),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Content-Type-Options", "nosniff"),
+    )
 )
 
 
@@ -152,16 +155,17 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:
         headers = response.headers
-        if "Vary" in headers:
+        present = {name.lower() for name, _ in headers.items()}  # one pass, not one per name
+        if "vary" in present:
             response.vary.add("HX-Request")
         else:  # most responses: no need to parse and rebuild a Vary header
-            headers["Vary"] = "HX-Request"
-        for name, value in SECURITY_HEADERS:
-            if name not in headers:
-                headers[name] = value
+            headers.add("Vary", "HX-Request")
+        for name, lowered, value in SECURITY_HEADERS:
+            if lowered not in present:
+                headers.add(name, value)
         started = g.get("started")
         if started is not None:  # the server's own time, shown in the browser's dev tools
-            headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+            headers.set("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")
         return response
 
     app.jinja_env.globals["focus_attrs"] = focus_attrs

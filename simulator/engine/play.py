@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
@@ -335,7 +336,12 @@ def play_through(scenario: Scenario, numbers: Iterable[int]) -> tuple[State, lis
 def reply_id(scene_id: str, index: int, choice: Choice) -> str:
     """A reply's identity on the page: stable for its words and place in the file, and
     never a number, so a form that posts a position instead is refused."""
-    digest = hashlib.sha256(f"{scene_id}\0{index}\0{choice.say}".encode()).hexdigest()
+    return _reply_id(scene_id, index, choice.say)
+
+
+@lru_cache(maxsize=8192)
+def _reply_id(scene_id: str, index: int, say: str) -> str:
+    digest = hashlib.sha256(f"{scene_id}\0{index}\0{say}".encode()).hexdigest()
     return "r" + digest[:10]
 
 

@@ -149,6 +149,49 @@ class TestCsrf:
         assert accepted.status_code == 200
         assert "What happened" in accepted.text
 
+    def test_a_page_drawn_after_a_checked_form_carries_the_token_it_was_checked_with(
+        self, client, app
+    ):
+        first = token(client, "/scenarios/coat-still-on")
+        run_url = client.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "csrf_token": first}
+        ).headers["Location"]
+        sent = token(client, run_url)  # a newly signed one: a GET checks nothing
+        block = client.post(
+            f"{run_url}/choose",
+            data={"step": "0", "reply": reply(client, run_url, 0), "csrf_token": sent},
+            headers=HTMX,
+        )
+        assert block.status_code == 200
+        kept = re.findall(r'name="csrf_token" value="([^"]+)"', block.text)
+        assert kept and set(kept) == {sent}  # not signed again
+        again = client.post(
+            f"{run_url}/choose",
+            data={"step": "1", "reply": reply(client, run_url, 0), "csrf_token": kept[0]},
+            headers=HTMX,
+        )
+        assert again.status_code == 200 and "What happened" in again.text
+        # a forged token is still refused, and a page after it has no borrowed token
+        forged = client.post(
+            f"{run_url}/choose",
+            data={"step": "2", "reply": reply(client, run_url, 0), "csrf_token": sent + "x"},
+            headers=HTMX,
+        )
+        assert forged.status_code == 400 and sent + "x" not in forged.text
+
+    def test_a_checked_token_is_not_reused_once_the_session_secret_changed(self, app):
+        from flask import g, session
+        from flask_wtf.csrf import validate_csrf
+
+        with app.test_request_context("/", method="POST"):
+            session["csrf_token"] = "the first secret"
+            g.checked_csrf = ("the first secret", "a token checked against it")
+            assert auth._form_token() == "a token checked against it"
+            session["csrf_token"] = "a renewed secret"  # a login renewed the session
+            fresh = auth._form_token()
+            assert fresh != "a token checked against it"
+            validate_csrf(fresh)  # signed for the renewed secret: raises if not
+
     def test_logout_needs_the_token(self, client, instructor):
         log_in(client)
         assert client.post("/logout").status_code == 400

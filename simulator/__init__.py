@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TRUSTED_PROXIES=int(os.environ.get("RAPPORT_TRUSTED_PROXIES") or 0),
     )
     app.config.update(config or {})
+    from .web import CookieSessions
+
+    app.session_interface = CookieSessions()
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:  # only then is a client's address read from the proxy's headers
         from werkzeug.middleware.proxy_fix import ProxyFix

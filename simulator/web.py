@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -30,6 +32,46 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     else:
         body = render_template(template, **context)
     return make_response(body, status)  # Vary: HX-Request is added to every response
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, remembering the cookies it has verified already: a
+    browser sends the same cookie with every choice, and checking its signature and decoding
+    it again cost more than the choice's own reads. Only a cookie that passed the check is
+    remembered (with when it was signed, so it still expires), and only if its values are
+    plain strings, numbers and flags, which the session a request gets cannot share by
+    mistake (it is a copy). One per app, so a changed secret key starts afresh."""
+
+    KEEP = 4096  # cookies remembered; then it starts over (a few hundred bytes each)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[dict[str, Any], float]] = {}
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if not app.secret_key:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime.total_seconds()
+        seen = self._seen.get(value)
+        if seen is not None and time.time() - seen[1] <= max_age:
+            return self.session_class(seen[0])
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        try:
+            data, signed = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(type(v) in _PLAIN for v in data.values()):
+            if len(self._seen) >= self.KEEP:
+                self._seen.clear()
+            self._seen[value] = (dict(data), signed.timestamp())
+        return self.session_class(data)
+
+
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def browser_id(create: bool = False) -> str | None:

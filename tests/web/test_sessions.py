@@ -1,0 +1,79 @@
+"""The signed session cookie: a cookie verified once is remembered, and nothing else is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from simulator.web import CookieSessions
+
+
+def cookie(client: FlaskClient) -> str:
+    found = client.get_cookie("rapport")
+    assert found is not None
+    return found.value
+
+
+def started(client: FlaskClient) -> str:
+    """A browser with a session: it starts a run, which gives it its browser id."""
+    response = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice"})
+    assert response.status_code == 303
+    return str(response.headers["Location"])
+
+
+def test_a_verified_cookie_is_remembered_and_still_opens_the_same_session(app, client):
+    run = started(client)
+    sessions = app.session_interface
+    assert isinstance(sessions, CookieSessions)
+    assert client.get(run).status_code == 200  # its first page adds the CSRF secret
+    value = cookie(client)
+    assert client.get(run).status_code == 200
+    assert cookie(client) == value and value in sessions._seen  # verified, then remembered
+    assert client.get(run).status_code == 200  # from memory: still this browser's run
+
+
+def test_a_forged_or_altered_cookie_is_refused_and_never_remembered(app, client):
+    run = started(client)
+    value = cookie(client)
+    sessions = app.session_interface
+    stranger = app.test_client()
+    for forged in (value[:-2] + ("AA" if not value.endswith("AA") else "BB"), "x" + value):
+        stranger.set_cookie("rapport", forged)
+        assert stranger.get(run).status_code == 404  # not this browser's run
+        assert forged not in sessions._seen
+
+
+def test_a_remembered_cookie_still_expires(app: Flask, client):
+    run = started(client)
+    for _ in range(2):
+        assert client.get(run).status_code == 200
+    assert cookie(client) in app.session_interface._seen
+    # a lifetime already over: the remembered cookie is as expired as a checked one
+    app.permanent_session_lifetime = timedelta(seconds=-1)
+    assert client.get(run).status_code == 404
+
+
+def test_sessions_holding_lists_are_opened_afresh_each_time(app: Flask):
+    sessions = app.session_interface
+    assert isinstance(sessions, CookieSessions)
+    with app.test_request_context("/"):
+        serializer = sessions.get_signing_serializer(app)
+        assert serializer is not None
+        flashes = serializer.dumps({"_flashes": [["message", "Saved."]]})
+        plain = serializer.dumps({"browser": "abc", "_fresh": False})
+    for value in (flashes, plain):
+        with app.test_request_context("/", headers={"Cookie": f"rapport={value}"}):
+            from flask import request
+
+            opened = sessions.open_session(app, request)
+            assert opened is not None and opened
+            if "_flashes" in opened:
+                opened["_flashes"].append(["message", "changed in this request"])
+    assert flashes not in sessions._seen and plain in sessions._seen
+    with app.test_request_context("/", headers={"Cookie": f"rapport={flashes}"}):
+        from flask import request
+
+        again = sessions.open_session(app, request)
+        assert again is not None and again["_flashes"] == [["message", "Saved."]]

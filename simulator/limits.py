@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,6 +34,15 @@ def _account() -> str:
     return "login:" + request.form.get("email", "").strip().lower()[:254]
 
 
+def _only_on(
+    endpoints: set[str], hook: Callable[[Response], Response]
+) -> Callable[[Response], Response]:
+    def on_limited_views(response: Response) -> Response:
+        return hook(response) if request.endpoint in endpoints else response
+
+    return on_limited_views
+
+
 def init_app(app: Flask) -> None:
     """Wrap the join and login views in their limits, with friendly 429 pages."""
     from . import auth
@@ -43,6 +55,13 @@ def init_app(app: Flask) -> None:
     # the limiter also runs before every request finds nothing to do (no default limits)
     # and cost about 2.5% of a request's CPU under load, so it is taken out.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Its after-request hook (deductions for failed attempts, headers) likewise has work only
+    # on the limited views: the others skip it.
+    limited = {"classroom.join", "auth.login"}
+    hooks = app.after_request_funcs[None]
+    for index, hook in enumerate(hooks):
+        if isinstance(hook, partial) and hook.args == (limiter,):
+            hooks[index] = _only_on(limited, hook)
     # a limiter per app (each has its own counts), so its limits wrap this app's views only
     failed_join = limiter.limit(JOIN_FAILURES, deduct_when=lambda r: r.status_code != 303)
     app.view_functions["classroom.join"] = failed_join(limiter.limit(JOIN_ATTEMPTS)(trainees.join))

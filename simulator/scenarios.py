@@ -492,9 +492,9 @@ class Library:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self._entries: dict[Path, Entry] = {}
+        self._entries: dict[str, Entry] = {}  # by file name
         self._versions: dict[str, Scenario] = {}
-        self._loading: set[Path] = set()  # files one request is validating right now
+        self._loading: set[str] = set()  # files one request is validating right now
         self._lock = threading.Lock()
 
     def refresh(self) -> list[Entry]:
@@ -502,40 +502,63 @@ class Library:
 
         Validation runs outside the lock, and one request at a time validates a changed
         file: the others keep serving the version they had, so no page waits on a slow
-        file. The new entries are swapped in at once."""
-        current = scenario_files([self.folder]) if self.folder.is_dir() else []
+        file. The new entries are swapped in at once. The look itself is one folder listing
+        and one stat per file, by name (it runs on every catalog, briefing and start)."""
         known = self._entries
-        entries: dict[Path, Entry] = {}
-        for file in current:
-            try:
-                info = file.stat()
-            except OSError:
-                continue
-            entry = known.get(file)
+        entries: dict[str, Entry] = {}
+        for name, info in self._listing():
+            entry = known.get(name)
             if entry is not None and entry.mtime == info.st_mtime and entry.size == info.st_size:
-                entries[file] = entry
+                entries[name] = entry
                 continue
+            file = self.folder / name
             with self._lock:
-                busy = file in self._loading
+                busy = name in self._loading
                 if not busy:
-                    self._loading.add(file)
+                    self._loading.add(name)
             if busy:  # another request is validating it: serve what was there
                 if entry is not None:
-                    entries[file] = entry
+                    entries[name] = entry
                 continue
             try:
                 loaded = load_file(file)
             finally:
                 with self._lock:
-                    self._loading.discard(file)
-            loaded.path = file.name
-            entries[file] = Entry(file, info.st_mtime, info.st_size, loaded)
+                    self._loading.discard(name)
+            loaded.path = name
+            entries[name] = Entry(file, info.st_mtime, info.st_size, loaded)
         with self._lock:
             for entry in entries.values():
                 if entry.loaded.scenario is not None:
                     self._versions.setdefault(entry.loaded.digest, entry.loaded.scenario)
             self._entries = entries
         return list(entries.values())
+
+    def _listing(self) -> list[tuple[str, os.stat_result]]:
+        """The folder's scenario files by name, sorted, each with its stat: the same files
+        as `scenario_files` (a link that leads out of the folder is left out)."""
+        found = []
+        inside: Path | None = None
+        try:
+            listing = os.scandir(self.folder)
+        except OSError:  # no folder (yet): no scenarios
+            return []
+        with listing:
+            for item in listing:
+                if os.path.splitext(item.name)[1] not in (".yaml", ".yml"):
+                    continue
+                try:
+                    if not item.is_file():
+                        continue
+                    if item.is_symlink():
+                        inside = inside or self.folder.resolve()
+                        if not Path(item.path).resolve().is_relative_to(inside):
+                            continue
+                    found.append((item.name, item.stat()))
+                except OSError:
+                    continue
+        found.sort(key=lambda pair: pair[0])
+        return found
 
     def entries(self) -> list[Entry]:
         """Every file, refreshed."""

@@ -82,12 +82,18 @@ def keep_text(db: Session, digest: str, source: str) -> None:
     """Keep this version's text (in the session's transaction) unless it is kept already;
     two processes keeping the same text at once both succeed."""
     dialect = db.get_bind().dialect.name
-    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(ScenarioText)
-    db.execute(
-        statement.values(digest=digest, source=source).on_conflict_do_nothing(
-            index_elements=["digest"]
+    statement = _KEEP_TEXT.get(dialect)
+    if statement is None:  # built once per dialect: every start keeps its text
+        insert_for = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = _KEEP_TEXT[dialect] = (
+            insert_for(ScenarioText)
+            .values(digest=bindparam("digest"), source=bindparam("source"))
+            .on_conflict_do_nothing(index_elements=["digest"])
         )
-    )
+    db.execute(statement, {"digest": digest, "source": source})
+
+
+_KEEP_TEXT: dict[str, Any] = {}
 
 
 def text_of(db: Session, digest: str) -> str | None:
@@ -363,7 +369,12 @@ def classroom_closed(db: Session, run: Run) -> bool:
 
 def started_with(db: Session, owner: str, token: str) -> Run | None:
     """The run this browser already started with this start form, if any."""
-    return db.scalar(select(Run).where(Run.owner == owner, Run.start_token == token))
+    return db.scalar(_STARTED_WITH, {"owner": owner, "token": token})
+
+
+_STARTED_WITH = select(Run).where(
+    Run.owner == bindparam("owner"), Run.start_token == bindparam("token")
+)
 
 
 def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Run]:
@@ -543,7 +554,10 @@ def instructor_by_email(db: Session, email: str) -> Instructor | None:
 
 def classroom_by_code(db: Session, code: str) -> Classroom | None:
     """The class session with this canonical join code, or None."""
-    return db.scalar(select(Classroom).where(Classroom.code == code))
+    return db.scalar(_CLASS_BY_CODE, {"code": code})
+
+
+_CLASS_BY_CODE = select(Classroom).where(Classroom.code == bindparam("code"))
 
 
 def class_member(db: Session, classroom_id: int, owner: str) -> Trainee | None:

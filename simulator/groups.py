@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from . import engine
 from .engine import Choice, Scenario, State
-from .models import GroupRun, GroupStep, GroupVote, now
+from .models import GroupRun, GroupStep, GroupVote, Trainee, now
 
 # how the room's choice at a step was decided, in the words the pages show
 DECIDED = {
@@ -279,3 +279,31 @@ def record(offered: list[Reply], counts: dict[str, int], chosen: str) -> dict[st
             for r in offered
         ],
     }
+
+
+def class_votes(
+    db: Session, classroom_id: int
+) -> tuple[list[GroupRun], dict[tuple[int, int], GroupStep], list[tuple[GroupVote, str]]]:
+    """A class session's group runs (in the order they started), their steps by (group run,
+    number), and every vote with its trainee's name (by group run, step, joining order)."""
+    runs = list(
+        db.scalars(
+            select(GroupRun)
+            .where(GroupRun.classroom_id == classroom_id)
+            .order_by(GroupRun.started_at, GroupRun.id)
+        )
+    )
+    ids = [group.id for group in runs]
+    if not ids:
+        return [], {}, []
+    steps = {
+        (row.group_run_id, row.number): row
+        for row in db.scalars(select(GroupStep).where(GroupStep.group_run_id.in_(ids)))
+    }
+    votes = db.execute(
+        select(GroupVote, Trainee.name)
+        .join(Trainee, Trainee.id == GroupVote.trainee_id)
+        .where(GroupVote.group_run_id.in_(ids))
+        .order_by(GroupVote.group_run_id, GroupVote.step, Trainee.id)
+    ).all()
+    return runs, steps, [(vote, name) for vote, name in votes]

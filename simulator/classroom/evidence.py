@@ -10,7 +10,6 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db, engine, groups
@@ -18,7 +17,7 @@ from .. import play as plays
 from ..auth import instructor_required
 from ..class_results import class_runs, class_steps
 from ..engine import Scenario
-from ..models import GroupRun, GroupStep, GroupVote, Trainee
+from ..models import GroupRun, GroupStep, GroupVote
 from ..standings import REMOVED, iso
 from ..words import MOMENTS, QUALITY_WORDS
 from . import bp
@@ -133,27 +132,7 @@ def group_vote_rows(classroom_id: int) -> list[dict[str, Any]]:
     started: the letter and reply they voted for (empty if they only wrote), the words they
     wrote first ("" when skipped), and what the room went on with and how it was decided
     (empty at a step the room had not left: the run is at it, or was ended there)."""
-    session = db.session()
-    runs = list(
-        session.scalars(
-            select(GroupRun)
-            .where(GroupRun.classroom_id == classroom_id)
-            .order_by(GroupRun.started_at, GroupRun.id)
-        )
-    )
-    ids = [group.id for group in runs]
-    if not ids:
-        return []
-    decided = {
-        (row.group_run_id, row.number): row
-        for row in session.scalars(select(GroupStep).where(GroupStep.group_run_id.in_(ids)))
-    }
-    votes = session.execute(
-        select(GroupVote, Trainee.name)
-        .join(Trainee, Trainee.id == GroupVote.trainee_id)
-        .where(GroupVote.group_run_id.in_(ids))
-        .order_by(GroupVote.group_run_id, GroupVote.step, Trainee.id)
-    ).all()
+    runs, decided, votes = groups.class_votes(db.session(), classroom_id)
     by_group: dict[int, list[tuple[GroupVote, str]]] = {}
     for vote, name in votes:
         by_group.setdefault(vote.group_run_id, []).append((vote, name))

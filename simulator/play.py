@@ -759,7 +759,8 @@ def _match_announcement(found: matching.Match | None) -> str:
 
 def _short_changes(last: engine.Step) -> str:
     """The last reply's meter changes in a few characters: 'Trust −8 · Positivity +4'."""
-    moved = [(meter, last.changes[meter]) for meter in METERS if last.changes.get(meter)]
+    changes = last.changes  # computed on each access: once here
+    moved = [(meter, changes[meter]) for meter in METERS if changes.get(meter)]
     if not moved:
         return "No meter moved"
     return " · ".join(f"{METER_WORDS[m]} {'+' if d > 0 else '−'}{abs(d)}" for m, d in moved)

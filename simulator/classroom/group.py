@@ -28,8 +28,7 @@ from ..models import Classroom, GroupRun, Trainee, keep_text, trainee_count
 from ..web import ERRORS, form_int, is_htmx, message_page, render
 from ..words import OUTCOMES, POLL
 from . import bp
-from .codes import normal_code
-from .shared import ENDED, NOT_YOURS, find, member, owned_class
+from .shared import ENDED, NOT_YOURS, find, member, owned_class, to_join
 
 CLOSED = "This class session has closed, so no more votes can be recorded."
 MOVED_ON = "The room has moved on: here is where the group run is now."
@@ -311,8 +310,7 @@ def vote_page(code: str) -> Response:
     classroom = find(code)
     trainee = member(classroom) if classroom is not None else None
     if classroom is None or trainee is None:
-        # as the class page: the same answer whether or not the code exists
-        return redirect(url_for("classroom.join_form", code=normal_code(code) or ""), 303)
+        return to_join(code)  # as the class page: the same answer whether or not it exists
     return _vote_view(classroom, trainee)
 
 

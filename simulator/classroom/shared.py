@@ -3,14 +3,15 @@ who may see it, its scenarios and its join URL."""
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import abort, redirect, url_for
+from werkzeug.wrappers import Response
 
 from .. import db
 from .. import play as plays
 from ..auth import current_instructor
 from ..engine import Scenario
 from ..models import Classroom, Trainee, class_member, classroom_by_code, name_taken
-from ..web import browser_id
+from ..web import browser_id, is_htmx, message_page
 from .codes import normal_code
 
 BOARD_STYLES = {
@@ -30,6 +31,19 @@ NOT_YOURS = (
 )
 # what an htmx request hears once the instructor's login has ended (the roster polling)
 ENDED = "Your instructor login has ended. Log in again to see the class."
+
+
+LEFT = "This browser is no longer in the class session, so this page stopped following it."
+
+
+def to_join(code: str) -> Response:
+    """For a browser not in the class session (or a code that does not exist: the same
+    answer either way), the join form; for the poll of a trainee's page, a short message in
+    place instead (htmx would follow the redirect and swap the join page in)."""
+    join = url_for("classroom.join_form", code=normal_code(code) or "")
+    if is_htmx():
+        return message_page(404, "You are not in this class session", LEFT, join, "Join")
+    return redirect(join, 303)
 
 
 def find(code: str) -> Classroom | None:

@@ -24,10 +24,9 @@ from ..web import browser_id, is_htmx, message_page, render
 from ..words import POLL
 from . import bp
 from .codes import ALPHABET, CODE_LENGTH, NAME_MAX, clean_name, name_key, normal_code
-from .shared import NOT_YOURS, class_scenarios, find, member, name_is_taken
+from .shared import NOT_YOURS, class_scenarios, find, member, name_is_taken, to_join
 
 MAX_TRAINEES = 500
-LEFT = "This browser is no longer in the class session, so this page stopped following it."
 
 
 def stop(status: int, heading: str, message: str, back: str, back_label: str) -> NoReturn:
@@ -158,11 +157,7 @@ def mine(code: str) -> Response:
     classroom = find(code)
     trainee = member(classroom) if classroom is not None else None
     if classroom is None or trainee is None:
-        # the same answer whether or not the code exists: the join form, rate-limited
-        join = url_for("classroom.join_form", code=normal_code(code) or "")
-        if is_htmx():  # the page's poll: say so in place (htmx would swap in the join page)
-            return message_page(404, "You are not in this class session", LEFT, join, "Join")
-        return redirect(join, 303)
+        return to_join(code)  # the same answer whether or not the code exists
     # the class page follows the room: a group run starting or ending, the session closing
     together = groups.active_group(db.session(), classroom.id) if classroom.is_open else None
     seen = f"{together.id if together else 'none'}.{classroom.is_open}"

@@ -264,6 +264,19 @@ class TestTheRoom:
         teacher.post(f"/classes/{code}/trainees/{ana_row.id}/remove")
         assert count_line(teacher.get(url).text) == "1 of 1 trainee has voted."
 
+    def test_a_removed_trainees_phone_hears_so_in_place_not_the_join_page(self, app, teacher):
+        code = create_class(teacher)
+        start_group(teacher, code)
+        ana = trainee(app, code, "Ana")
+        poll = re.search(r'data-hx-get="([^"]+)"', ana.get(f"/classes/{code}/vote").text)
+        assert poll
+        teacher.post(f"/classes/{code}/trainees/{trainees(app, code)[0].id}/remove")
+        answer = ana.get(poll.group(1).replace("&amp;", "&"), headers=HTMX)
+        assert answer.status_code == 404 and "<html" not in answer.text
+        assert "You are not in this class session" in answer.text
+        assert "data-hx-get" not in answer.text  # the polling stops
+        assert ana.get(f"/classes/{code}/vote").status_code == 303  # a reload: the join form
+
 
 class TestGoingOn:
     def test_the_majority_decides_and_the_engine_applies_it_as_in_solo_play(self, app, teacher):

@@ -152,9 +152,9 @@ def _keep_checked_token() -> None:
     """After the CSRF check passed, remember the token it passed with and the session token
     it was checked against (runs after Flask-WTF's own check)."""
     if g.get("csrf_valid") and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
-        sent = csrf._get_csrf_token()  # the field or header the check read
-        if sent:
-            g.checked_csrf = (session.get("csrf_token"), sent)
+        sent, secret = csrf._get_csrf_token(), session.get("csrf_token")  # as the check read
+        if sent and secret:
+            g.checked_csrf = (secret, sent)
 
 
 def _form_token() -> str:
@@ -162,7 +162,7 @@ def _form_token() -> str:
     so the one this request was checked with is as good as a newly signed one, as long as the
     session still holds the same secret; it saves signing one on every choice."""
     checked = g.get("checked_csrf")
-    if checked is not None and checked[0] is not None and session.get("csrf_token") == checked[0]:
+    if checked is not None and session.get("csrf_token") == checked[0]:
         return str(checked[1])
     return str(generate_csrf())
 

@@ -114,9 +114,7 @@ def moment_rows(classroom_id: int) -> list[dict[str, Any]]:
                     "client": scene.client,
                     "reply": data.get("say"),
                     "quality": quality,
-                    "quality_words": QUALITY_WORDS[quality][1]
-                    if quality in QUALITY_WORDS
-                    else None,
+                    "quality_words": _quality_words(quality),
                     "own_words": data.get("written"),
                     "matched_reply": match.get("say"),
                     "similarity": match.get("similarity"),
@@ -140,14 +138,17 @@ def group_vote_rows(classroom_id: int) -> list[dict[str, Any]]:
     rows = []
     for group in runs:
         scenario = versions.get(group.scenario_digest)
+        seen: dict[int, dict[str, dict[str, Any]]] = {}  # the replies offered, once per step
         for vote, name in by_group.get(group.id, []):
             step = decided.get((group.id, vote.step + 1))  # a step row counts from 1
             scene_id = str(step.data.get("scene")) if step is not None else group.scene
             scene = scenario.scenes.get(scene_id) if scenario else None
-            offered = _offered(scenario, group, scene_id, step)
+            if vote.step not in seen:
+                seen[vote.step] = _offered(scenario, group, scene_id, step)
+            offered = seen[vote.step]
+            chosen = step.votes.get("chosen") if step is not None else None
             mine = offered.get(vote.reply or "", {})
-            room = offered.get(str(step.votes.get("chosen")), {}) if step is not None else {}
-            quality = mine.get("quality")
+            room = offered.get(str(chosen), {}) if step is not None else {}
             rows.append(
                 {
                     "group_run": group.id,
@@ -163,17 +164,22 @@ def group_vote_rows(classroom_id: int) -> list[dict[str, Any]]:
                     "own_words": vote.words,
                     "vote": mine.get("letter"),
                     "vote_reply": mine.get("say"),
-                    "vote_quality": QUALITY_WORDS[quality][1] if quality in QUALITY_WORDS else None,
+                    "vote_quality": _quality_words(mine.get("quality")),
                     "room_choice": room.get("letter"),
                     "room_reply": room.get("say"),
                     "decided": groups.DECIDED.get(step.decided, step.decided) if step else None,
-                    "with_room": (vote.reply == step.votes.get("chosen"))
+                    "with_room": vote.reply == chosen
                     if step is not None and vote.reply is not None
                     else None,
                     "voted_at": iso(vote.updated_at),
                 }
             )
     return rows
+
+
+def _quality_words(quality: str | None) -> str | None:
+    """The author's rating in words ("Strong reply"), or None when unrated."""
+    return QUALITY_WORDS[quality][1] if quality in QUALITY_WORDS else None
 
 
 def _offered(
@@ -221,20 +227,24 @@ def csv_lines(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Iterato
         yield [cell(row[column]) for column in columns]
 
 
+def csv_download(columns: Sequence[str], rows: Sequence[dict[str, Any]], filename: str) -> Response:
+    """Rows as a CSV file to download: a byte-order mark first (so spreadsheets read UTF-8),
+    cells made safe, never cached."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(csv_lines(columns, rows))
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/classes/<code>/export-moments.csv")
 @instructor_required(ENDED)
 def export_moments_csv(code: str) -> Response:
     """One row per trainee and key moment, as CSV (a second sheet beside the run rows)."""
     classroom = owned_class(code)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(csv_lines(MOMENT_COLUMNS, moment_rows(classroom.id)))
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="rapport-{classroom.code}-moments.csv"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    rows = moment_rows(classroom.id)
+    return csv_download(MOMENT_COLUMNS, rows, f"rapport-{classroom.code}-moments.csv")
 
 
 @bp.get("/classes/<code>/export-votes.csv")
@@ -242,12 +252,5 @@ def export_moments_csv(code: str) -> Response:
 def export_votes_csv(code: str) -> Response:
     """One row per trainee and step of each group run, as CSV."""
     classroom = owned_class(code)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(csv_lines(GROUP_VOTE_COLUMNS, group_vote_rows(classroom.id)))
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="rapport-{classroom.code}-group-votes.csv"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    rows = group_vote_rows(classroom.id)
+    return csv_download(GROUP_VOTE_COLUMNS, rows, f"rapport-{classroom.code}-group-votes.csv")

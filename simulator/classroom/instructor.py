@@ -3,8 +3,6 @@ a trainee's runs (rename, remove, debriefs) and the exports."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from functools import lru_cache
 from typing import Any
@@ -35,7 +33,13 @@ from ..web import is_htmx, render
 from ..words import POLL
 from . import bp
 from .codes import CLASS_NAME_MAX, NAME_MAX, clean_name, name_key, new_code
-from .evidence import GROUP_VOTE_COLUMNS, MOMENT_COLUMNS, cell, group_vote_rows, moment_rows
+from .evidence import (
+    GROUP_VOTE_COLUMNS,
+    MOMENT_COLUMNS,
+    csv_download,
+    group_vote_rows,
+    moment_rows,
+)
 from .progress import cells, grid_json, progress_grid, scenario_totals
 from .room import board_page
 from .shared import (
@@ -428,18 +432,10 @@ def _filename(classroom: Classroom, extension: str) -> str:
 def export_csv(code: str) -> Response:
     """Every run of the class as CSV, one row per run."""
     classroom = owned_class(code)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in export_rows(db.session(), classroom.id):
+    rows = export_rows(db.session(), classroom.id)
+    for row in rows:
         row["own_words"] = own_words_text(row["own_words"])
-        writer.writerow([cell(row[column]) for column in COLUMNS])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{_filename(classroom, "csv")}"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(COLUMNS, rows, _filename(classroom, "csv"))
 
 
 @bp.get("/classes/<code>/export.json")

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator import scenarios
 from simulator.cli import main
 from simulator.engine import conditions
 from simulator.scenarios import MAX_MESSAGES, load_file, load_text, scenario_files
@@ -194,3 +195,43 @@ def test_a_slow_file_never_holds_up_another_request(tmp_path, monkeypatch):
     loading.join(5)
     monkeypatch.setattr(scenarios, "load_file", real)
     assert [e.loaded.scenario.title for e in library.refresh()] == ["Coat Off"]
+
+
+def test_a_megabyte_of_small_scenes_is_refused_by_its_count_of_values():
+    scenes = "".join(
+        f"  s{i}:\n    client: hi\n    choices:\n      - say: a\n        goto: s{i + 1}\n"
+        for i in range(14_000)
+    )
+    text = EXAMPLE.split("scenes:")[0] + "scenes:\n" + scenes
+    assert len(text.encode()) < scenarios.MAX_BYTES
+    found = errors(text)
+    assert len(found) == 1 and "more than 100,000 values" in found[0]
+    assert "alias" in found[0] and "split it" in found[0]
+
+
+def test_the_garbage_collector_is_paused_while_a_file_is_built_and_resumes(monkeypatch):
+    import gc
+
+    seen = []
+    original = scenarios._Builder.build
+
+    def watching(self, node, path):
+        seen.append(gc.isenabled())
+        return original(self, node, path)
+
+    monkeypatch.setattr(scenarios._Builder, "build", watching)
+    assert gc.isenabled()
+    assert load_text(EXAMPLE, "f.yaml").errors == []
+    assert seen and not any(seen)  # paused for every value of the file
+    assert gc.isenabled()
+    with scenarios.collector_paused():  # two loads at once: the first to end does not resume it
+        with scenarios.collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        load_text(EXAMPLE, "f.yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -21,7 +21,7 @@ from .engine import (
 )
 from .engine import analyze as analyze_scenario
 from .engine import lint as lint_scenario
-from .scenarios import Loaded, load_file, locate_all, scenario_files
+from .scenarios import Loaded, collector_paused, load_file, locate_all, scenario_files
 
 
 def _load_or_exit(file: str) -> Loaded:
@@ -113,7 +113,8 @@ def analyze(file: str, as_json: bool, max_states: int) -> None:
     scenario = _load_or_exit(file).scenario
     assert scenario is not None
     try:
-        result = analyze_scenario(scenario, max_states=max_states)
+        with collector_paused():
+            result = analyze_scenario(scenario, max_states=max_states)
     except StateLimit as error:
         click.echo(f"error: {error} (raise --max-states to go further)", err=True)
         sys.exit(1)

@@ -346,6 +346,13 @@ def _upload_problem(message: str, status: int = 400) -> Response:
     return render("author/upload.html", status=status, problem=message, loaded=None)
 
 
+def _upload_name(sent: str) -> str:
+    """The uploaded file's name as its messages show it: safe, and at most 100 characters
+    (every message names the file, so a long name would be repeated hundreds of times)."""
+    name = secure_filename(sent) or "upload.yaml"
+    return name if len(name) <= 100 else name[:90] + "…" + name[-9:]
+
+
 @bp.post("/upload")
 @instructor_required(ENDED)
 def upload() -> Response:
@@ -368,9 +375,9 @@ def upload() -> Response:
                 "That file is not UTF-8 text. Save it as UTF-8 in your editor and upload it "
                 "again. Nothing was saved."
             )
-        name = secure_filename(upload.filename) or "upload.yaml"
+        name = _upload_name(upload.filename)
     else:
-        name = secure_filename(request.form.get("filename", "")) or "upload.yaml"
+        name = _upload_name(request.form.get("filename", ""))
     text = normalise(content)
     loaded = load_text(text, name)
     if not loaded.ok or loaded.scenario is None:

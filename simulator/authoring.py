@@ -238,13 +238,22 @@ def normalise(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str]]:
-    """Each message with the line of text it points at."""
+EXCERPT_CHARS = 60  # of a line, either side of the column a message points at
+
+
+def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str, int]]:
+    """Each message with the part of its line around the column it points at, and how far
+    into that part the column is (for the caret). A long line is cut, never repeated whole:
+    a one-line file with hundreds of messages would otherwise make a page of hundreds of MB."""
     lines = text.split("\n")
-    return [
-        (message, lines[message.line - 1] if 0 < message.line <= len(lines) else "")
-        for message in messages
-    ]
+    shown: list[tuple[Message, str, int]] = []
+    for message in messages:
+        line = lines[message.line - 1] if 0 < message.line <= len(lines) else ""
+        at = min(max(message.column - 1, 0), len(line))
+        start, end = max(at - EXCERPT_CHARS, 0), at + EXCERPT_CHARS
+        part = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+        shown.append((message, part, at - start + (1 if start else 0)))
+    return shown
 
 
 def count(number: int, noun: str) -> str:

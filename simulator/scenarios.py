@@ -203,7 +203,14 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
                 f"unknown meter '{loc[-2]}': use authenticity, attentiveness, positivity or trust",
                 True,
             )
-        return loc[:-1], f"'{loc[-2]}' is not a valid {name} key: {error['msg']}", True
+        shown = str(loc[-2]) if len(str(loc[-2])) <= 40 else str(loc[-2])[:40] + "…"
+        where = f"a key of '{loc[-3]}'" if len(loc) >= 3 else "a key"
+        if kind == "string_too_long":
+            limit = error.get("ctx", {}).get("max_length")
+            return loc[:-1], f"'{shown}', {where}, must be at most {limit} characters", True
+        if kind == "string_pattern_mismatch":
+            return loc[:-1], f"'{shown}', {where}, must be a slug: lowercase letters, digits and '-'", True
+        return loc[:-1], f"'{shown}' is not valid as {where}: {error['msg']}", True
     if loc and loc[-1] == "effects" and kind == "literal_error":
         return loc, error["msg"], False
     msg = str(error["msg"])

@@ -121,3 +121,22 @@ def test_a_list_at_the_top_is_an_error():
     assert [str(m) for m in load_text("- a\n- b\n", "l.yaml").errors] == [
         "l.yaml:1:1: a scenario must be a mapping of keys (format, id, title, ...)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("id: coat-still-on", "id: " + "a" * 101, "2:5: 'id' must be at most 100 characters"),
+        ("goto: walkout", "goto: " + "w" * 101, "'goto' must be at most 100 characters"),
+        ("  arrival:", "  " + "s" * 101 + ":", "a key of 'scenes', must be at most 100 characters"),
+        ("  arrival:", "  Arrival Scene:", "'Arrival Scene', a key of 'scenes', must be a slug"),
+    ],
+)
+def test_ids_are_slugs_of_at_most_100_characters(old, new, message):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    found = [str(m) for m in load_text(text.replace(old, new, 1), "f.yaml").errors]
+    assert any(message in m for m in found), found
+    assert all(len(m) < 300 for m in found)
+    exact = text.replace("id: coat-still-on", "id: " + "a" * 100, 1)
+    assert load_text(exact, "f.yaml").errors == []

@@ -17,7 +17,10 @@ from pydantic import (
 METERS: tuple[str, ...] = ("authenticity", "attentiveness", "positivity", "trust")
 
 Meter = Literal["authenticity", "attentiveness", "positivity", "trust"]
-Slug = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+# at most 100 characters: ids are stored in columns of that width, and name files and URLs
+Slug = Annotated[
+    str, Strict(), StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)
+]
 Text = Annotated[str, Strict(), StringConstraints(min_length=1)]
 Delta = Annotated[int, Strict(), Field(ge=-100, le=100)]
 Level = Annotated[int, Strict(), Field(ge=0, le=100)]

@@ -9,7 +9,7 @@ from .model import Scenario
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Scenario": {
         "format": "The format version: 1.",
-        "id": "A slug (a-z, 0-9, '-'), unique in the library.",
+        "id": "A slug (a-z, 0-9, '-'), at most 100 characters, unique in the library.",
         "title": "Shown in the catalog.",
         "summary": "One or two sentences for the catalog.",
         "difficulty": "beginner, intermediate or advanced.",

@@ -873,3 +873,55 @@ def test_the_checks_name_replies_too_alike_for_typed_words_as_lint_does(teacher,
     assert "typed words cannot tell them apart: reword one" in checks
     plain = text(teacher.get("/author/scenarios/coat-still-on"))
     assert "so alike in meaning" not in plain
+
+
+def test_a_long_line_is_shown_cut_around_each_problem_never_whole(teacher):
+    keys = ", ".join(f"k{i}: 1" for i in range(250))
+    one_line = "{" + keys + ", pad: " + "x" * 300_000 + "}"
+    response = teacher.post(
+        "/author/files/coat-still-on.yaml/validate", data={"text": one_line}, headers=HTMX
+    )
+    body = text(response)
+    assert response.status_code == 200 and "error" in body
+    assert len(body) < 200_000  # it was 118 MB: each message repeated the 300 KB line
+    assert "x" * 200 not in body
+
+
+def test_the_caret_points_at_the_column_inside_a_cut_line(teacher):
+    line = 'title: "' + "a" * 200 + '"'
+    broken = COAT_TEXT.replace("title: Coat Still On", line + "\nnonsense: 1", 1)
+    body = text(
+        teacher.post(
+            "/author/files/coat-still-on.yaml/validate", data={"text": broken}, headers=HTMX
+        )
+    )
+    assert "line 4, column 1</a>" in body  # the unknown key, on a short line: shown whole
+    assert '<span class="ln" aria-hidden="true">4 │ </span>nonsense: 1\n' in body
+    assert '<span class="caret" aria-hidden="true">    ^</span>' in body
+    from simulator.authoring import excerpts
+    from simulator.scenarios import Message
+
+    cut = excerpts("b" * 100 + "X" + "c" * 100, [Message("f", 1, 101, "here")])
+    [(_, part, caret)] = cut
+    assert part.startswith("…") and part.endswith("…") and part[caret] == "X"
+    assert len(part) == 2 * 60 + 2
+
+
+def test_a_long_upload_name_is_shortened_in_every_message(teacher, folder):
+    before = files(folder)
+    content = "\n".join(f"k{i}: 1" for i in range(250)).encode()
+    response = upload(teacher, content, "n" * 100_000 + ".yaml")
+    body = text(response)
+    assert response.status_code == 400 and "nothing was written" in body
+    assert len(body) < 500_000  # it was 20 MB: the 100 KB name in each of 201 messages
+    assert "n" * 91 not in body and "n" * 90 + "…" in body
+    assert files(folder) == before
+
+
+def test_a_scenario_id_longer_than_its_column_is_refused_not_a_500(teacher, folder):
+    before = files(folder)
+    long_id = "a" * 260
+    response = upload(teacher, COAT_TEXT.replace("id: coat-still-on", f"id: {long_id}", 1).encode(), "x.yaml")
+    assert response.status_code == 400
+    assert "'id' must be at most 100 characters" in text(response)
+    assert files(folder) == before

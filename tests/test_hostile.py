@@ -235,3 +235,34 @@ def test_the_garbage_collector_is_paused_while_a_file_is_built_and_resumes(monke
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_satisfiability_checks_of_one_file_share_a_bounded_budget(monkeypatch):
+    def never(k: int) -> str:  # distinct, unsatisfiable, and each worth checking on its own
+        return " or ".join(
+            f"({m} > {10 + j + k} and {m} < {10 + j + k})"
+            for m in ("trust", "positivity", "authenticity")
+            for j in range(0, 12, 3)
+        )
+
+    cost = conditions.check_cost(conditions.parse(never(0)))
+    assert 0 < cost <= conditions.SAT_WORK
+    many = "".join(
+        f'      - say: "Option {k}."\n        when: "{never(k)}"\n        goto: good-end\n'
+        for k in range(40)
+    )
+    anchor = '      - say: "Talking helps most people, you\'ll see."\n'
+    text = replaced(anchor, many + anchor)
+    checked = []
+    original = conditions.satisfiable
+    monkeypatch.setattr(conditions, "satisfiable", lambda node: checked.append(1) or original(node))
+    monkeypatch.setattr(conditions, "_CHECKED", {})
+    loaded = load_text(text, "f.yaml")
+    assert loaded.errors == []
+    never_offered = [w for w in loaded.warnings if "is never offered" in w.text]
+    not_checked = [w for w in loaded.warnings if "was not checked" in w.text]
+    # the checks run (the file's own "positivity >= 50" among them) stayed within the budget
+    assert len(never_offered) + 1 == len(checked) <= conditions.FILE_SAT_WORK // cost + 1
+    assert len(never_offered) + len(not_checked) == 40 and not_checked
+    assert "too many cases in all" in not_checked[0].text
+    assert str(not_checked[0]).startswith("f.yaml:")

@@ -153,6 +153,7 @@ def check(scenario: Scenario) -> list[Problem]:
         if target not in scenes:
             what = "`start`" if path == ("start",) else f"`{path[-1]}`"
             problems.append(Problem(path, f"{what} names scene '{target}', which does not exist"))
+    budget = conditions.FILE_SAT_WORK
     for path, text in _conditions(scenario):
         try:
             node = conditions.parse(text)
@@ -169,6 +170,18 @@ def check(scenario: Scenario) -> list[Problem]:
                     )
                 )
         if path[-3:-1][0] == "choices":
+            cost = 0 if conditions.known(text) else conditions.check_cost(node)
+            if cost > budget:  # the file's checks together are bounded, not only each one
+                problems.append(
+                    Problem(
+                        path,
+                        "this condition was not checked for whether it can ever hold: the "
+                        "file's conditions have too many cases in all (shorten the longest)",
+                        severity="warning",
+                    )
+                )
+                continue
+            budget -= cost
             possible = conditions.satisfiable_text(text)
             if possible is False:
                 problems.append(

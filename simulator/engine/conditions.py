@@ -33,6 +33,8 @@ MAX_LENGTH = 2000  # characters in one condition
 MAX_DEPTH = 32  # nested parentheses and `not`s
 MAX_DIGITS = 6  # in one number: meters run 0..100
 SAT_CASES = 20_000  # cases one satisfiability check may try before it is undecided
+SAT_WORK = 250_000  # and condition nodes it may evaluate (cases times size): about 0.1 s
+FILE_SAT_WORK = 1_000_000  # all the checks of one file together: well under a second
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<int>-?\d+)(?![\w-])"
@@ -273,20 +275,28 @@ def scenes_named(node: Node) -> list[Visited]:
     return [item for item in walk(node) if isinstance(item, Visited)]
 
 
-@lru_cache(maxsize=4096)
 def satisfiable_text(text: str) -> bool | None:
-    """`satisfiable` of a condition's text, cached: a file repeats its conditions, and the
-    library checks the same texts again on every reload."""
-    return satisfiable(parse(text))
+    """`satisfiable` of a condition's text, remembered: a file repeats its conditions, and
+    the library checks the same texts again on every reload."""
+    if text in _CHECKED:
+        return _CHECKED[text]
+    found = satisfiable(parse(text))
+    if len(_CHECKED) >= 4096:  # bounded: authors' edits bring new texts
+        _CHECKED.clear()
+    _CHECKED[text] = found
+    return found
 
 
-def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
-    """Whether some meter values, visits and open-rupture count make the condition hold;
-    None when there are too many cases to try (undecided, never a stall).
+def known(text: str) -> bool:
+    """Whether this condition's satisfiability has been worked out already (it costs nothing)."""
+    return text in _CHECKED
 
-    Only the thresholds the condition mentions matter, so trying one value on each side
-    of every threshold covers every case.
-    """
+
+_CHECKED: dict[str, bool | None] = {}
+
+
+def _cases(node: Node, max_ruptures: int) -> tuple[list[str], dict[str, set[int]], list[str], int]:
+    """The quantities and values worth trying, the scenes named, and the number of cases."""
     candidates: dict[str, set[int]] = {}
     scenes: set[str] = set()
     for item in walk(node):
@@ -301,8 +311,26 @@ def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
     cases = 2 ** len(scene_list)
     for name in names:
         cases *= len(candidates[name])
-    if cases > SAT_CASES:  # too many to try: undecided
-        return None
+    return names, candidates, scene_list, cases
+
+
+def check_cost(node: Node, max_ruptures: int = 8) -> int:
+    """The work of a satisfiability check: its cases times the condition's size (none when
+    there are too many to try: it is undecided at once)."""
+    work = _cases(node, max_ruptures)[3] * sum(1 for _ in walk(node))
+    return work if _cases(node, max_ruptures)[3] <= SAT_CASES and work <= SAT_WORK else 0
+
+
+def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
+    """Whether some meter values, visits and open-rupture count make the condition hold;
+    None when there are too many cases to try (undecided, never a stall).
+
+    Only the thresholds the condition mentions matter, so trying one value on each side
+    of every threshold covers every case.
+    """
+    names, candidates, scene_list, cases = _cases(node, max_ruptures)
+    if cases > SAT_CASES or cases * sum(1 for _ in walk(node)) > SAT_WORK:
+        return None  # too many to try: undecided
     for combo in itertools.product(*(sorted(candidates[name]) for name in names)):
         chosen = dict(zip(names, combo, strict=True))
         meters = {m: chosen.get(m, 50) for m in METERS}

@@ -7,6 +7,7 @@ import secrets
 import time
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, g, make_response, render_template, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -14,7 +15,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed
 
 BROWSER_KEY = "browser"
 
@@ -156,6 +157,10 @@ def login_ended(message: str) -> Response | None:
 
 def error_page(error: HTTPException) -> Response:
     """A friendly page (or, for htmx, a fragment) for any HTTP error; never a traceback."""
+    if isinstance(error, BadHost):  # no URLs can be built for this Host, so no page either
+        return Response(
+            "Bad request: the Host header is not a valid host name.\n", 400, mimetype="text/plain"
+        )
     code = error.code or 500
     heading, message = ERRORS.get(code, ("Something went wrong", "Try again in a moment."))
     if error.description and error.description != type(error).description and code < 500:
@@ -222,3 +227,24 @@ def init_app(app: Flask) -> None:
     def health() -> dict[str, str]:
         """For load balancers and benchmarks: the process answers."""
         return {"status": "ok"}
+
+
+class RawQueryBytes:
+    """WSGI middleware: raw bytes over 127 in a query string are percent-encoded, as a
+    browser sends them. Werkzeug reads such a byte that is not UTF-8 as an error, which was a
+    500 on every page and static file (`/?q=\\xff`); now it reads as `%ff` does."""
+
+    SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) != "%") + "%"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        query = environ.get("QUERY_STRING", "")
+        if query and not query.isascii():
+            try:  # WSGI strings carry the raw bytes as latin-1
+                raw = query.encode("latin-1")
+            except UnicodeEncodeError:
+                raw = query.encode("utf-8", "surrogateescape")
+            environ["QUERY_STRING"] = quote(raw, safe=self.SAFE)
+        return self.app(environ, start_response)

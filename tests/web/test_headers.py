@@ -8,6 +8,8 @@ import hashlib
 import html
 import re
 
+import pytest
+
 from .helpers import choose, start
 
 
@@ -60,3 +62,19 @@ def test_oversized_ids_in_urls_are_404s(client):
     assert client.post(f"/scenarios/{long}/runs", data={"mode": "practice"}).status_code == 404
     joining = client.get(f"/join?code={long}")  # the join form again, the code not kept
     assert joining.status_code == 200 and long not in joining.text
+
+
+@pytest.mark.parametrize("path", ["/", "/static/css/app.css", "/join"])
+def test_raw_bytes_in_a_query_string_read_as_percent_escapes_not_a_500(client, path):
+    raw = client.get(path, environ_overrides={"QUERY_STRING": "q=\xff\xfe&x=caf\xc3\xa9"})
+    escaped = client.get(path + "?q=%ff%fe&x=caf%C3%A9")
+    assert raw.status_code == escaped.status_code != 500
+    assert raw.data == escaped.data
+
+
+@pytest.mark.parametrize("host", [".", "a..b", "a" * 64, "x." + "b" * 64 + ".com"])
+def test_a_host_header_that_is_no_host_name_is_a_plain_400(client, host):
+    for path in ("/", "/health"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400
+        assert "Host header is not a valid host name" in response.get_data(as_text=True)

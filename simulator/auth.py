@@ -140,10 +140,13 @@ def _csrf_failed(error: CSRFError) -> Response:
 def _load(user_id: str) -> Instructor | None:
     """The instructor a session names, if its login epoch is still the account's."""
     account, _, epoch = user_id.partition(":")
-    if not account.isdigit() or not (epoch or "0").isdigit():
+    epoch = epoch or "0"
+    if not (account + epoch).isascii() or not account.isdigit() or not epoch.isdigit():
+        return None
+    if len(account) > 10 or len(epoch) > 12 or int(account) >= 2**31:  # beyond any stored
         return None
     found = db.session().get(Instructor, int(account))
-    if found is None or (found.login_epoch or 0) != int(epoch or 0):
+    if found is None or (found.login_epoch or 0) != int(epoch):
         return None  # logged out since this cookie was made
     return found
 

@@ -16,7 +16,7 @@ from ..auth import instructor_required
 from ..engine import Choice, Scenario
 from ..models import Classroom
 from ..standings import Moment
-from ..web import is_htmx, message_page, render
+from ..web import form_int, is_htmx, message_page, render
 from ..words import POLL
 from . import bp
 from .instructor import qr_of
@@ -197,9 +197,9 @@ def step(code: str) -> Response:
         )
     moments = key_moments(current_scenarios(classroom))
     index, stage = position(classroom, moments)
-    at = request.form.get("at", "")
-    if moments and at.isdigit() and int(at) < len(moments):
-        index = int(at)  # the moment the pressed page showed
+    at = form_int("at")
+    if moments and at is not None and at < len(moments):
+        index = at  # the moment the pressed page showed
     if move == "previous":
         index, stage = max(index - 1, 0), "ask"
     elif move == "next":

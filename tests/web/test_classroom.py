@@ -650,6 +650,15 @@ class TestDashboard:
         # without htmx: the login page, as for any instructor page
         assert teacher.get(f"/classes/{code}").headers["Location"].startswith("/login?next=")
 
+    def test_a_trainee_id_beyond_any_stored_is_a_404_not_a_500(self, teacher, app):
+        code, _people = a_class_that_played(teacher, app)
+        for number in ("99999999999999999999", "9223372036854775808", "2147483648"):
+            assert teacher.get(f"/classes/{code}/trainees/{number}").status_code == 404
+            for action in ("rename", "remove"):
+                url = f"/classes/{code}/trainees/{number}/{action}"
+                assert teacher.post(url, data={"name": "X"}).status_code == 404
+            assert teacher.get(f"/classes/{code}/group/{number}").status_code == 404
+
     def test_the_instructor_opens_a_trainees_runs_reactions_and_debrief(self, teacher, app):
         code, people = a_class_that_played(teacher, app)
         ben = next(t for t in trainees(app, code) if t.name == "Ben")

@@ -333,6 +333,18 @@ class TestDiscussion:
         assert BRIEF_FEEDBACK in author and "✕ Harmful reply" in author
         assert "The author rated A strong." in author
 
+    @pytest.mark.parametrize("at", ["\u00b2", "1" * 5000, "-1", "99999"])
+    def test_a_forged_step_number_keeps_the_discussion_where_it_is(
+        self, teacher, app, two_scenarios, at
+    ):
+        code = a_discussion(teacher, app)
+        for headers in ({}, {"HX-Request": "true"}):
+            data = {"move": "next", "at": at, "view": "presenter"}
+            response = teacher.post(f"/classes/{code}/discuss", data=data, headers=headers)
+            assert response.status_code in (200, 303)
+        words = text(teacher.get(f"/classes/{code}/discuss").text)
+        assert "key moment" in words
+
     def test_the_replies_keep_the_scenario_order_for_the_whole_room(
         self, teacher, app, two_scenarios
     ):

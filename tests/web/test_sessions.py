@@ -77,3 +77,11 @@ def test_sessions_holding_lists_are_opened_afresh_each_time(app: Flask):
 
         again = sessions.open_session(app, request)
         assert again is not None and again["_flashes"] == [["message", "Saved."]]
+
+
+def test_an_instructor_id_no_account_could_have_loads_no_one(app: Flask):
+    from simulator.auth import _load
+
+    with app.app_context():
+        for user_id in ("99999999999999999999:0", "1:" + "9" * 5000, "\u00b2:0", "1:\u00b2", ":"):
+            assert _load(user_id) is None

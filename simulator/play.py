@@ -355,10 +355,16 @@ def rewind(run_id: str) -> Response:
         return redirect(url_for("play.run", run_id=run_id), 303)
     if keep is None or keep >= found.steps:
         _refuse_debrief(found, "Please use one of the rewind buttons on the debrief.")
-    for earlier in run_branches(db.session(), found):
-        if earlier.branched_at == keep and earlier.steps == keep and not earlier.finished:
+    before = [
+        earlier for earlier in run_branches(db.session(), found) if earlier.branched_at == keep
+    ]
+    for earlier in before:
+        if earlier.steps == keep and not earlier.finished:
             # a double click or a resent form: the branch not yet played on is the same one
             return redirect(url_for("play.run", run_id=earlier.id), 303)
+    # two clicks at once both get here: the same token for both, unique per browser, so the
+    # database keeps one branch (a later rewind to this step, once played on, makes another)
+    token = f"r:{found.id}:{keep}:{len(before)}"
     scenario = pinned(found)
     kept = run_steps(db.session(), found)[:keep]
     # play is deterministic: the same choices reach the same state, with the same order shown
@@ -380,16 +386,24 @@ def rewind(run_id: str) -> Response:
         open_response=found.open_response,
         parent_id=found.id,
         branched_at=keep,
+        start_token=token,
     )
     session = db.session()
-    session.add(branch)
-    session.flush()  # gives the branch its id for its step rows
-    matches = step_matches(session, found)  # open response: what the typed words matched
-    for step in kept:
-        row = StepRow.of(branch, step)
-        row.match = matches.get(step.number)
-        session.add(row)
-    session.commit()
+    try:
+        session.add(branch)
+        session.flush()  # gives the branch its id for its step rows
+        matches = step_matches(session, found)  # open response: what the typed words matched
+        for step in kept:
+            row = StepRow.of(branch, step)
+            row.match = matches.get(step.number)
+            session.add(row)
+        session.commit()
+    except IntegrityError:  # the other click committed this branch first: go to it
+        session.rollback()
+        made = started_with(session, found.owner, token)
+        if made is None:
+            raise
+        return redirect(url_for("play.run", run_id=made.id), 303)
     return redirect(url_for("play.run", run_id=branch.id), 303)
 
 

@@ -643,3 +643,24 @@ def test_what_the_trainee_would_say_instead_is_kept_once_refused_when_long_and_s
     client.post(f"{run}/instead", data={"step": "1", "text": "Second thoughts."})  # replaces it
     data = json.loads(client.get(f"{run}/debrief.json").text)
     assert data["instead"] == {"1": "Second thoughts."}
+
+
+def test_two_rewinds_at_once_make_one_branch(client, app, monkeypatch):
+    from simulator import play as play_view
+    from simulator.models import Run
+
+    run = finished(client)
+    first = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    # the second click read the branches before the first committed: it saw none
+    monkeypatch.setattr(play_view, "run_branches", lambda session, found: [])
+    second = client.post(f"{run}/rewind", data={"step": "1"})
+    assert second.status_code == 303 and second.headers["Location"] == first
+    with app.app_context():
+        parent = rows(app, run)[0]
+        branches = db_session().query(Run).filter_by(parent_id=parent.id).all()
+    assert len(branches) == 1
+    monkeypatch.undo()
+    # once played on, rewinding to the same step again makes a second branch, as before
+    assert choose(client, first, 1, 1).status_code == 303
+    again = client.post(f"{run}/rewind", data={"step": "1"}).headers["Location"]
+    assert again not in (first, run)

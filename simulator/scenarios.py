@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import os
@@ -209,7 +210,11 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
             limit = error.get("ctx", {}).get("max_length")
             return loc[:-1], f"'{shown}', {where}, must be at most {limit} characters", True
         if kind == "string_pattern_mismatch":
-            return loc[:-1], f"'{shown}', {where}, must be a slug: lowercase letters, digits and '-'", True
+            return (
+                loc[:-1],
+                f"'{shown}', {where}, must be a slug: lowercase letters, digits and '-'",
+                True,
+            )
         return loc[:-1], f"'{shown}' is not valid as {where}: {error['msg']}", True
     if loc and loc[-1] == "effects" and kind == "literal_error":
         return loc, error["msg"], False
@@ -498,6 +503,25 @@ class Conflict(Exception):
 _write_lock = threading.Lock()
 
 
+@contextmanager
+def _one_writer(folder: Path) -> Iterator[None]:
+    """One writer at a time among this process's threads and the server's other worker
+    processes: the thread lock, then an exclusive lock on the folder itself (no lock file
+    left beside the scenarios; a folder that cannot be opened fails the write on its own)."""
+    with _write_lock:
+        try:
+            handle: int | None = os.open(folder, os.O_RDONLY)
+        except OSError:
+            handle = None
+        try:
+            if handle is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            if handle is not None:
+                os.close(handle)  # which releases the lock
+
+
 def digest_of(raw: bytes) -> str:
     """The digest the library gives a file's text (sha256 of its UTF-8 bytes)."""
     return hashlib.sha256(raw).hexdigest()
@@ -689,7 +713,7 @@ class Library:
         """Write a file of the folder atomically, one writer at a time. With `expect`, only
         while the file's digest on disk is one of those ('gone' when it was deleted, '' when
         unreadable); else Conflict says what it is now. OSError when it cannot be written."""
-        with _write_lock:
+        with _one_writer(path.parent):
             if expect is not None:
                 try:
                     on_disk = digest_of(path.read_bytes())

@@ -925,3 +925,47 @@ def test_a_scenario_id_longer_than_its_column_is_refused_not_a_500(teacher, fold
     assert response.status_code == 400
     assert "'id' must be at most 100 characters" in text(response)
     assert files(folder) == before
+
+
+def test_a_save_waits_for_a_write_in_another_process(folder):
+    """The digest check and the write are one step across the server's worker processes,
+    not only its threads: two saves of the same version cannot both pass the check."""
+    import subprocess
+    import sys
+    import threading
+
+    from simulator.scenarios import Conflict, Library, digest_of
+
+    path = folder / "coat-still-on.yaml"
+    opened = digest_of(path.read_bytes())
+    holder = subprocess.Popen(  # another worker, in the middle of its save
+        [sys.executable, "-c", (
+            "import fcntl, os, sys\n"
+            f"handle = os.open({str(folder)!r}, os.O_RDONLY)\n"
+            "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+            f"open({str(path)!r}, 'w').write(open({str(path)!r}).read() + '# theirs\\n')\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.readline()\n"
+        )],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        outcome: list[str] = []
+
+        def ours() -> None:
+            try:
+                Library(folder).write(path, COAT_TEXT + "# ours\n", expect={opened})
+                outcome.append("written")
+            except Conflict:
+                outcome.append("conflict")
+
+        saving = threading.Thread(target=ours)
+        saving.start()
+        saving.join(0.5)
+        assert saving.is_alive()  # it waits for the other process's write
+    finally:
+        holder.communicate("\n", timeout=10)  # it lets go; the pipes are closed
+    saving.join(10)
+    assert outcome == ["conflict"]  # it then sees their change, and keeps the file theirs
+    assert path.read_text(encoding="utf-8").endswith("# theirs\n")

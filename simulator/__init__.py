@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import auth, author, db, instance, play, portrait, text, web, words
 
     app.wsgi_app = web.RawQueryBytes(app.wsgi_app)  # type: ignore[method-assign]
+    app.url_map.converters["id"] = web.RowId  # before any blueprint adds its routes
 
     instance.fill_defaults(app)  # the defaults that write files, for what is not configured
     from .scenarios import Library

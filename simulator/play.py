@@ -135,6 +135,9 @@ def briefing(scenario_id: str) -> Response:
         for meter in METERS
         if scenario.meters.get(meter) != METER_START
     ]
+    # the browser's id now, with the form's CSRF secret that goes in the same cookie: else
+    # two Start clicks at once from a new browser would each make an id, and a run apiece
+    browser_id(create=True)
     return render(
         "play/briefing.html",
         scenario=scenario,

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
 BROWSER_KEY = "browser"
 
@@ -248,3 +249,12 @@ class RawQueryBytes:
                 raw = query.encode("utf-8", "surrogateescape")
             environ["QUERY_STRING"] = quote(raw, safe=self.SAFE)
         return self.app(environ, start_response)
+
+
+class RowId(IntegerConverter):
+    """`<id:name>` in a route: a row's id, a whole number the database can hold (up to
+    2**31 - 1, PostgreSQL's integer); a larger one is a 404 before any query, not an
+    overflow in the driver."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, max=2**31 - 1)

@@ -109,7 +109,7 @@ def _projector_url(classroom: Classroom, group: GroupRun) -> str:
     return url_for("classroom.group_projector", code=classroom.code, group_id=group.id)
 
 
-@bp.get("/classes/<code>/group/<int(max=2147483647):group_id>")
+@bp.get("/classes/<code>/group/<id:group_id>")
 @instructor_required(ENDED)
 def group_projector(code: str, group_id: int) -> Response:
     """The projector: the scene, the replies in the room's order, how many have voted; the
@@ -118,7 +118,7 @@ def group_projector(code: str, group_id: int) -> Response:
     return _group_page(classroom, group, "projector")
 
 
-@bp.get("/classes/<code>/group/<int(max=2147483647):group_id>/votes")
+@bp.get("/classes/<code>/group/<id:group_id>/votes")
 @instructor_required(ENDED)
 def group_control(code: str, group_id: int) -> Response:
     """The instructor's own view: the split live before the reveal, and the room's own words."""
@@ -126,7 +126,7 @@ def group_control(code: str, group_id: int) -> Response:
     return _group_page(classroom, group, "control")
 
 
-@bp.post("/classes/<code>/group/<int(max=2147483647):group_id>/reveal")
+@bp.post("/classes/<code>/group/<id:group_id>/reveal")
 @instructor_required(ENDED)
 def group_reveal(code: str, group_id: int) -> Response:
     """Close the votes at this scene and show the split on the projector."""
@@ -137,7 +137,7 @@ def group_reveal(code: str, group_id: int) -> Response:
     return _commit(classroom, group, "The votes are revealed.", focus="group-split-heading")
 
 
-@bp.post("/classes/<code>/group/<int(max=2147483647):group_id>/advance")
+@bp.post("/classes/<code>/group/<id:group_id>/advance")
 @instructor_required(ENDED)
 def group_advance(code: str, group_id: int) -> Response:
     """Go on with the room's majority or with the reply the instructor picks."""
@@ -155,7 +155,7 @@ def group_advance(code: str, group_id: int) -> Response:
     return _commit(classroom, group, message, focus="group-scene")
 
 
-@bp.post("/classes/<code>/group/<int(max=2147483647):group_id>/stop")
+@bp.post("/classes/<code>/group/<id:group_id>/stop")
 @instructor_required(ENDED)
 def group_stop(code: str, group_id: int) -> Response:
     """End the group run where it stands; what the room chose so far is kept."""

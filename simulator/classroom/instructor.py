@@ -294,7 +294,7 @@ def _roster_member(classroom: Classroom, trainee_id: int) -> Trainee:
     return trainee
 
 
-@bp.get("/classes/<code>/trainees/<int(max=2147483647):trainee_id>")
+@bp.get("/classes/<code>/trainees/<id:trainee_id>")
 @instructor_required(ENDED)
 def trainee(code: str, trainee_id: int) -> Response:
     """One trainee for the instructor: their runs, reactions and debriefs; rename, remove."""
@@ -329,7 +329,7 @@ def _ending_title(run: Run) -> str:
     return scene.ending if scene is not None and scene.ending else run.ending or ""
 
 
-@bp.post("/classes/<code>/trainees/<int(max=2147483647):trainee_id>/rename")
+@bp.post("/classes/<code>/trainees/<id:trainee_id>/rename")
 @instructor_required(ENDED)
 def rename(code: str, trainee_id: int) -> Response:
     """Give a trainee another display name (unique in the class, as when joining)."""
@@ -359,7 +359,7 @@ def rename(code: str, trainee_id: int) -> Response:
     return redirect(url_for("classroom.trainee", code=classroom.code, trainee_id=found.id), 303)
 
 
-@bp.post("/classes/<code>/trainees/<int(max=2147483647):trainee_id>/remove")
+@bp.post("/classes/<code>/trainees/<id:trainee_id>/remove")
 @instructor_required(ENDED)
 def remove(code: str, trainee_id: int) -> Response:
     """Remove a trainee from the class. Their runs are kept, detached from the name: they stay

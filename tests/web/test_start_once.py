@@ -62,3 +62,26 @@ def test_play_again_in_a_class_opens_one_run_however_often_it_is_sent(app):
         f"/classes/{code}/runs", data={"scenario": "coat-still-on", "start": again}
     )
     assert replay.headers["Location"] != run
+
+
+def test_a_new_browser_has_its_id_from_the_briefing_so_two_first_starts_make_one_run(app):
+    """Two Start clicks at once from a browser new to the site: each request used to make
+    its own browser id, so each started a run (the browser kept one cookie, and the other
+    runs were orphaned). The briefing now gives the id, with the form's CSRF secret."""
+    from simulator.web import BROWSER_KEY
+
+    client = app.test_client()
+    token = token_of(client)
+    with client.session_transaction() as session:
+        owner = session.get(BROWSER_KEY)
+    assert owner
+    # both clicks carry the cookie the briefing set, as two requests at once would
+    racing = [app.test_client() for _ in range(2)]
+    for other in racing:
+        with other.session_transaction() as session, client.session_transaction() as mine:
+            session.update(mine)
+    form = {"mode": "practice", "start": token}
+    places = {other.post("/scenarios/coat-still-on/runs", data=form).headers["Location"]
+              for other in racing}  # fmt: skip
+    assert len(places) == 1
+    assert rows(app, places.pop())[0].owner == owner

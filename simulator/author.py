@@ -9,20 +9,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from . import db, engine, matching
+from . import db, engine, instance, matching
 from .auth import instructor_required
 from .authoring import (
     Drawing,
+    Exploring,
     Summary,
-    cached_summary,
+    analysis,
     check_summary,
     draw,
     draw_and_summarise,
     excerpts,
+    known_summary,
     normalise,
     read_meters,
     suggestions,
-    summarise,
 )
 from .engine import METERS, Meters, Scenario
 from .models import MODES, Run, keep_text, new_seed
@@ -161,6 +162,15 @@ def analysis_page(scenario_id: str) -> Response:
     return _scenario(scenario_id, analyse=True)
 
 
+def _analyses() -> Path:
+    """Where background analyses leave their results: the instance folder, which every
+    process of this server shares."""
+    configured = current_app.config.get("ANALYSIS_DIR")
+    folder = Path(configured) if configured else instance.folder(current_app) / "analyses"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _scenario(
     scenario_id: str, analyse: bool, phrase: PhraseTest | None = None, status: int = 200
 ) -> Response:
@@ -169,13 +179,16 @@ def _scenario(
     scenario = loaded.scenario
     assert scenario is not None
     drawing: Drawing | None = None
+    folder = _analyses()
+    found: Summary | Exploring | None
     if analyse and is_htmx():
-        summary: Summary | None = summarise(scenario, loaded.digest)
+        found = analysis(scenario, loaded.digest, loaded.source, folder)
     elif analyse:
-        drawing, summary = draw_and_summarise(scenario, loaded.digest)
+        drawing, found = draw_and_summarise(scenario, loaded.digest, loaded.source, folder)
     else:
         drawing = draw(scenario, loaded.digest)
-        summary = cached_summary(loaded.digest)
+        found = known_summary(loaded.digest, folder)
+    summary = found if isinstance(found, Summary) else None
     response = render(
         "author/scenario.html",
         block="analysis" if analyse else None,
@@ -187,6 +200,7 @@ def _scenario(
         checks=suggestions(loaded),
         drawing=drawing,
         summary=summary,
+        exploring=found if isinstance(found, Exploring) else None,
         meters=METERS,
     )
     response.headers["Cache-Control"] = "no-store"

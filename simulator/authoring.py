@@ -3,11 +3,17 @@ drawn by Graphviz, both cached by digest, and the small text helpers of the edit
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import engine, matching
@@ -84,13 +90,23 @@ _cache = _Cache(CACHED)
 
 def summarise(scenario: Scenario, digest: str) -> Summary:
     """The analysis summary of a scenario version (cached by digest)."""
+    found = _summarise(scenario, digest, MAX_STATES)
+    assert found is not None
+    return found
+
+
+def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False) -> Summary | None:
+    """The summary, exploring at most `limit` states; with `quick`, None past them (nothing
+    is cached then: the whole analysis is still to be made)."""
     cached = _cache.get(("summary", digest))
     if isinstance(cached, Summary):
         return cached
     try:
         with collector_paused():  # the states it keeps are no garbage: a tenth to a fifth faster
-            found = engine.analyze(scenario, max_states=MAX_STATES)
+            found = engine.analyze(scenario, max_states=limit)
     except engine.StateLimit:
+        if quick:
+            return None
         summary = Summary(
             stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
             "report on every path. Meters and visited scenes multiply the states: fewer "
@@ -151,6 +167,92 @@ def summarise(scenario: Scenario, digest: str) -> Summary:
     return summary
 
 
+# -- a large scenario's analysis, in its own process ---------------------------------------
+
+QUICK_STATES = 20_000  # explored within the page's request (about a second); more elsewhere
+JOB_SECONDS = 120  # a background analysis is stopped after this long
+KEPT_RESULTS = 200  # finished analyses kept on disk, shared by the server's processes
+
+
+@dataclass(frozen=True)
+class Exploring:
+    """A path analysis under way in a process of its own; the page asks again shortly."""
+
+    seconds: int  # since it started
+
+
+_jobs: list[subprocess.Popen[bytes]] = []  # this process's children, reaped as they end
+
+
+def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summary | Exploring:
+    """The summary of a version if it is known or quick to make; else the state of its
+    analysis in a background process, which `folder` (shared by the server's processes)
+    receives. A large scenario's analysis took up to 12 s and 700 MB inside a request, and
+    two such pages held both workers of a small server."""
+    for job in list(_jobs):
+        if job.poll() is not None:
+            _jobs.remove(job)
+    found = cached_summary(digest) or _stored(folder / f"{digest}.json")
+    if found is not None:
+        _cache.put(("summary", digest), found)
+        return found
+    marker = folder / f"{digest}.running"
+    if _cache.get(("large", digest)) is None and not marker.exists():
+        limit = min(QUICK_STATES, MAX_STATES)
+        quick = _summarise(scenario, digest, limit, quick=limit < MAX_STATES)
+        if quick is not None:
+            return quick
+        _cache.put(("large", digest), True)  # the page's next asks skip the quick try
+    for _ in range(2):
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            with suppress(OSError):
+                age = time.time() - marker.stat().st_mtime
+                if age <= JOB_SECONDS + 30:
+                    return Exploring(int(age))  # this or another process is on it
+                marker.unlink()  # a job that died: start again
+            continue
+        _start(folder, digest, source, marker)
+        return Exploring(0)
+    return Exploring(0)
+
+
+def _start(folder: Path, digest: str, source: str, marker: Path) -> None:
+    """Start the analysis job: its own Python process, which writes `<digest>.json`."""
+    text = folder / f"{digest}.source"
+    text.write_text(source, encoding="utf-8")
+    results = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+    for old in results[: max(len(results) - KEPT_RESULTS, 0)]:
+        old.unlink(missing_ok=True)
+    _jobs.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "simulator.analysis_job", str(text), str(JOB_SECONDS)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped by a signal meant for the server's worker
+        )
+    )
+
+
+def _stored(path: Path) -> Summary | None:
+    """A finished analysis from disk, or None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [EndingRow(**row) for row in data.pop("endings")]
+        return Summary(endings=rows, **data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def store(summary: Summary, path: Path) -> None:
+    """Write a finished analysis where `analysis` finds it (atomically)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(asdict(summary)), encoding="utf-8")
+    os.replace(temporary, path)
+
+
 SVG_ID = re.compile(r'(<[^>]*\s)id="')
 SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
 
@@ -204,19 +306,27 @@ def cached_summary(digest: str) -> Summary | None:
     return cached if isinstance(cached, Summary) else None
 
 
-def draw_and_summarise(scenario: Scenario, digest: str) -> tuple[Drawing, Summary]:
+def draw_and_summarise(
+    scenario: Scenario, digest: str, source: str, folder: Path
+) -> tuple[Drawing, Summary | Exploring]:
     """The drawing and the analysis side by side: Graphviz works in its own process while
     the analysis runs here, so a first view costs the slower of the two, not their sum."""
     cached = _cache.get(("drawing", digest))
     if isinstance(cached, Drawing):
-        return cached, summarise(scenario, digest)
+        return cached, analysis(scenario, digest, source, folder)
     box: list[Drawing] = []
     worker = threading.Thread(target=lambda: box.append(draw(scenario, digest)), daemon=True)
     worker.start()
-    summary = summarise(scenario, digest)
+    summary = analysis(scenario, digest, source, folder)
     worker.join()
     drawing = box[0] if box else Drawing(problem="The graph could not be drawn.")
     return drawing, summary
+
+
+def known_summary(digest: str, folder: Path) -> Summary | None:
+    """The analysis summary of a version if it has been made already (here or by a
+    background job), else None."""
+    return cached_summary(digest) or _stored(folder / f"{digest}.json")
 
 
 def read_meters(form: dict[str, str], errors: dict[str, str]) -> dict[str, int]:

@@ -36,6 +36,7 @@ def app_config(
         "SECRET_KEY": "tests",
         # each test app counts its rate limits in a file of its own
         "RATELIMIT_STORAGE_URI": f"rapport-sqlite://{folder / (database + '.limits')}",
+        "ANALYSIS_DIR": str(folder / "analyses"),  # large scenarios' background analyses
         **extra,
     }
 

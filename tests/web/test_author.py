@@ -54,6 +54,9 @@ def fresh_cache():
     authoring._cache.items.clear()
     yield
     authoring._cache.items.clear()
+    for job in authoring._jobs:  # background analyses a test started: let them end
+        job.wait(60)
+    authoring._jobs.clear()
 
 
 @pytest.fixture
@@ -969,3 +972,59 @@ def test_a_save_waits_for_a_write_in_another_process(folder):
     saving.join(10)
     assert outcome == ["conflict"]  # it then sees their change, and keeps the file theirs
     assert path.read_text(encoding="utf-8").endswith("# theirs\n")
+
+
+def wait_for(check, seconds: float = 60.0):
+    """Poll until `check()` is truthy (a background job's result), failing after `seconds`."""
+    import time
+
+    end = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < end, "the background analysis never finished"
+        time.sleep(0.2)
+    return found
+
+
+def test_a_large_scenarios_analysis_runs_in_the_background_and_the_page_asks_again(
+    app, teacher, monkeypatch
+):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)  # coat-still-on counts as large
+    folder = Path(app.config["ANALYSIS_DIR"])
+    first = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert 'data-hx-trigger="load delay:2s"' in first
+    assert "Still exploring every path of this large scenario, in the background" in first
+    assert "Every reachable state explored" not in first
+    done = wait_for(lambda: list(folder.glob("*.json")))
+    assert [p.suffix for p in folder.iterdir()] == [".json"]  # its text and marker are gone
+    block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "Every reachable state explored" in block and "load delay" not in block
+    assert "A first foothold" in block
+    # another worker process (no memory of it) reads the same result, and starts nothing
+    authoring._cache.items.clear()
+    page = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "Every reachable state explored" in page
+    assert list(folder.iterdir()) == done
+
+
+def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monkeypatch):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)
+    monkeypatch.setattr(authoring, "JOB_SECONDS", 1)
+    scenes = "".join(  # every meter move by every choice: far more states than 1 s explores
+        f'  a{i}:\n    client: "Scene {i}."\n    choices:\n'
+        + "".join(
+            f'      - say: "Move {meter} by {step} from {i}."\n'
+            f"        effects: {{{meter}: {step}}}\n        goto: a{(i + 1) % 6}\n"
+            for meter in ("authenticity", "attentiveness", "positivity", "trust")
+            for step in (1, -1)
+        )
+        + f'      - say: "Leave {i}."\n        goto: good-end\n'
+        for i in range(6)
+    )
+    head = COAT_TEXT.split("scenes:")[0].replace("start: arrival", "start: a0")
+    ending = "  good-end:\n    ending: Done\n    outcome: good\n"
+    (folder / "coat-still-on.yaml").write_text(head + "scenes:\n" + scenes + ending, "utf-8")
+    teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX)
+    results = Path(app.config["ANALYSIS_DIR"])
+    wait_for(lambda: list(results.glob("*.json")))
+    block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "The analysis was stopped after 1 seconds" in block

@@ -1,0 +1,55 @@
+"""A large scenario's path analysis in a process of its own, started by the scenario page
+(`authoring.analysis`): `python -m simulator.analysis_job SOURCE SECONDS` reads the
+scenario's text from SOURCE (`<digest>.source`), writes the summary beside it as
+`<digest>.json`, and removes SOURCE and the `<digest>.running` marker. Past SECONDS it
+stops and writes why; its memory is the operating system's again when it exits."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from .authoring import Summary, store, summarise
+from .scenarios import load_text
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _out_of_time(_signal: int, _frame: FrameType | None) -> None:
+    raise _OutOfTime
+
+
+def main(source: Path, seconds: int) -> None:
+    digest = source.name.removesuffix(".source")
+    try:
+        signal.signal(signal.SIGALRM, _out_of_time)
+        signal.alarm(seconds)
+        try:
+            loaded = load_text(source.read_text(encoding="utf-8"), source.name)
+            if loaded.scenario is None:
+                summary = Summary(stopped="The analysis could not run: the file does not load.")
+            else:
+                summary = summarise(loaded.scenario, loaded.digest)
+        except _OutOfTime:
+            summary = Summary(
+                stopped=f"The analysis was stopped after {seconds} seconds, before it had "
+                "explored every path. Meters and visited scenes multiply the states: fewer "
+                "conditions on `visited()` or coarser meter steps make the scenario analysable. "
+                "The graph and the scene texts below are complete."
+            )
+        except MemoryError:
+            summary = Summary(stopped="The analysis ran out of memory before it finished.")
+        finally:
+            signal.alarm(0)
+        store(summary, source.with_name(f"{digest}.json"))
+    finally:
+        source.unlink(missing_ok=True)
+        source.with_name(f"{digest}.running").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), int(sys.argv[2]))

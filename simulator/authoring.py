@@ -253,6 +253,8 @@ def store(summary: Summary, path: Path) -> None:
     os.replace(temporary, path)
 
 
+MAX_DRAWN = 500  # scenes; 200 draw in a quarter of a second
+DRAW_SECONDS = 5.0  # then Graphviz is stopped and the page says it could not draw the graph
 SVG_ID = re.compile(r'(<[^>]*\s)id="')
 SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
 
@@ -262,8 +264,15 @@ def draw(scenario: Scenario, digest: str) -> Drawing:
     cached = _cache.get(("drawing", digest))
     if isinstance(cached, Drawing):
         return cached
+    if len(scenario.scenes) > MAX_DRAWN:  # Graphviz takes over 20 s at 3,000, for no use
+        drawing = Drawing(
+            problem=f"This scenario has {len(scenario.scenes):,} scenes, too many to draw as "
+            f"one legible graph (at most {MAX_DRAWN}). The scenes are all listed below."
+        )
+        _cache.put(("drawing", digest), drawing)
+        return drawing
     try:
-        svg = render_svg(scenario, links=True)
+        svg = render_svg(scenario, timeout=DRAW_SECONDS, links=True)
     except GraphvizMissing:
         drawing = Drawing(
             problem="The graph cannot be drawn because Graphviz is not installed on the server "

@@ -271,6 +271,16 @@ def test_without_graphviz_the_page_says_so_and_keeps_everything_else(teacher, mo
     assert "A first foothold" in body and 'id="scene-arrival"' in body
 
 
+def test_a_scenario_too_large_to_draw_is_listed_without_its_graph(teacher, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(authoring, "render_svg", lambda *a, **k: drawn.append(1) or "<svg/>")
+    monkeypatch.setattr(authoring, "MAX_DRAWN", 5)  # coat-still-on has 6 scenes
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert drawn == [] and "<svg" not in body
+    assert "This scenario has 6 scenes, too many to draw as one legible graph (at most 5)" in body
+    assert 'id="scene-arrival"' in body and 'id="scene-walkout"' in body
+
+
 def test_a_state_limit_gives_a_clear_message(teacher, monkeypatch):
     monkeypatch.setattr(authoring, "MAX_STATES", 3)
     body = text(teacher.get("/author/scenarios/coat-still-on/analysis"))

@@ -162,15 +162,6 @@ def analysis_page(scenario_id: str) -> Response:
     return _scenario(scenario_id, analyse=True)
 
 
-def _analyses() -> Path:
-    """Where background analyses leave their results: the instance folder, which every
-    process of this server shares."""
-    configured = current_app.config.get("ANALYSIS_DIR")
-    folder = Path(configured) if configured else instance.folder(current_app) / "analyses"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _scenario(
     scenario_id: str, analyse: bool, phrase: PhraseTest | None = None, status: int = 200
 ) -> Response:
@@ -179,7 +170,7 @@ def _scenario(
     scenario = loaded.scenario
     assert scenario is not None
     drawing: Drawing | None = None
-    folder = _analyses()
+    folder = instance.analyses(current_app)
     found: Summary | Exploring | None
     if analyse and is_htmx():
         found = analysis(scenario, loaded.digest, loaded.source, folder)

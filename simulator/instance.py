@@ -54,3 +54,12 @@ def persistent_secret(file: Path) -> str:
     finally:
         temporary.unlink()
     return key
+
+
+def analyses(app: Flask) -> Path:
+    """Where background path analyses leave their results: `ANALYSIS_DIR`, else
+    `analyses/` in the instance folder, which every process of this server shares."""
+    configured = app.config.get("ANALYSIS_DIR")
+    found = Path(configured) if configured else folder(app) / "analyses"
+    found.mkdir(parents=True, exist_ok=True)
+    return found

@@ -506,9 +506,15 @@ class Classroom(Base):
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # discussion mode on the projector: which key moment, and how much of it is shown
     discussion: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # the one-time token of the form that made it: a double click makes one class session
+    form_token: Mapped[str | None] = mapped_column(String(40), default=None)
 
     trainees: Mapped[list[Trainee]] = relationship(
         back_populates="classroom", order_by="Trainee.joined_at", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("uq_classrooms_instructor_form_token", "instructor_id", "form_token", unique=True),
     )
 
     @property
@@ -520,6 +526,17 @@ class Classroom(Base):
     def joinable(self) -> bool:
         """Whether new trainees may join: open and not locked."""
         return self.closed_at is None and self.locked_at is None
+
+
+def class_made_with(db: Session, instructor_id: int, token: str | None) -> Classroom | None:
+    """The class session this instructor already made with this form's token, if any."""
+    if token is None:
+        return None
+    return db.scalar(
+        select(Classroom).where(
+            Classroom.instructor_id == instructor_id, Classroom.form_token == token
+        )
+    )
 
 
 class Trainee(Base):

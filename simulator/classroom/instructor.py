@@ -23,6 +23,7 @@ from ..models import (
     Instructor,
     Run,
     Trainee,
+    class_made_with,
     classes_with_counts,
     detach_runs,
     now,
@@ -130,8 +131,18 @@ def create() -> Response:
         board,
         words_required=words in ("required", "open"),
         open_response=words == "open",
+        form_token=form_token(),
     )
     return redirect(url_for("classroom.dashboard", code=classroom.code), 303)
+
+
+def form_token() -> str | None:
+    """The form's one-time token (`once`), if it sent a sound one."""
+    token = request.form.get("once", "")
+    return token if 8 <= len(token) <= 40 and token.isascii() else None
+
+
+
 
 
 def insert_with_code(
@@ -142,7 +153,13 @@ def insert_with_code(
     board: str,
     words_required: bool = False,
     open_response: bool = False,
+    form_token: str | None = None,
 ) -> Classroom:
+    """A new class session with a fresh join code; the one its form already made, when the
+    form is sent again (a double click, or two clicks at once)."""
+    made = class_made_with(db.session(), instructor.id, form_token)
+    if made is not None:
+        return made
     session = db.session()
     for _attempt in range(20):
         classroom = Classroom(
@@ -154,13 +171,18 @@ def insert_with_code(
             board=board,
             words_required=words_required,
             open_response=open_response,
+            form_token=form_token,
         )
         session.add(classroom)
         try:
             session.commit()
             return classroom
-        except IntegrityError:  # the code is taken (one chance in millions): draw again
+        except IntegrityError:
             session.rollback()
+            made = class_made_with(db.session(), instructor.id, form_token)
+            if made is not None:  # the other click committed first
+                return made
+            # else the code is taken (one chance in millions): draw again
     abort(503)
 
 

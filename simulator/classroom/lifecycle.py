@@ -14,7 +14,7 @@ from ..web import render
 from ..words import POLL
 from . import bp
 from .codes import CLASS_NAME_MAX
-from .instructor import insert_with_code, qr_markup
+from .instructor import form_token, insert_with_code, qr_markup
 from .shared import BOARD_STYLES, ENDED, join_url, owned_class
 
 COPY = " (copy)"
@@ -82,6 +82,7 @@ def duplicate(code: str) -> Response:
         classroom.board,
         words_required=classroom.words_required,
         open_response=classroom.open_response,
+        form_token=form_token(),
     )
     flash(
         f"This is a copy of {classroom.name} with a new code: the same scenarios and settings, "

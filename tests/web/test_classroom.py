@@ -72,6 +72,48 @@ class TestCreating:
         listing = teacher.get("/classes")
         assert code in listing.text and "Week 4 &lt;b&gt;skills&lt;/b&gt;" in listing.text
 
+    def test_a_double_click_on_create_or_duplicate_makes_one_class_session(self, teacher, app):
+        def once(page: str, action: str) -> str:
+            form = re.search(rf'action="{re.escape(action)}".*?</form>', page, re.S)
+            assert form, action
+            found = re.search(r'name="once" value="([^"]+)"', form.group(0))
+            assert found
+            return found.group(1)
+
+        token = once(teacher.get("/classes/new").text, "/classes")
+        form = {"name": "Week 5", "scenarios": ["coat-still-on"], "mode": "practice",
+                "board": "ranked", "words": "optional", "once": token}  # fmt: skip
+        first = teacher.post("/classes", data=form)
+        second = teacher.post("/classes", data=form)
+        assert first.status_code == second.status_code == 303
+        assert first.headers["Location"] == second.headers["Location"]
+        code = first.headers["Location"].rsplit("/", 1)[1]
+        copy_token = once(teacher.get(f"/classes/{code}").text, f"/classes/{code}/duplicate")
+        copies = {teacher.post(f"/classes/{code}/duplicate", data={"once": copy_token})
+                  .headers["Location"] for _ in range(3)}  # fmt: skip
+        assert len(copies) == 1 and first.headers["Location"] not in copies
+        # two clicks at once: the second looked before the first committed, found nothing,
+        # and inserts too; the unique token sends it to the first one's class session
+        from simulator.classroom import instructor
+
+        form = {**form, "once": once(teacher.get("/classes/new").text, "/classes")}
+        winner = teacher.post("/classes", data=form).headers["Location"]
+        real, looks = instructor.class_made_with, []
+
+        def stale_first(*args):
+            looks.append(1)
+            return None if len(looks) == 1 else real(*args)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(instructor, "class_made_with", stale_first)
+            late = teacher.post("/classes", data=form)
+        assert late.headers["Location"] == winner and len(looks) == 2
+        with app.app_context():
+            from simulator.models import Classroom
+
+            names = [c.name for c in db_session().query(Classroom).all()]
+        assert names.count("Week 5") == 2 and names.count("Week 5 (copy)") == 1
+
     def test_the_full_screen_code_page_shows_the_code_url_and_qr(self, teacher):
         code = create_class(teacher)
         page = teacher.get(f"/classes/{code}/code")

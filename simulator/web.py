@@ -220,6 +220,13 @@ def init_app(app: Flask) -> None:
     # a start form's one-time token: the form starts one run however often it is sent
     app.jinja_env.globals["new_start_token"] = lambda: secrets.token_urlsafe(12)
 
+    @app.template_filter("refill")
+    def refill(value: str | None, limit: int) -> str:
+        """A sent value put back in its form field, at most twice the field's maxlength: a
+        browser never sends more, and a client that does gets no page the size of its text."""
+        value = value or ""
+        return value if len(value) <= 2 * limit else value[: 2 * limit]
+
     @app.template_filter("day")
     def day(value: datetime | None) -> str:
         return value.strftime("%-d %b %Y") if value else ""

@@ -78,3 +78,22 @@ def test_a_host_header_that_is_no_host_name_is_a_plain_400(client, host):
         response = client.get(path, headers={"Host": host})
         assert response.status_code == 400
         assert "Host header is not a valid host name" in response.get_data(as_text=True)
+
+
+def test_a_huge_value_sent_back_in_its_form_is_cut_not_echoed_whole(app, client):
+    from .classes import create_class, log_in, make_instructor
+
+    make_instructor(app, "big@example.org")
+    teacher = app.test_client()
+    log_in(teacher, "big@example.org")
+    huge = "N" * 1_500_000
+    form = {"name": huge, "scenarios": ["coat-still-on"], "mode": "practice",
+            "board": "ranked", "words": "optional"}  # fmt: skip
+    made = teacher.post("/classes", data=form)
+    assert made.status_code == 400 and "at most 120 characters" in made.text
+    assert len(made.data) < 50_000 and "N" * 240 in made.text and "N" * 241 not in made.text
+    code = create_class(teacher)
+    joined = client.post("/join", data={"code": code, "name": huge})
+    assert joined.status_code == 400 and len(joined.data) < 50_000
+    found = client.get("/?q=" + "q" * 100_000)
+    assert len(found.data) < 100_000

@@ -66,7 +66,14 @@ class CookieSessions(SecureCookieSessionInterface):
             data, signed = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if isinstance(data, dict) and all(type(v) in _PLAIN for v in data.values()):
+        if not isinstance(data, dict):  # only a holder of the secret key could sign that
+            return self.session_class()
+        flashes = data.get("_flashes")
+        if flashes is not None and not (
+            isinstance(flashes, list) and all(isinstance(f, list | tuple) for f in flashes)
+        ):
+            data = {key: value for key, value in data.items() if key != "_flashes"}
+        if all(type(v) in _PLAIN for v in data.values()):
             if len(self._seen) >= self.KEEP:
                 self._seen.clear()
             self._seen[value] = (dict(data), signed.timestamp())
@@ -79,7 +86,7 @@ _PLAIN = (str, int, float, bool, type(None))
 def browser_id(create: bool = False) -> str | None:
     """This browser's random id from the signed session cookie; made on first need."""
     current = session.get(BROWSER_KEY)
-    if isinstance(current, str) and current:
+    if isinstance(current, str) and current and current.isascii() and len(current) <= 64:
         return current
     if not create:
         return None

@@ -85,3 +85,14 @@ def test_an_instructor_id_no_account_could_have_loads_no_one(app: Flask):
     with app.app_context():
         for user_id in ("99999999999999999999:0", "1:" + "9" * 5000, "\u00b2:0", "1:\u00b2", ":"):
             assert _load(user_id) is None
+
+
+def test_odd_sessions_signed_with_the_key_are_read_as_new_ones_not_500s(app: Flask):
+    """Only a holder of the secret key can sign these: hardening, not an exposure."""
+    signer = app.session_interface.get_signing_serializer(app)
+    for data in (["a", "list"], "text", {"browser": "é" * 10}, {"_flashes": "zz"},
+                 {"_user_id": "99999999999999999999:0"}, {"browser": "x" * 5000}):  # fmt: skip
+        browser = app.test_client()
+        browser.set_cookie("rapport", signer.dumps(data))
+        for path in ("/", "/runs/AAAAAAAAAAAAAAAAAAAAAA", "/author/", "/classes"):
+            assert browser.get(path).status_code in (200, 302, 404), (data, path)

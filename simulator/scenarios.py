@@ -6,6 +6,7 @@ import fcntl
 import gc
 import hashlib
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -34,6 +35,8 @@ MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 BOOL_TAG = "tag:yaml.org,2002:bool"
 STR_TAG = "tag:yaml.org,2002:str"
+INT_TAG = "tag:yaml.org,2002:int"
+PLAIN_INT = re.compile(r"-?(0|[1-9][0-9]{0,17})")  # no sign +, underscores, 0x or 0o
 FLOAT_TAG = "tag:yaml.org,2002:float"
 # YAML 1.2, as editors and JSON Schema tools read it, has only true and false as booleans.
 # PyYAML reads YAML 1.1, where yes/no/on/off are booleans too: here they stay text.
@@ -45,6 +48,12 @@ TAG_NAMES = {
 }
 MAX_MESSAGES = 200  # problems listed per file: a hostile file cannot make a huge page
 MAX_MESSAGE_CHARS = 300
+
+
+def _in_order(message: Message) -> tuple[str, int, int, str, str]:
+    """A message's sort key: the order its dataclass compares in, at a tuple's speed (a file
+    with 50,000 problems spent a third of a second in the dataclass's comparisons)."""
+    return (message.file, message.line, message.column, message.text, message.severity)
 
 
 @dataclass(frozen=True, order=True)
@@ -161,6 +170,8 @@ class _Builder:
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if node.tag == STR_TAG:  # most values: the constructor would return node.value
             return node.value
+        if node.tag == INT_TAG and PLAIN_INT.fullmatch(node.value):  # as the constructor reads it
+            return int(node.value)
         if node.tag not in SCALAR_TAGS:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return str(node.value)
@@ -263,7 +274,7 @@ def locate_all(loaded: Loaded, problems: Iterable[Problem]) -> list[Message]:
         mark = positions.locate(problem.path, problem.at_key)
         column = _column(mark, problem.offset) if problem.offset else mark.column
         messages.append(Message(loaded.path, mark.line, column, problem.message, problem.severity))
-    return sorted(messages)
+    return sorted(messages, key=_in_order)
 
 
 _PAUSE = threading.Lock()
@@ -403,13 +414,13 @@ def _load_text(text: str, path: str) -> Loaded:
         loaded.positions = positions
         loaded.errors += locate_all(loaded, _condition_problems(data))
         loaded.positions = None
-        loaded.errors = sorted(set(loaded.errors))
+        loaded.errors = sorted(set(loaded.errors), key=_in_order)
         return loaded
     loaded.positions = positions
     for found in locate_all(loaded, check(scenario)):
         (loaded.errors if found.severity == "error" else loaded.warnings).append(found)
-    loaded.errors.sort()
-    loaded.warnings.sort()
+    loaded.errors.sort(key=_in_order)
+    loaded.warnings.sort(key=_in_order)
     if not loaded.errors:
         loaded.scenario = scenario
     return loaded

@@ -227,3 +227,24 @@ def test_every_instructor_page_passes_axe(page: Page, live_app, author_account, 
     page.goto("/author/files/browser-broken.yaml/edit")
     expect(page.locator("#check-status")).to_have_text("3 errors: fix before saving.")
     assert_no_violations(page)
+
+
+def test_a_large_scenarios_analysis_fills_in_from_the_background(
+    page: Page, author_account, monkeypatch
+):
+    from simulator import authoring
+
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)  # coat-still-on counts as large
+    authoring._cache.items.clear()
+    log_in(page, author_account)
+    page.goto("/author/scenarios/coat-still-on")
+    status = page.locator("#analysis [role=status]")
+    expect(status).to_contain_text("Still exploring every path of this large scenario")
+    expect(page.locator("figure.graph svg")).to_be_visible()  # the rest of the page is there
+    endings = page.get_by_role("table", name="Endings")
+    expect(endings).to_contain_text("A first foothold", timeout=60_000)  # asked again, swapped in
+    expect(status).to_have_count(0)
+    authoring._cache.items.clear()
+    for job in authoring._jobs:  # the background process has ended; reap it
+        job.wait(30)
+    authoring._jobs.clear()

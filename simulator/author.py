@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from . import db, engine, instance, matching
 from .auth import instructor_required
 from .authoring import (
+    MAX_JOBS,
     Drawing,
     Exploring,
     Summary,
@@ -192,6 +193,7 @@ def _scenario(
         drawing=drawing,
         summary=summary,
         exploring=found if isinstance(found, Exploring) else None,
+        max_jobs=MAX_JOBS,
         meters=METERS,
     )
     response.headers["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -172,13 +173,27 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
 QUICK_STATES = 20_000  # explored within the page's request (about a second); more elsewhere
 JOB_SECONDS = 120  # a background analysis is stopped after this long
 KEPT_RESULTS = 200  # finished analyses kept on disk, shared by the server's processes
+MAX_JOBS = 2  # analyses running at once on this machine: each may use a core and 700 MB
 
 
 @dataclass(frozen=True)
 class Exploring:
-    """A path analysis under way in a process of its own; the page asks again shortly."""
+    """A path analysis under way in a process of its own (or waiting for one of the
+    MAX_JOBS to end); the page asks again shortly."""
 
     seconds: int  # since it started
+    queued: bool = False
+
+
+def _fresh(markers: Iterable[Path]) -> list[Path]:
+    """The markers of jobs still within their time: the others died, or are about to."""
+    now = time.time()
+    found = []
+    for marker in markers:
+        with suppress(OSError):
+            if now - marker.stat().st_mtime <= JOB_SECONDS + 30:
+                found.append(marker)
+    return found
 
 
 _jobs: list[subprocess.Popen[bytes]] = []  # this process's children, reaped as they end
@@ -203,6 +218,8 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
         if quick is not None:
             return quick
         _cache.put(("large", digest), True)  # the page's next asks skip the quick try
+    if not marker.exists() and len(_fresh(folder.glob("*.running"))) >= MAX_JOBS:
+        return Exploring(0, queued=True)  # the page asks again, and starts it once one ends
     for _ in range(2):
         try:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))

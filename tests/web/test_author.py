@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -1038,3 +1039,26 @@ def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monke
     wait_for(lambda: list(results.glob("*.json")))
     block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
     assert "The analysis was stopped after 1 seconds" in block
+
+
+def test_at_most_two_background_analyses_run_at_once_the_next_waits(app, teacher, monkeypatch):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)
+    folder = Path(app.config["ANALYSIS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in ("a" * 64, "b" * 64):  # two other scenarios' jobs, under way
+        (folder / f"{other}.running").touch()
+    started = []
+    monkeypatch.setattr(authoring, "_start", lambda *args: started.append(args))
+    waiting = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "waits for another to finish first: 2 run at a time" in waiting
+    assert 'data-hx-trigger="load delay:2s"' in waiting and started == []
+    (folder / f"{'a' * 64}.running").unlink()  # one ended: the next ask starts this one
+    going = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "Still exploring every path" in going and len(started) == 1
+    # a marker left by a job that died long ago does not hold a place
+    stale = folder / f"{'b' * 64}.running"
+    old = authoring.time.time() - authoring.JOB_SECONDS - 60
+    os.utime(stale, (old, old))
+    assert authoring._fresh(folder.glob("*.running")) == [
+        m for m in folder.glob("*.running") if m != stale
+    ]

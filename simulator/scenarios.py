@@ -36,7 +36,12 @@ SEQ_TAG = "tag:yaml.org,2002:seq"
 BOOL_TAG = "tag:yaml.org,2002:bool"
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
-PLAIN_INT = re.compile(r"-?(0|[1-9][0-9]{0,17})")  # no sign +, underscores, 0x or 0o
+# YAML 1.2's integers (the core schema), which JSON Schema tools and editors read
+DECIMAL = re.compile(r"[-+]?[0-9]+")
+HEX = re.compile(r"0x[0-9a-fA-F]{1,3500}")  # longer: text, as Python reads no longer number
+OCTAL = re.compile(r"0o[0-7]{1,4000}")
+FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+FLOAT_OR_SPECIAL = re.compile(FLOAT.pattern + r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 FLOAT_TAG = "tag:yaml.org,2002:float"
 # YAML 1.2, as editors and JSON Schema tools read it, has only true and false as booleans.
 # PyYAML reads YAML 1.1, where yes/no/on/off are booleans too: here they stay text.
@@ -132,11 +137,18 @@ def _mark(node: yaml.Node) -> Mark:
 class _Builder:
     """Turns a composed node tree into plain data, noting positions and refusing what is unsafe."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
+        self.text = text  # to tell a tag or anchor written before a value from none
         self.positions = _Positions()
         self.problems: list[tuple[Mark, str]] = []
         self.count = 0
         self.scalars = yaml.SafeLoader("")
+
+    def _tagged(self, node: yaml.Node) -> bool:
+        """Whether the value is written with a tag or an anchor (`!!int 10`, `&a 10`): the
+        YAML 1.2 readings below are for bare values only."""
+        index = getattr(node.start_mark, "index", None)
+        return index is not None and self.text[index : index + 1] in ("!", "&")
 
     def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
         self.count += 1
@@ -168,10 +180,24 @@ class _Builder:
             if node.tag != SEQ_TAG:
                 raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        plain_scalar = not getattr(node, "style", None) and not self._tagged(node)
         if node.tag == STR_TAG:  # most values: the constructor would return node.value
+            if plain_scalar and OCTAL.fullmatch(node.value):
+                return int(node.value[2:], 8)  # 0o17: a number in YAML 1.2, text in 1.1
+            if plain_scalar and FLOAT.fullmatch(node.value) and len(node.value) <= 400:
+                number = float(node.value)  # 1e3: a number in YAML 1.2, text in 1.1
+                return int(number) if number.is_integer() and abs(number) < 2**53 else number
             return node.value
-        if node.tag == INT_TAG and PLAIN_INT.fullmatch(node.value):  # as the constructor reads it
-            return int(node.value)
+        if node.tag == INT_TAG and plain_scalar:  # read as YAML 1.2 reads it, as editors do
+            if DECIMAL.fullmatch(node.value):
+                if len(node.value) <= 4300:  # longer: the constructor refuses it, below
+                    return int(node.value, 10)  # 010 is ten, not YAML 1.1's octal eight
+            elif HEX.fullmatch(node.value):
+                return int(node.value, 16)
+            else:
+                return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
+        if node.tag == FLOAT_TAG and plain_scalar and not FLOAT_OR_SPECIAL.fullmatch(node.value):
+            return str(node.value)  # 1_000.5, 190:20:30.5: text in YAML 1.2
         if node.tag not in SCALAR_TAGS:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return str(node.value)
@@ -256,6 +282,12 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
         return loc, f"'{name}' must be a mapping of keys (key: value, one a line)", False
     if kind == "bool_type":
         return loc, f"'{name}' must be true or false: write true or false", False
+    if kind == "string_type" and isinstance(error.get("input"), int | float):
+        return loc, f"'{name}' must be text, and this reads as a number: put it in quotes", False
+    if kind in ("int_type", "int_parsing", "int_from_float") and isinstance(
+        error.get("input"), str
+    ):
+        return loc, f"'{name}' must be a whole number, written in digits such as 10", False
     return loc, f"'{name}': {msg[0].lower()}{msg[1:]}", False
 
 
@@ -384,7 +416,7 @@ def _load_text(text: str, path: str) -> Loaded:
         return error(Mark(1, 1), "the file nests too deeply")
     if node is None:
         return error(Mark(1, 1), "the file is empty")
-    builder = _Builder()
+    builder = _Builder(text)
     try:
         data = builder.build(node, ())
     except _Refused as refused:

@@ -266,3 +266,38 @@ def test_the_satisfiability_checks_of_one_file_share_a_bounded_budget(monkeypatc
     assert len(never_offered) + len(not_checked) == 40 and not_checked
     assert "too many cases in all" in not_checked[0].text
     assert str(not_checked[0]).startswith("f.yaml:")
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("010", 10),  # YAML 1.1 read this as octal 8
+        ("0o17", 15),  # and this as text
+        ("1e1", 10),  # and this as text
+        (".5e2", 50),
+        ("0x1F", 31),
+        ("+5", 5),
+    ],
+)
+def test_numbers_read_as_yaml_1_2_reads_them_as_editors_do(written, read):
+    loaded = load_text(replaced("minutes: 8", f"minutes: {written}"), "f.yaml")
+    assert loaded.errors == [] and loaded.scenario is not None
+    assert loaded.scenario.minutes == read
+
+
+@pytest.mark.parametrize("written", ["1_0", "0b101", "0:10", "1_0.0", '"10"'])
+def test_yaml_1_1_only_numbers_are_text_and_refused_as_a_number_would_be_in_an_editor(written):
+    found = errors(replaced("minutes: 8", f"minutes: {written}"))
+    assert found == ["f.yaml:6:10: 'minutes' must be a whole number, written in digits such as 10"]
+
+
+def test_a_number_where_text_belongs_says_to_quote_it_and_a_tag_keeps_its_meaning():
+    found = errors(replaced('say: "Great. So, what would you like to work on?"', "say: 1e3"))
+    assert found == [
+        "f.yaml:64:14: 'say' must be text, and this reads as a number: put it in quotes"
+    ]
+    tagged = load_text(
+        replaced('say: "Great. So, what would you like to work on?"', "say: !!str 1e3"), "f.yaml"
+    )
+    assert tagged.errors == [] and tagged.scenario is not None
+    assert tagged.scenario.scenes["shutdown"].choices[1].say == "1e3"

@@ -41,7 +41,7 @@ EXPECTED = {
     ],
     "wrong-types.yaml": [
         "2:5: 'id' must be a slug: lowercase letters, digits and '-'",
-        "6:10: 'minutes': input should be a valid integer",
+        "6:10: 'minutes' must be a whole number, written in digits such as 10",
         "13:14: `choices` needs at least one choice",
         "17:5: unknown key 'extra'",
     ],

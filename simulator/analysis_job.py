@@ -47,7 +47,8 @@ def main(source: Path, seconds: int) -> None:
             signal.alarm(0)
         store(summary, source.with_name(f"{digest}.json"))
     finally:
-        source.unlink(missing_ok=True)
+        for leftover in (source, source.with_name(f"{digest}.log")):
+            leftover.unlink(missing_ok=True)
         source.with_name(f"{digest}.running").unlink(missing_ok=True)
 
 

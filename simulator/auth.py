@@ -139,6 +139,8 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 def _load(user_id: str) -> Instructor | None:
     """The instructor a session names, if its login epoch is still the account's."""
+    if not isinstance(user_id, str):  # only a holder of the secret key could sign another
+        return None
     account, _, epoch = user_id.partition(":")
     epoch = epoch or "0"
     if not (account + epoch).isascii() or not account.isdigit() or not epoch.isdigit():

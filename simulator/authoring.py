@@ -4,6 +4,7 @@ drawn by Graphviz, both cached by digest, and the small text helpers of the edit
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -11,7 +12,6 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -185,17 +185,7 @@ class Exploring:
     queued: bool = False
 
 
-def _fresh(markers: Iterable[Path]) -> list[Path]:
-    """The markers of jobs still within their time: the others died, or are about to."""
-    now = time.time()
-    found = []
-    for marker in markers:
-        with suppress(OSError):
-            if now - marker.stat().st_mtime <= JOB_SECONDS + 30:
-                found.append(marker)
-    return found
-
-
+logger = logging.getLogger(__name__)
 _jobs: list[subprocess.Popen[bytes]] = []  # this process's children, reaped as they end
 
 
@@ -218,21 +208,61 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
         if quick is not None:
             return quick
         _cache.put(("large", digest), True)  # the page's next asks skip the quick try
-    if not marker.exists() and len(_fresh(folder.glob("*.running"))) >= MAX_JOBS:
-        return Exploring(0, queued=True)  # the page asks again, and starts it once one ends
     for _ in range(2):
         try:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
-            with suppress(OSError):
-                age = time.time() - marker.stat().st_mtime
-                if age <= JOB_SECONDS + 30:
-                    return Exploring(int(age))  # this or another process is on it
-                marker.unlink()  # a job that died: start again
-            continue
+            if _alive(marker):
+                with suppress(OSError):
+                    return Exploring(int(time.time() - marker.stat().st_mtime))
+                continue
+            return _died(folder, digest, marker)
+        # counted with this one, so two pages starting at once cannot both pass the cap
+        if len([m for m in folder.glob("*.running") if _alive(m)]) > MAX_JOBS:
+            marker.unlink(missing_ok=True)
+            return Exploring(0, queued=True)  # the page asks again, and starts it later
         _start(folder, digest, source, marker)
         return Exploring(0)
     return Exploring(0)
+
+
+def _died(folder: Path, digest: str, marker: Path) -> Summary:
+    """A job that ended without a result (killed, out of memory, or failing to start): say
+    so once, with its last error in the server's log, and clear its files, so the page stops
+    asking and a reload runs it again."""
+    log = folder / f"{digest}.log"
+    with suppress(OSError):
+        said = log.read_text(encoding="utf-8", errors="replace").strip()
+        if said:
+            logger.warning("the path analysis of %s failed: %s", digest, said[-2000:])
+    for path in (marker, log, folder / f"{digest}.source"):
+        path.unlink(missing_ok=True)
+    return Summary(
+        stopped="The background analysis ended without a result (it may have run out of "
+        "memory or time). Reload the page to run it again. The graph and the scene texts "
+        "below are complete."
+    )
+
+
+def _alive(marker: Path) -> bool:
+    """Whether the job a marker stands for still runs: its process exists (the marker holds
+    its id) and it is within its time. A marker just made, without an id yet, counts."""
+    try:
+        age = time.time() - marker.stat().st_mtime
+        written = marker.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if age > JOB_SECONDS + 30:
+        return False
+    if not written.isdigit():
+        return age < 30
+    try:
+        os.kill(int(written), 0)  # no signal: only whether the process is there
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _start(folder: Path, digest: str, source: str, marker: Path) -> None:
@@ -242,15 +272,18 @@ def _start(folder: Path, digest: str, source: str, marker: Path) -> None:
     results = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
     for old in results[: max(len(results) - KEPT_RESULTS, 0)]:
         old.unlink(missing_ok=True)
-    _jobs.append(
-        subprocess.Popen(
+    with open(folder / f"{digest}.log", "wb") as log:  # its errors, for the server's log
+        job = subprocess.Popen(
             [sys.executable, "-m", "simulator.analysis_job", str(text), str(JOB_SECONDS)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
             start_new_session=True,  # not stopped by a signal meant for the server's worker
         )
-    )
+    _jobs.append(job)
+    with suppress(OSError):  # so every process can tell a job that died from one that runs
+        if marker.exists():  # (a job may end before this)
+            marker.write_text(str(job.pid), encoding="ascii")
 
 
 def _stored(path: Path) -> Summary | None:

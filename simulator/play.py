@@ -180,7 +180,8 @@ def start(scenario_id: str) -> Response:
 def start_token() -> str | None:
     """The start form's one-time token, if it sent a sound one."""
     token = request.form.get("start", "")
-    return token if 8 <= len(token) <= 40 and token.isascii() else None
+    # never a rewind's token ("r:...", which a form's own never looks like)
+    return token if 8 <= len(token) <= 40 and token.isascii() and ":" not in token else None
 
 
 def started_before(token: str | None) -> Run | None:

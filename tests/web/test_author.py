@@ -8,6 +8,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -1055,10 +1057,39 @@ def test_at_most_two_background_analyses_run_at_once_the_next_waits(app, teacher
     (folder / f"{'a' * 64}.running").unlink()  # one ended: the next ask starts this one
     going = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
     assert "Still exploring every path" in going and len(started) == 1
-    # a marker left by a job that died long ago does not hold a place
+    # a marker left by a job that died does not hold a place: too old, or its process gone
     stale = folder / f"{'b' * 64}.running"
     old = authoring.time.time() - authoring.JOB_SECONDS - 60
     os.utime(stale, (old, old))
-    assert authoring._fresh(folder.glob("*.running")) == [
-        m for m in folder.glob("*.running") if m != stale
-    ]
+    assert not authoring._alive(stale)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    killed = folder / f"{'c' * 64}.running"
+    killed.write_text(str(gone.pid), encoding="ascii")
+    assert not authoring._alive(killed)
+    killed.write_text(str(os.getpid()), encoding="ascii")
+    assert authoring._alive(killed)
+
+
+def test_a_background_analysis_that_died_is_said_once_and_runs_again_on_reload(
+    app, teacher, monkeypatch, caplog
+):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)
+    started = []
+    monkeypatch.setattr(authoring, "_start", lambda *args: started.append(args))
+    folder = Path(app.config["ANALYSIS_DIR"])
+    first = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "Still exploring" in first and len(started) == 1
+    marker = next(folder.glob("*.running"))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    marker.write_text(str(gone.pid), encoding="ascii")  # the job was killed
+    log = marker.with_suffix(".log")
+    log.write_text("ImportError: no module named simulator\n", encoding="utf-8")
+    said = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "The background analysis ended without a result" in said
+    assert "load delay" not in said  # the page stops asking
+    assert "ImportError: no module named simulator" in caplog.text
+    assert not marker.exists() and not log.exists()
+    again = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
+    assert "Still exploring" in again and len(started) == 2

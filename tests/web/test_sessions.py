@@ -96,3 +96,10 @@ def test_odd_sessions_signed_with_the_key_are_read_as_new_ones_not_500s(app: Fla
         browser.set_cookie("rapport", signer.dumps(data))
         for path in ("/", "/runs/AAAAAAAAAAAAAAAAAAAAAA", "/author/", "/classes"):
             assert browser.get(path).status_code in (200, 302, 404), (data, path)
+
+
+def test_a_signed_instructor_id_that_is_not_text_loads_no_one(app: Flask):
+    signer = app.session_interface.get_signing_serializer(app)
+    browser = app.test_client()
+    browser.set_cookie("rapport", signer.dumps({"_user_id": [1], "_fresh": True}))
+    assert browser.get("/author/").status_code == 302  # to the login page, not a 500

@@ -85,3 +85,19 @@ def test_a_new_browser_has_its_id_from_the_briefing_so_two_first_starts_make_one
               for other in racing}  # fmt: skip
     assert len(places) == 1
     assert rows(app, places.pop())[0].owner == owner
+
+
+def test_a_start_form_cannot_claim_a_rewinds_token(client, app):
+    from .test_debrief import play
+
+    token = token_of(client)
+    run = client.post("/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token})
+    run_url = run.headers["Location"]
+    play(client, run_url, 2, 0, 0)
+    rewind_token = f"r:{run_url.rsplit('/', 1)[1]}:1:0"
+    claimed = client.post(
+        "/scenarios/coat-still-on/runs", data={"mode": "practice", "start": rewind_token}
+    )
+    branch = client.post(f"{run_url}/rewind", data={"step": "1"}).headers["Location"]
+    assert branch != claimed.headers["Location"]
+    assert rows(app, branch)[0].parent_id == run_url.rsplit("/", 1)[1]

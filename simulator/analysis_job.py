@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from .authoring import Summary, store, summarise
+from .authoring import REST_COMPLETE, TOO_MANY_STATES, Summary, store, summarise
 from .scenarios import load_text
 
 
@@ -37,19 +37,16 @@ def main(source: Path, seconds: int) -> None:
         except _OutOfTime:
             summary = Summary(
                 stopped=f"The analysis was stopped after {seconds} seconds, before it had "
-                "explored every path. Meters and visited scenes multiply the states: fewer "
-                "conditions on `visited()` or coarser meter steps make the scenario analysable. "
-                "The graph and the scene texts below are complete."
+                f"explored every path. {TOO_MANY_STATES} {REST_COMPLETE}"
             )
         except MemoryError:
             summary = Summary(stopped="The analysis ran out of memory before it finished.")
         finally:
             signal.alarm(0)
         store(summary, source.with_name(f"{digest}.json"))
-    finally:
-        for leftover in (source, source.with_name(f"{digest}.log")):
-            leftover.unlink(missing_ok=True)
-        source.with_name(f"{digest}.running").unlink(missing_ok=True)
+    finally:  # the marker last: while it stands, the job counts as running
+        for leftover in (".source", ".log", ".running"):
+            source.with_name(digest + leftover).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

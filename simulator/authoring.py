@@ -20,9 +20,14 @@ from typing import Any
 from . import engine, matching
 from .engine import METERS, STRATEGY_WORDS, Scenario
 from .graphs import GraphvizMissing, render_svg
-from .scenarios import Loaded, Message, collector_paused, locate_all
+from .scenarios import Loaded, Message, collector_paused, locate_all, write_atomically
 
 MAX_STATES = 200_000
+TOO_MANY_STATES = (
+    "Meters and visited scenes multiply the states: fewer conditions on `visited()` or "
+    "coarser meter steps make the scenario analysable."
+)
+REST_COMPLETE = "The graph and the scene texts below are complete."
 CACHED = 16  # scenario versions whose analysis and drawing stay in memory
 
 
@@ -110,9 +115,7 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
             return None
         summary = Summary(
             stopped=f"The analysis stopped after exploring {MAX_STATES:,} states, so it cannot "
-            "report on every path. Meters and visited scenes multiply the states: fewer "
-            "conditions on `visited()` or coarser meter steps make the scenario analysable. "
-            "The graph and the scene texts below are complete."
+            f"report on every path. {TOO_MANY_STATES} {REST_COMPLETE}"
         )
     except engine.PlayError as error:
         summary = Summary(stopped=f"The analysis could not run: {error}.")
@@ -197,7 +200,7 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
     for job in list(_jobs):
         if job.poll() is not None:
             _jobs.remove(job)
-    found = cached_summary(digest) or _stored(folder / f"{digest}.json")
+    found = known_summary(digest, folder)
     if found is not None:
         _cache.put(("summary", digest), found)
         return found
@@ -239,8 +242,7 @@ def _died(folder: Path, digest: str, marker: Path) -> Summary:
         path.unlink(missing_ok=True)
     return Summary(
         stopped="The background analysis ended without a result (it may have run out of "
-        "memory or time). Reload the page to run it again. The graph and the scene texts "
-        "below are complete."
+        f"memory or time). Reload the page to run it again. {REST_COMPLETE}"
     )
 
 
@@ -298,9 +300,7 @@ def _stored(path: Path) -> Summary | None:
 
 def store(summary: Summary, path: Path) -> None:
     """Write a finished analysis where `analysis` finds it (atomically)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(asdict(summary)), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(asdict(summary)))
 
 
 MAX_DRAWN = 500  # scenes; 200 draw in a quarter of a second

@@ -231,8 +231,7 @@ def init_app(app: Flask) -> None:
     def refill(value: str | None, limit: int) -> str:
         """A sent value put back in its form field, at most twice the field's maxlength: a
         browser never sends more, and a client that does gets no page the size of its text."""
-        value = value or ""
-        return value if len(value) <= 2 * limit else value[: 2 * limit]
+        return (value or "")[: 2 * limit]
 
     @app.template_filter("day")
     def day(value: datetime | None) -> str:
@@ -249,7 +248,7 @@ class RawQueryBytes:
     browser sends them. Werkzeug reads such a byte that is not UTF-8 as an error, which was a
     500 on every page and static file (`/?q=\\xff`); now it reads as `%ff` does."""
 
-    SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) != "%") + "%"
+    SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it was sent
 
     def __init__(self, app: Any) -> None:
         self.app = app

@@ -142,9 +142,6 @@ def form_token() -> str | None:
     return token if 8 <= len(token) <= 40 and token.isascii() else None
 
 
-
-
-
 def insert_with_code(
     instructor: Instructor,
     name: str,
@@ -157,10 +154,10 @@ def insert_with_code(
 ) -> Classroom:
     """A new class session with a fresh join code; the one its form already made, when the
     form is sent again (a double click, or two clicks at once)."""
-    made = class_made_with(db.session(), instructor.id, form_token)
+    session = db.session()
+    made = class_made_with(session, instructor.id, form_token)
     if made is not None:
         return made
-    session = db.session()
     for _attempt in range(20):
         classroom = Classroom(
             code=new_code(),
@@ -179,7 +176,7 @@ def insert_with_code(
             return classroom
         except IntegrityError:
             session.rollback()
-            made = class_made_with(db.session(), instructor.id, form_token)
+            made = class_made_with(session, instructor.id, form_token)
             if made is not None:  # the other click committed first
                 return made
             # else the code is taken (one chance in millions): draw again

@@ -314,11 +314,18 @@ def _cases(node: Node, max_ruptures: int) -> tuple[list[str], dict[str, set[int]
     return names, candidates, scene_list, cases
 
 
+def _beyond(cases: int, node: Node) -> tuple[bool, int]:
+    """Whether a check of these cases would be too much to try, and its work: the cases
+    times the condition's size."""
+    work = cases * sum(1 for _ in walk(node))
+    return cases > SAT_CASES or work > SAT_WORK, work
+
+
 def check_cost(node: Node, max_ruptures: int = 8) -> int:
-    """The work of a satisfiability check: its cases times the condition's size (none when
-    there are too many to try: it is undecided at once)."""
-    work = _cases(node, max_ruptures)[3] * sum(1 for _ in walk(node))
-    return work if _cases(node, max_ruptures)[3] <= SAT_CASES and work <= SAT_WORK else 0
+    """The work of a satisfiability check (none when there are too many cases to try: it
+    is undecided at once)."""
+    too_many, work = _beyond(_cases(node, max_ruptures)[3], node)
+    return 0 if too_many else work
 
 
 def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
@@ -329,7 +336,7 @@ def satisfiable(node: Node, max_ruptures: int = 8) -> bool | None:
     of every threshold covers every case.
     """
     names, candidates, scene_list, cases = _cases(node, max_ruptures)
-    if cases > SAT_CASES or cases * sum(1 for _ in walk(node)) > SAT_WORK:
+    if _beyond(cases, node)[0]:
         return None  # too many to try: undecided
     for combo in itertools.product(*(sorted(candidates[name]) for name in names)):
         chosen = dict(zip(names, combo, strict=True))

@@ -68,12 +68,18 @@ def main() -> int:
         statements: list[str] = []
         engine = app.extensions["rapport.db"].engine
 
-        def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-            statements.append(" ".join(statement.split())[:160])
+        def seen(statement: str) -> None:  # at the driver: db.Direct's statements too
+            words = statement.split()
+            if words and words[0] not in ("BEGIN", "COMMIT"):
+                statements.append(" ".join(words)[:160])
 
-        event.listen(engine, "before_cursor_execute", seen)
+        def trace(dbapi_connection: Any, *_rest: Any) -> None:
+            dbapi_connection.set_trace_callback(seen)
+
+        event.listen(engine, "checkout", trace)
         choose()
-        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "checkout", trace)
+        engine.dispose()  # no connection keeps tracing
         print(f"SQL statements in one choice: {len(statements)}")
         for statement in statements:
             print("  ", statement)

@@ -7,15 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.wrappers import Response
 
 from . import migrations
 
 EXTENSION = "rapport.db"
+READ_ONLY = "25006"  # PostgreSQL's SQLSTATE for a write in a read-only transaction
 
 
 class Database:
@@ -84,8 +85,16 @@ def init_app(app: Flask) -> Database:
     def remove_session(_exc: BaseException | None) -> None:
         database.session.remove()
 
+    @app.errorhandler(InternalError)
+    def read_only(error: InternalError) -> Response:
+        # PostgreSQL refusing writes (a standby after a failover, a read-only transaction
+        # default) is its own error class, not OperationalError: a 503 too
+        if getattr(error.orig, "sqlstate", None) != READ_ONLY:
+            raise error
+        return unavailable(error)
+
     @app.errorhandler(OperationalError)
-    def unavailable(error: OperationalError) -> Response:
+    def unavailable(error: DBAPIError) -> Response:
         # the database is gone, read-only or locked for long: nothing half-written (the
         # transaction is rolled back), a page that says to retry, and the next request
         # starts a fresh connection, so the app recovers without a restart
@@ -109,3 +118,96 @@ def session() -> Session:
     """The current app's session for this request."""
     database: Database = current_app.extensions[EXTENSION]
     return database.session()
+
+
+class Direct:
+    """A Core statement run straight on the driver's cursor, in the session's transaction:
+    compiled once per dialect (and per set of columns it is given), its values converted by
+    the columns' own types, as SQLAlchemy would. It skips SQLAlchemy's per-statement
+    execution machinery and the ORM's loading of a row, which were most of the database time
+    of a choice; only for the few statements every choice runs. A driver's error is raised
+    as SQLAlchemy's own (IntegrityError, OperationalError), so callers and the 503 page
+    handle it as any other."""
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def first(self, db: Session, values: dict[str, Any]) -> dict[str, Any] | None:
+        """A SELECT's first row as {column key: value}, or None."""
+        cursor, compiled = self._execute(db, values)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return {
+            key: (convert(value) if convert is not None else value)
+            for key, convert, value in zip(compiled.keys, compiled.results, row, strict=True)
+        }
+
+    def rowcount(self, db: Session, values: dict[str, Any]) -> int:
+        """An UPDATE's or INSERT's count of rows written."""
+        cursor, _ = self._execute(db, values)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _execute(self, db: Session, values: dict[str, Any]) -> tuple[Any, _Compiled]:
+        """Run with these values (by bind name; for an UPDATE or INSERT also by column):
+        the driver's cursor, and the statement as compiled for this database."""
+        connection = db.connection()
+        dialect = connection.dialect
+        key = (dialect.name, tuple(values))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(self.statement, dialect, tuple(values))
+        parameters = compiled.parameters(values)
+        proxied = connection.connection
+        cursor = proxied.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+        except dialect.loaded_dbapi.Error as error:
+            cursor.close()
+            if dialect.is_disconnect(error, proxied.dbapi_connection, None):
+                connection.invalidate(error)  # the pool opens a new one for the next request
+            raise DBAPIError.instance(
+                compiled.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from error
+        return cursor, compiled
+
+
+class _Compiled:
+    """A statement compiled for one dialect: its SQL, how to pass each value, how to read
+    each column of its rows."""
+
+    def __init__(self, statement: Any, dialect: Any, names: tuple[str, ...]) -> None:
+        query = isinstance(statement, Select)
+        compiled = statement.compile(dialect=dialect, column_keys=None if query else list(names))
+        self.sql: str = compiled.string
+        binds = compiled.binds
+        self.converters = {
+            name: binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in binds
+        }
+        self.order: list[str] | None = (
+            list(compiled.positiontup or []) if compiled.positional else None
+        )
+        self.keys: list[str] = []
+        self.results: list[Any] = []
+        if query:
+            for column in statement.selected_columns:
+                self.keys.append(column.key)
+                self.results.append(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                )
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        converted = {}
+        for name, convert in self.converters.items():  # None too, as SQLAlchemy does
+            value = values[name]
+            converted[name] = convert(value) if convert is not None else value
+        if self.order is not None:
+            return tuple(converted[name] for name in self.order)
+        return converted

@@ -27,9 +27,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
+from .db import Direct
 from .engine import Scenario, State, Step
 
 MODES = ("practice", "assessment")
@@ -279,24 +288,23 @@ def record_choice(
     """Commit one choice: its step row and the run's new state in one transaction, or nothing
     (with `step` None, the new state alone: the trainee's own words, a hint asked for).
 
-    The choice's hot path: two statements on the session's connection, not the unit of work
-    (which cost a third of the request). The run's version is checked and bumped as the
-    mapper does, so False (nothing written, the session rolled back) means another request
-    recorded this step or changed the run first; after True the run object holds what was
-    committed."""
+    The choice's hot path: two statements on the driver's cursor (db.Direct), not the unit
+    of work (which cost a third of the request). The run's version is checked and bumped as
+    the mapper does, so False (nothing written, the session rolled back) means another
+    request recorded this step or changed the run first; after True the run object holds
+    what was committed."""
     values = run.columns_after(state)
     version = run.version
     try:
-        connection = db.connection()
-        changed = connection.execute(
-            _ADVANCE, {**values, "version": version + 1, "b_id": run.id, "b_version": version}
+        changed = _ADVANCE.rowcount(
+            db, {**values, "version": version + 1, "b_id": run.id, "b_version": version}
         )
-        if changed.rowcount != 1:
+        if changed != 1:
             db.rollback()
             return False
         if step is not None:
-            connection.execute(
-                _INSERT_STEP,
+            _INSERT_STEP.rowcount(
+                db,
                 {
                     "run_id": run.id,
                     "number": step.number,
@@ -319,10 +327,10 @@ def record_choice(
 
 # built once: the columns set come from each call's parameters
 _RUNS, _STEPS = cast(Table, Run.__table__), cast(Table, StepRow.__table__)
-_ADVANCE = update(_RUNS).where(
-    _RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version")
+_ADVANCE = Direct(
+    update(_RUNS).where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version"))
 )
-_INSERT_STEP = insert(_STEPS)
+_INSERT_STEP = Direct(insert(_STEPS))
 
 
 def step_matches(db: Session, run: Run) -> dict[int, dict[str, Any]]:
@@ -339,13 +347,24 @@ def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:
     """The run with this id if this browser owns it, else None."""
     if owner is None or len(run_id) > 64:
         return None
-    # a statement built once, not Session.get's own per call: a third less work, on every
-    # request of a run's pages
-    run = db.execute(_RUN_BY_ID, {"run_id": run_id}).scalar_one_or_none()
+    if db.identity_map.get(identity_key(Run, run_id)) is not None:  # read again (a retry)
+        run = db.execute(_RUN_BY_ID, {"run_id": run_id}).scalar_one_or_none()
+    else:  # every request of a run's pages: the row read on the driver, made a loaded Run
+        row = _RUN_ROW.first(db, {"run_id": run_id})
+        run = _loaded(db, Run(**row)) if row is not None else None
     return run if run is not None and secrets.compare_digest(run.owner, owner) else None
 
 
+def _loaded(db: Session, run: Run) -> Run:
+    """A Run built from its whole row, made what a query would have loaded: in the session,
+    with no changes pending, so changing it is saved as for any loaded row."""
+    make_transient_to_detached(run)
+    db.add(run)
+    return run
+
+
 _RUN_BY_ID = select(Run).where(Run.id == bindparam("run_id"))
+_RUN_ROW = Direct(select(_RUNS).where(_RUNS.c.id == bindparam("run_id")))
 
 
 def class_settings(db: Session, run: Run) -> tuple[bool, bool]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -45,6 +45,40 @@ def test_a_failing_database_gives_a_503_to_retry_and_the_app_recovers(client, ap
     found, steps = rows(app, run)
     assert found.steps == 0 and steps == []  # nothing half-written
     assert choose(client, run, 0, 0).status_code == 303  # and it works again, no restart
+    assert rows(app, run)[0].steps == 1
+
+
+def test_a_database_refusing_writes_gives_a_503_and_recovers(client, app):
+    """A database that reads but refuses writes (a read-only file, a standby after a
+    failover): the choice is a 503 to retry, nothing half-written, and it works again once
+    writes are back."""
+    run = start(client)
+    engine = app.extensions["rapport.db"].engine
+    refuse = (
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+        if POSTGRES
+        else ("PRAGMA query_only = ON")
+    )
+
+    def read_only(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(refuse)
+        cursor.close()
+        dbapi_connection.commit()
+
+    engine.dispose()
+    event.listen(engine, "connect", read_only)
+    try:
+        for headers in ({}, HTMX):
+            page = choose(client, run, 0, 0, htmx=bool(headers))
+            assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+            assert "nothing was saved" in page.text
+    finally:
+        event.remove(engine, "connect", read_only)
+        engine.dispose()
+    found, steps = rows(app, run)
+    assert found.steps == 0 and steps == []
+    assert choose(client, run, 0, 0).status_code == 303
     assert rows(app, run)[0].steps == 1
 
 

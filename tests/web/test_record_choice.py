@@ -1,12 +1,16 @@
 """A choice is written by two statements of its own (models.record_choice), not the unit of
 work: the step row and the run's new state together or neither, the version checked and
-bumped, and the run object left holding what was committed."""
+bumped, and the run object left holding what was committed. Those statements, and the read
+of the run, run on the driver's cursor (db.Direct): read and written as SQLAlchemy would."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from simulator import engine
 from simulator.db import session as db_session
-from simulator.models import Run, StepRow, record_choice
+from simulator.models import _INSERT_STEP, Run, StepRow, owned_run, record_choice
 
 from .helpers import choose, rows, start
 
@@ -62,3 +66,52 @@ def test_a_step_number_already_taken_rolls_back_the_run_too(client, app):
         assert not record_choice(session, found, state, step)
     stored, steps = rows(app, run)
     assert stored.steps == 0 and len(steps) == 1
+
+
+def _columns(run: Run) -> dict[str, object]:
+    return {column.key: getattr(run, column.key) for column in Run.__table__.columns}
+
+
+def test_a_run_read_on_the_driver_is_the_run_a_query_loads(client, app):
+    """owned_run reads the row on the driver's cursor: every column (text, numbers, flags,
+    JSON, times) comes back as the ORM reads it, in the session, with nothing to flush, and
+    a change to it is saved as for a loaded row."""
+    run = start(client)
+    for number in range(2):  # to the end: finished, outcome, ending and finished_at are set
+        assert choose(client, run, number, 0).status_code == 303
+    run_id = run.rsplit("/", 1)[-1]
+    with app.app_context():
+        expected = _columns(db_session().get(Run, run_id))
+    assert expected["finished"] is True and expected["finished_at"] is not None
+    with app.app_context():
+        session = db_session()
+        found = owned_run(session, run_id, expected["owner"])
+        assert found is not None and _columns(found) == expected
+        assert found in session and not session.dirty and not session.new
+        assert owned_run(session, run_id, "someone else") is None
+        found.reaction_rating = 4
+        session.commit()
+    assert rows(app, run)[0].reaction_rating == 4
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys_own(client, app):
+    """A statement run on the driver raises SQLAlchemy's IntegrityError (which record_choice
+    turns into False), not the driver's, on SQLite and PostgreSQL alike."""
+    run = start(client)
+    assert choose(client, run, 0, 0).status_code == 303
+    with app.app_context():
+        found, _ = _loaded(app, run)
+        data = rows(app, run)[1][0].data
+        session = db_session()
+        values = {
+            "run_id": found.id,
+            "number": 1,  # taken
+            "scene": found.scene,
+            "choice": 0,
+            "data": data,
+            "created_at": found.updated_at,
+            "match": None,
+        }
+        with pytest.raises(IntegrityError):
+            _INSERT_STEP.rowcount(session, values)
+        session.rollback()

@@ -577,6 +577,8 @@ class Trainee(Base):
         UniqueConstraint("classroom_id", "name", name="uq_trainees_classroom_name"),
         UniqueConstraint("classroom_id", "key", name="uq_trainees_classroom_key"),
         Index("ix_trainees_classroom_owner", "classroom_id", "owner"),
+        # SQLite would give a removed trainee's id to the next to join (migration 0009)
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -710,6 +712,8 @@ class GroupRun(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # its id is in the instructor's URLs: never reused on SQLite (migration 0009)
+    __table_args__ = {"sqlite_autoincrement": True}
 
     @property
     def play_state(self) -> State:

@@ -169,8 +169,11 @@ def test_a_database_behind_is_refused_at_start_and_rapport_db_upgrade_brings_it_
         main,
         ["instructor", "add", "lee@example.org"],
         input="a long enough password\na long enough password\n",
-        env={"RAPPORT_DATABASE_URL": url, "RAPPORT_SECRET_KEY": "tests",
-             "RAPPORT_SCENARIO_DIR": str(folder)},
+        env={
+            "RAPPORT_DATABASE_URL": url,
+            "RAPPORT_SECRET_KEY": "tests",
+            "RAPPORT_SCENARIO_DIR": str(folder),
+        },
     )
     assert added.exit_code == 1 and "run `rapport db upgrade`" in added.output, added.output
     assert "Traceback" not in added.output
@@ -302,3 +305,48 @@ def test_scenario_texts_move_out_of_the_run_rows_and_back(url, folder, tmp_path,
         back = dict(connection.execute(text("SELECT id, scenario_source FROM runs")).all())
     assert {run: back[run] for run in dumped} == dumped and len(back) == 3
     assert "scenario_texts" not in inspect(engine).get_table_names()
+
+
+def test_trainee_ids_are_never_reused_after_0009_and_the_rows_are_kept(url, folder, engine):
+    # 0009: SQLite's trainees and group_runs get AUTOINCREMENT (PostgreSQL's sequences never
+    # reuse an id): the old database's trainee keeps its id and its runs, and removing the
+    # newest trainee does not hand its id to the next
+    load_dump(url, engine)
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT id, name FROM trainees")).all()
+        linked = connection.execute(text("SELECT id, trainee_id FROM runs ORDER BY id")).all()
+    assert command(url, folder, "db", "upgrade").exit_code == 0
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT id, name FROM trainees")).all() == before
+        assert connection.execute(text("SELECT id, trainee_id FROM runs ORDER BY id")).all() == (
+            linked
+        )
+        if not POSTGRES:
+            for table in ("trainees", "group_runs"):
+                made = connection.scalar(
+                    text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+                )
+                assert "AUTOINCREMENT" in made
+        newest = max(row.id for row in before)
+        classroom = connection.scalar(
+            text("SELECT classroom_id FROM trainees WHERE id = :i"), {"i": newest}
+        )
+        # as the app removes one (this test's connection does not enforce foreign keys)
+        connection.execute(
+            text("UPDATE runs SET trainee_id = NULL WHERE trainee_id = :i"), {"i": newest}
+        )
+        connection.execute(text("DELETE FROM trainees WHERE id = :i"), {"i": newest})
+        connection.execute(
+            text(
+                "INSERT INTO trainees (classroom_id, name, key, owner, joined_at) "
+                "VALUES (:c, 'Bo', 'bo', 'someone', CURRENT_TIMESTAMP)"
+            ),
+            {"c": classroom},
+        )
+        assert connection.scalar(text("SELECT id FROM trainees WHERE name = 'Bo'")) > newest
+    assert differences(engine) == []
+    # and back to 0008, rows kept
+    with migrations.locked(engine, migrating=True) as connection:
+        alembic_command.downgrade(migrations.config(connection), "0008")
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM trainees")) == len(before)

@@ -301,9 +301,7 @@ class TestJoining:
         )
         assert other.status_code == 303
 
-    def test_a_room_of_forty_behind_one_address_each_making_a_typo_still_joins(
-        self, teacher, app
-    ):
+    def test_a_room_of_forty_behind_one_address_each_making_a_typo_still_joins(self, teacher, app):
         code = create_class(teacher)
         # a typo is another letter of the code alphabet (B is not one: it reads as 8)
         typo = code[:-1] + ("A" if code[-1] != "A" else "C")
@@ -391,7 +389,9 @@ class TestPlayingInClass:
         refused = ana.post(f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)})
         assert refused.status_code == 400
         assert "This class session has closed, so no more replies can be recorded" in refused.text
-        htmx = ana.post(f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)}, headers=HTMX)
+        htmx = ana.post(
+            f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)}, headers=HTMX
+        )
         assert htmx.status_code == 400 and "This class session has closed" in htmx.text
         assert run_row(app, run).steps == 1
         page = ana.get(run)
@@ -496,7 +496,9 @@ class TestScoreboard:
         assert block.status_code == 200 and "HX-Request" in block.headers["Vary"]
         assert "<html" not in block.text and "<h1" not in block.text
         assert block.text.strip().startswith('<div id="board"')
-        assert 'data-hx-trigger="every 2s"' in block.text and 'data-hx-swap="outerHTML"' in block.text
+        assert (
+            'data-hx-trigger="every 2s"' in block.text and 'data-hx-swap="outerHTML"' in block.text
+        )
         teacher.post(f"/classes/{code}/close")
         closed = people["Ana"].get(f"/classes/{code}/board", headers=HTMX)
         assert closed.status_code == 200
@@ -752,12 +754,33 @@ class TestDashboard:
         with app.app_context():
             kept = db_session().query(Run).filter_by(classroom_id=classroom(app, code).id).all()
             assert len(kept) == 3 and sum(r.trainee_id is None for r in kept) == 1
-        assert "Cy" not in text(teacher.get(f"/classes/{code}/board").text).split()  # a word, not a token
+        assert (
+            "Cy" not in text(teacher.get(f"/classes/{code}/board").text).split()
+        )  # a word, not a token
         assert "1 of 1 · 100%" in text(teacher.get(f"/classes/{code}/moments").text)
         assert "(removed trainee),coat-still-on" in teacher.get(f"/classes/{code}/export.csv").text
         # Cy's browser still has its own run, and may join again under a new name
         assert people["Cy"].get(f"/classes/{code}/me").status_code == 303
         joined(people["Cy"], code, "Cy again")
+
+    def test_a_removed_trainees_id_is_never_given_to_the_next_to_join(self, teacher, app):
+        """A dashboard left open on a removed trainee acts on no one else: the newest
+        trainee removed, the next to join gets a new id (SQLite would reuse it without
+        AUTOINCREMENT, migration 0009), and the old one's page and forms are 404s."""
+        code = create_class(teacher)
+        for name in ("Ana", "Ben"):
+            joined(browser(app), code, name)
+        ben = next(t for t in trainees(app, code) if t.name == "Ben")
+        assert ben.id == max(t.id for t in trainees(app, code))
+        assert teacher.post(f"/classes/{code}/trainees/{ben.id}/remove").status_code == 303
+        joined(browser(app), code, "Cy")
+        cy = next(t for t in trainees(app, code) if t.name == "Cy")
+        assert cy.id > ben.id
+        assert teacher.get(f"/classes/{code}/trainees/{ben.id}").status_code == 404
+        stale = teacher.post(f"/classes/{code}/trainees/{ben.id}/rename", data={"name": "Ben"})
+        assert stale.status_code == 404
+        assert teacher.post(f"/classes/{code}/trainees/{ben.id}/remove").status_code == 404
+        assert sorted(t.name for t in trainees(app, code)) == ["Ana", "Cy"]
 
 
 # -- exports -------------------------------------------------------------------------------

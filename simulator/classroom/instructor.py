@@ -3,6 +3,7 @@ a trainee's runs (rename, remove, debriefs) and the exports."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from typing import Any
@@ -153,8 +154,13 @@ def insert_with_code(
     form_token: str | None = None,
 ) -> Classroom:
     """A new class session with a fresh join code; the one its form already made, when the
-    form is sent again (a double click, or two clicks at once)."""
+    same form is sent again (a double click, or two clicks at once). The token is kept
+    bound to what the form asked for: the form sent again with other contents (changed
+    after Back) makes the class session it now asks for, not a silent return to the first."""
     session = db.session()
+    if form_token is not None:
+        asked = [form_token, name, scenario_ids, mode, board, words_required, open_response]
+        form_token = hashlib.sha256(json.dumps(asked).encode()).hexdigest()[:40]
     made = class_made_with(session, instructor.id, form_token)
     if made is not None:
         return made

@@ -44,6 +44,13 @@ def teacher(app: Flask, client: FlaskClient) -> FlaskClient:
     return client
 
 
+def all_classes(app: Flask) -> list:
+    from simulator.models import Classroom
+
+    with app.app_context():
+        return list(db_session().query(Classroom).all())
+
+
 def browser(app: Flask) -> FlaskClient:
     """Another browser, with its own cookies."""
     return app.test_client()
@@ -113,6 +120,26 @@ class TestCreating:
 
             names = [c.name for c in db_session().query(Classroom).all()]
         assert names.count("Week 5") == 2 and names.count("Week 5 (copy)") == 1
+
+    def test_a_create_form_sent_again_with_other_contents_makes_what_it_now_asks_for(
+        self, teacher, app
+    ):
+        """Back to the form, a change, Create again: the token is the same, the contents are
+        not, so a second class session is made with them (not a silent return to the first);
+        the changed form sent twice still makes one."""
+        page = teacher.get("/classes/new").text
+        token = re.search(r'name="once" value="([^"]+)"', page).group(1)
+        form = {"name": "Week 6", "scenarios": ["coat-still-on"], "mode": "practice",
+                "board": "ranked", "words": "optional", "once": token}  # fmt: skip
+        first = teacher.post("/classes", data=form).headers["Location"]
+        changed = {**form, "name": "Week 6 (evening)", "mode": "assessment"}
+        second = teacher.post("/classes", data=changed).headers["Location"]
+        again = teacher.post("/classes", data=changed).headers["Location"]
+        assert second != first and again == second
+        made = {c.code: (c.name, c.mode) for c in all_classes(app)}
+        assert made[first.rsplit("/", 1)[1]] == ("Week 6", "practice")
+        assert made[second.rsplit("/", 1)[1]] == ("Week 6 (evening)", "assessment")
+        assert len(made) == 2
 
     def test_the_full_screen_code_page_shows_the_code_url_and_qr(self, teacher):
         code = create_class(teacher)

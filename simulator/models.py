@@ -375,8 +375,11 @@ def class_settings(db: Session, run: Run) -> tuple[bool, bool]:
         return False, False
     cached = run.__dict__.get("_class_settings")
     if cached is None:
-        row = db.execute(_CLASS_SETTINGS, {"id": run.classroom_id}).first()
-        cached = (row is not None and row[0] is not None, row is not None and bool(row[1]))
+        row = _CLASS_SETTINGS.first(db, {"id": run.classroom_id})
+        cached = (
+            row is not None and row["closed_at"] is not None,
+            row is not None and bool(row["words_required"]),
+        )
         run.__dict__["_class_settings"] = cached
     return cached
 
@@ -415,8 +418,8 @@ def last_step(db: Session, run: Run) -> Step | None:
         return None
     # only the step's data, by a statement built once (the page after own words, a hint
     # or a reload shows the last choice again)
-    data = db.execute(_STEP_DATA, {"run_id": run.id, "number": run.steps}).scalar()
-    return Step.model_validate(data) if data is not None else None
+    row = _STEP_DATA.first(db, {"run_id": run.id, "number": run.steps})
+    return Step.model_validate(row["data"]) if row is not None else None
 
 
 def run_steps(db: Session, run: Run) -> list[Step]:
@@ -780,9 +783,13 @@ class GroupVote(Base):
     )
 
 
-_CLASS_SETTINGS = select(Classroom.closed_at, Classroom.words_required).where(
-    Classroom.id == bindparam("id")
+# read on the driver (db.Direct): every request of a class run's pages, and every page after
+# own words, a hint or a reload
+_CLASS_SETTINGS = Direct(
+    select(Classroom.closed_at, Classroom.words_required).where(Classroom.id == bindparam("id"))
 )
-_STEP_DATA = select(StepRow.data).where(
-    StepRow.run_id == bindparam("run_id"), StepRow.number == bindparam("number")
+_STEP_DATA = Direct(
+    select(StepRow.data).where(
+        StepRow.run_id == bindparam("run_id"), StepRow.number == bindparam("number")
+    )
 )

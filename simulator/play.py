@@ -159,7 +159,7 @@ def start(scenario_id: str) -> Response:
     token = start_token()
     again = started_before(token)
     if again is not None:  # a double click or a resent form: the run it already started
-        return redirect(url_for("play.run", run_id=again.id), 303)
+        return redirect(url_for("play.run", run_id=again), 303)
     answer = request.form.get("answer", "choose")
     if answer not in ANSWERS:
         abort(400, "Choose how to answer: pick from the replies, or type your own words first.")
@@ -173,7 +173,7 @@ def start(scenario_id: str) -> Response:
         again = started_before(token)
         if again is None:
             raise
-        return redirect(url_for("play.run", run_id=again.id), 303)
+        return redirect(url_for("play.run", run_id=again), 303)
     return redirect(url_for("play.run", run_id=run.id), 303)
 
 
@@ -184,8 +184,8 @@ def start_token() -> str | None:
     return token if 8 <= len(token) <= 40 and token.isascii() and ":" not in token else None
 
 
-def started_before(token: str | None) -> Run | None:
-    """The run this browser already started with this form, if any."""
+def started_before(token: str | None) -> str | None:
+    """The id of the run this browser already started with this form, if any."""
     owner = browser_id()
     if token is None or owner is None:
         return None
@@ -407,7 +407,7 @@ def rewind(run_id: str) -> Response:
         made = started_with(session, found.owner, token)
         if made is None:
             raise
-        return redirect(url_for("play.run", run_id=made.id), 303)
+        return redirect(url_for("play.run", run_id=made), 303)
     return redirect(url_for("play.run", run_id=branch.id), 303)
 
 

@@ -229,7 +229,7 @@ def start(code: str) -> Response:
     for _try in range(10):
         again = plays.started_before(token)
         if again is not None:  # a double click or a resent form: the run it started
-            return redirect(url_for("play.run", run_id=again.id), 303)
+            return redirect(url_for("play.run", run_id=again), 303)
         run = plays.new_run(
             loaded,
             classroom.mode,

@@ -69,7 +69,12 @@ def test_raw_bytes_in_a_query_string_read_as_percent_escapes_not_a_500(client, p
     raw = client.get(path, environ_overrides={"QUERY_STRING": "q=\xff\xfe&x=caf\xc3\xa9"})
     escaped = client.get(path + "?q=%ff%fe&x=caf%C3%A9")
     assert raw.status_code == escaped.status_code != 500
-    assert raw.data == escaped.data
+    assert _without_csrf(raw.data) == _without_csrf(escaped.data)
+
+
+def _without_csrf(page: bytes) -> bytes:
+    # a CSRF token carries the second it was signed: two requests may straddle one
+    return re.sub(rb'(csrf-token" content="|name="csrf_token" value=")[^"]+', rb"\1", page)
 
 
 @pytest.mark.parametrize("host", [".", "a..b", "a" * 64, "x." + "b" * 64 + ".com"])

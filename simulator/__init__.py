@@ -21,6 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("RAPPORT_DATABASE_URL"),
+        # how long a request waits for a database lock before it is a 503 (db.LOCK_SECONDS)
+        DATABASE_LOCK_SECONDS=os.environ.get("RAPPORT_DATABASE_LOCK_SECONDS"),
         SECRET_KEY=os.environ.get("RAPPORT_SECRET_KEY"),
         SCENARIO_DIR=os.environ.get("RAPPORT_SCENARIO_DIR") or str(ROOT / "scenarios"),
         SESSION_COOKIE_NAME="rapport",

@@ -390,13 +390,7 @@ def new(slug: str, folder: str) -> None:
 )
 def serve(host: str, port: int, workers: int, debug: bool, access_log: bool) -> None:
     """Serve the app with a production server (gunicorn), or Flask's own with --debug."""
-    from . import create_app
-    from .migrations import OutOfDate
-
-    try:
-        app = create_app()
-    except OutOfDate as error:  # pending migrations: say which command applies them
-        raise click.ClickException(str(error)) from error
+    app = _app()
     entries = app.extensions["rapport.library"].entries()
     broken = [entry for entry in entries if not entry.loaded.ok]
     click.echo(
@@ -454,13 +448,9 @@ def instructor_cli() -> None:
 @click.password_option("--password", prompt="Password", help="Asked twice when not given.")
 def add_instructor(email: str, password: str) -> None:
     """Create an instructor account (the password is asked twice and stored as a scrypt hash)."""
-    from . import auth, create_app
-    from .migrations import OutOfDate
+    from . import auth
 
-    try:
-        app = create_app()
-    except OutOfDate as error:  # pending migrations: say which command applies them
-        raise click.ClickException(str(error)) from error
+    app = _app()
     with app.app_context():
         try:
             made = auth.create(email, password)
@@ -478,10 +468,21 @@ def db_cli() -> None:
 
 
 def _database() -> Any:
-    from . import create_app
-
-    app = create_app({"DATABASE_PREPARE": False})  # opened as it is, not checked
+    app = _app({"DATABASE_PREPARE": False})  # opened as it is, not checked
     return app.extensions["rapport.db"]
+
+
+def _app(config: dict[str, Any] | None = None) -> Any:
+    """The app, or a clear message (no traceback) when its database cannot be used as it is
+    configured: pending migrations say which command applies them."""
+    from . import create_app
+    from .db import BadSetting
+    from .migrations import OutOfDate
+
+    try:
+        return create_app(config)
+    except (OutOfDate, BadSetting) as error:
+        raise click.ClickException(str(error)) from error
 
 
 @db_cli.command("upgrade")

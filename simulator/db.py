@@ -16,26 +16,35 @@ from werkzeug.wrappers import Response
 from . import migrations
 
 EXTENSION = "rapport.db"
+LOCK_SECONDS = 5.0  # the default wait for a lock (RAPPORT_DATABASE_LOCK_SECONDS)
 READ_ONLY = "25006"  # PostgreSQL's SQLSTATE for a write in a read-only transaction
 
 
 class Database:
     """An engine and its scoped session, owned by one app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_seconds: float = LOCK_SECONDS) -> None:
         parsed = make_url(url)
         options: dict[str, Any] = {}
         self.file: Path | None = None  # a SQLite database's file
-        if parsed.get_backend_name() == "sqlite":
+        backend = parsed.get_backend_name()
+        # how long a statement waits for a lock another holds before it gives up, and the
+        # request is a 503 to retry (a write normally holds one for a millisecond or two)
+        if backend == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 self.file = Path(database).absolute()
                 self.file.parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"timeout": 15}
+            options["connect_args"] = {"timeout": lock_seconds}
         else:
             # a server restarted or a connection dropped: the pool checks a connection before
             # lending it (one round trip) and opens a new one, so no request sees it dead
             options["pool_pre_ping"] = True
+            given = parsed.query.get("options", "")
+            given = given if isinstance(given, str) else " ".join(given)
+            if backend == "postgresql" and "lock_timeout" not in given:  # the URL's own wins
+                wait = f"-c lock_timeout={round(lock_seconds * 1000)}"
+                options["connect_args"] = {"options": f"{given} {wait}".strip()}
         self.engine: Engine = create_engine(url, **options)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -72,7 +81,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def init_app(app: Flask) -> Database:
     """Open the app's database (created, or checked to be up to date), and end each
     request's session."""
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], lock_seconds(app.config))
     if app.config.get("DATABASE_PREPARE", True):  # `rapport db` opens it as it is
         try:
             database.prepare()
@@ -112,6 +121,27 @@ def init_app(app: Flask) -> Database:
         return response
 
     return database
+
+
+class BadSetting(ValueError):
+    """A database setting that cannot be used; the message says what is expected."""
+
+
+def lock_seconds(config: Any) -> float:
+    """The configured wait for a lock, in seconds; a clear error for one that is no number."""
+    raw = config.get("DATABASE_LOCK_SECONDS")
+    if raw is None or raw == "":
+        return LOCK_SECONDS
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise BadSetting(
+            f"RAPPORT_DATABASE_LOCK_SECONDS must be a number of seconds, more than 0 and at most 600 (such as "
+            f"5), not {raw!r}"
+        )
+    return seconds
 
 
 def session() -> Session:

@@ -5,6 +5,7 @@ connection is left for the garbage collector."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,8 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def record_databases() -> Iterator[None]:
     original = Database.__init__
 
-    def recording(self: Database, url: str) -> None:
-        original(self, url)
+    def recording(self: Database, url: str, *args: Any, **kwargs: Any) -> None:
+        original(self, url, *args, **kwargs)
         _opened.append(self)
 
     Database.__init__ = recording  # type: ignore[method-assign]

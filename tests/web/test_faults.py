@@ -18,14 +18,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from simulator import create_app
+from simulator.db import BadSetting
 from simulator.models import StepRow
 
-from ..config import POSTGRES, database_url, server
+from ..config import POSTGRES, app_config, database_url, server
 from .helpers import HTMX, choose, rows, start
 
 
@@ -80,6 +83,43 @@ def test_a_database_refusing_writes_gives_a_503_and_recovers(client, app):
     assert found.steps == 0 and steps == []
     assert choose(client, run, 0, 0).status_code == 303
     assert rows(app, run)[0].steps == 1
+
+
+def test_a_long_lock_gives_a_503_within_the_configured_wait(tmp_path, folder):
+    """Another connection holds a write lock for long (a backup, a stuck migration): the
+    choice waits RAPPORT_DATABASE_LOCK_SECONDS, not 15 s or for ever, then is a 503 to retry
+    with nothing written; once the lock is gone it goes through."""
+    app = create_app(
+        app_config(tmp_path, folder, WTF_CSRF_ENABLED=False, DATABASE_LOCK_SECONDS="1")
+    )
+    client = app.test_client()
+    run = start(client)
+    engine = app.extensions["rapport.db"].engine
+    holder = engine.connect()
+    try:
+        if POSTGRES:  # reads go on, writes to runs wait
+            holder.execute(text("LOCK TABLE runs IN EXCLUSIVE MODE"))
+        else:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        began = time.monotonic()
+        page = choose(client, run, 0, 0, htmx=True)
+        waited = time.monotonic() - began
+        assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+        assert "nothing was saved" in page.text
+        assert 0.9 < waited < 5, waited
+    finally:
+        holder.rollback()
+        holder.close()
+    found, steps = rows(app, run)
+    assert found.steps == 0 and steps == []
+    assert choose(client, run, 0, 0).status_code == 303
+    engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "601"])
+def test_a_lock_wait_that_is_no_number_of_seconds_is_refused_at_start(tmp_path, folder, value):
+    with pytest.raises(BadSetting, match="RAPPORT_DATABASE_LOCK_SECONDS must be a number"):
+        create_app(app_config(tmp_path, folder, DATABASE_LOCK_SECONDS=value))
 
 
 # -- the database going away and coming back ---------------------------------------------------

@@ -46,7 +46,7 @@ class Database:
                 wait = f"-c lock_timeout={round(lock_seconds * 1000)}"
                 options["connect_args"] = {"options": f"{given} {wait}".strip()}
         self.engine: Engine = create_engine(url, **options)
-        if parsed.get_backend_name() == "sqlite":
+        if backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
 
@@ -135,11 +135,11 @@ def lock_seconds(config: Any) -> float:
     try:
         seconds = float(raw)
     except (TypeError, ValueError):
-        seconds = -1.0
+        seconds = float("nan")  # refused below, as a number out of range is
     if not 0 < seconds <= 600:
         raise BadSetting(
-            f"RAPPORT_DATABASE_LOCK_SECONDS must be a number of seconds, more than 0 and at most 600 (such as "
-            f"5), not {raw!r}"
+            "RAPPORT_DATABASE_LOCK_SECONDS must be a number of seconds, more than 0 and at "
+            f"most 600 (such as 5), not {raw!r}"
         )
     return seconds
 

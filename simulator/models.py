@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import weakref
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -90,7 +92,14 @@ class ScenarioText(Base):
 def keep_text(db: Session, digest: str, source: str) -> None:
     """Keep this version's text (in the session's transaction) unless it is kept already;
     two processes keeping the same text at once both succeed."""
-    dialect = db.get_bind().dialect.name
+    bind = db.get_bind()
+    known = _KEPT.setdefault(bind, set())
+    if digest in known:  # seen committed in this database before: texts are never deleted
+        return
+    if db.execute(_TEXT_KEPT, {"digest": digest}).first() is not None:
+        known.add(digest)  # committed by an earlier start (this transaction adds nothing)
+        return
+    dialect = bind.dialect.name
     statement = _KEEP_TEXT.get(dialect)
     if statement is None:  # built once per dialect: every start keeps its text
         insert_for = sqlite_insert if dialect == "sqlite" else postgresql_insert
@@ -103,6 +112,10 @@ def keep_text(db: Session, digest: str, source: str) -> None:
 
 
 _KEEP_TEXT: dict[str, Any] = {}
+# per database: the digests whose text is known to be committed there, so the many starts of
+# a version do not send its whole text again (about a tenth of a start's time)
+_KEPT: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_TEXT_KEPT = select(ScenarioText.digest).where(ScenarioText.digest == bindparam("digest"))
 
 
 def text_of(db: Session, digest: str) -> str | None:
@@ -351,16 +364,23 @@ def owned_run(db: Session, run_id: str, owner: str | None) -> Run | None:
         run = db.execute(_RUN_BY_ID, {"run_id": run_id}).scalar_one_or_none()
     else:  # every request of a run's pages: the row read on the driver, made a loaded Run
         row = _RUN_ROW.first(db, {"run_id": run_id})
-        run = _loaded(db, Run(**row)) if row is not None else None
+        run = _loaded(db, row) if row is not None else None
     return run if run is not None and secrets.compare_digest(run.owner, owner) else None
 
 
-def _loaded(db: Session, run: Run) -> Run:
+def _loaded(db: Session, row: dict[str, Any]) -> Run:
     """A Run built from its whole row, made what a query would have loaded: in the session,
-    with no changes pending, so changing it is saved as for any loaded row."""
+    with no changes pending, so changing it is saved as for any loaded row. Its values go
+    straight into its dict, as the ORM's loading does: the constructor would record each
+    one as a change (about a quarter of reading the run)."""
+    run: Run = _RUN_CLASS.new_instance()
+    run.__dict__.update(row)
     make_transient_to_detached(run)
     db.add(run)
     return run
+
+
+_RUN_CLASS = Run.__mapper__.class_manager
 
 
 _RUN_BY_ID = select(Run).where(Run.id == bindparam("run_id"))
@@ -401,17 +421,20 @@ _STARTED_WITH = Direct(
 )
 
 
-def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Run]:
-    """This browser's unfinished runs, most recently played first."""
+def unfinished_runs(db: Session, owner: str | None, limit: int = 20) -> list[Row[Any]]:
+    """This browser's unfinished runs, most recently played first: the columns the catalog
+    lists (id, title, is_test, mode, steps, updated_at), not whole runs with their states."""
     if owner is None:
         return []
-    query = (
-        select(Run)
-        .where(Run.owner == owner, Run.finished.is_(False))
-        .order_by(Run.updated_at.desc())
-        .limit(limit)
-    )
-    return list(db.scalars(query))
+    return list(db.execute(_UNFINISHED, {"owner": owner, "limit": limit}))
+
+
+_UNFINISHED = (
+    select(Run.id, Run.title, Run.is_test, Run.mode, Run.steps, Run.updated_at)
+    .where(Run.owner == bindparam("owner"), Run.finished.is_(False))
+    .order_by(Run.updated_at.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def last_step(db: Session, run: Run) -> Step | None:

@@ -101,3 +101,36 @@ def test_a_start_form_cannot_claim_a_rewinds_token(client, app):
     branch = client.post(f"{run_url}/rewind", data={"step": "1"}).headers["Location"]
     assert branch != claimed.headers["Location"]
     assert rows(app, branch)[0].parent_id == run_url.rsplit("/", 1)[1]
+
+
+def test_a_version_s_text_is_kept_once_in_each_database(app, client, tmp_path, folder):
+    from sqlalchemy import func, select
+
+    from simulator import create_app
+    from simulator.db import session as db_session
+    from simulator.models import ScenarioText
+
+    from ..config import app_config
+
+    def texts(app) -> int:
+        with app.app_context():
+            return db_session().scalar(select(func.count()).select_from(ScenarioText))
+
+    for _ in range(3):
+        started = client.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token_of(client)}
+        )
+        assert 'name="reply"' in client.get(started.headers["Location"]).text
+    assert texts(app) == 1
+    # another database in the same process: the text known to the first is kept here too
+    second = create_app(app_config(tmp_path, folder, database="second.db", WTF_CSRF_ENABLED=False))
+    try:
+        browser = second.test_client()
+        started = browser.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token_of(browser)}
+        )
+        assert started.status_code == 303
+        assert 'name="reply"' in browser.get(started.headers["Location"]).text
+        assert texts(second) == 1
+    finally:
+        second.extensions["rapport.db"].engine.dispose()

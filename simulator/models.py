@@ -383,6 +383,33 @@ def _loaded(db: Session, row: dict[str, Any]) -> Run:
 _RUN_CLASS = Run.__mapper__.class_manager
 
 
+def insert_run(db: Session, run: Run) -> Run:
+    """Add a new run (made by Run.starting, not yet added) by one INSERT on the driver, in
+    the session's transaction, as the unit of work would write it: each column the run does
+    not set takes its default. The run as written comes back, loaded. A start's flush of the
+    new object cost about a third of the request."""
+    given = run.__dict__
+    values = {}
+    for column in _RUNS.columns:
+        if column.key in given:
+            values[column.key] = given[column.key]
+        elif column.default is not None:  # a value, or a function such as now()
+            default = cast(Any, column.default)
+            if not (default.is_scalar or default.is_callable):
+                raise TypeError(f"runs.{column.key}: only Python defaults are written here")
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+        else:
+            values[column.key] = None
+    _INSERT_RUN.rowcount(db, values)
+    stored = _loaded(db, values)
+    if "_parsed_state" in given:  # the engine state it was made from, parsed already
+        stored.__dict__["_parsed_state"] = (stored.state, given["_parsed_state"][1])
+    return stored
+
+
+_INSERT_RUN = Direct(insert(_RUNS))
+
+
 _RUN_BY_ID = select(Run).where(Run.id == bindparam("run_id"))
 _RUN_ROW = Direct(select(_RUNS).where(_RUNS.c.id == bindparam("run_id")))
 

@@ -27,6 +27,7 @@ from .models import (
     StepRow,
     class_settings,
     classroom_closed,
+    insert_run,
     instead_notes,
     keep_instead,
     keep_text,
@@ -165,8 +166,8 @@ def start(scenario_id: str) -> Response:
         abort(400, "Choose how to answer: pick from the replies, or type your own words first.")
     run = new_run(loaded, mode, start_token=token, open_response=answer == "open")
     session = db.session()
-    session.add(run)
     try:
+        run = insert_run(session, run)
         session.commit()
     except IntegrityError:  # the other click of a double click committed first
         session.rollback()

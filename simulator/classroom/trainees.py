@@ -15,6 +15,7 @@ from ..models import (
     Classroom,
     Run,
     Trainee,
+    insert_run,
     joined_classes,
     next_attempt,
     trainee_count,
@@ -239,8 +240,8 @@ def start(code: str) -> Response:
             start_token=token,
             open_response=classroom.open_response,
         )
-        session.add(run)
         try:
+            run = insert_run(session, run)
             session.commit()
             return redirect(url_for("play.run", run_id=run.id), 303)
         except IntegrityError:  # the other click won the race: look again, or count again

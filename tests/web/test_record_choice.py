@@ -115,3 +115,39 @@ def test_a_driver_error_is_raised_as_sqlalchemys_own(client, app):
         with pytest.raises(IntegrityError):
             _INSERT_STEP.rowcount(session, values)
         session.rollback()
+
+
+def test_a_new_run_is_written_as_the_unit_of_work_would_write_it(app):
+    from sqlalchemy import select
+
+    from simulator.models import ScenarioText, insert_run, keep_text
+
+    library = app.extensions["rapport.library"]
+    with app.app_context():
+        db = db_session()
+        entry = library.serving("coat-still-on")
+        loaded = entry.loaded
+        keep_text(db, loaded.digest, loaded.source)
+        state = engine.start(loaded.scenario, seed="3")
+
+        def made() -> Run:
+            return Run.starting(loaded.scenario, loaded.digest, state, "b" * 22, "assessment")
+
+        by_orm = made()
+        db.add(by_orm)
+        db.commit()
+        direct = insert_run(db, made())
+        assert not db.dirty and not db.new  # loaded as written: nothing left to flush
+        db.commit()
+        assert direct.play_state == state and direct.version == 1 and direct.id != by_orm.id
+        ids = (by_orm.id, direct.id)
+        db.expunge_all()
+        first, second = (db.get(Run, i) for i in ids)
+        columns = [c.key for c in Run.__table__.columns]
+        different = {"id", "started_at", "updated_at"}
+        assert {c: getattr(first, c) for c in columns if c not in different} == {
+            c: getattr(second, c) for c in columns if c not in different
+        }
+        for run in (first, second):  # the default's time, as the unit of work takes it
+            assert abs((run.started_at - run.updated_at).total_seconds()) < 5
+        assert db.scalar(select(ScenarioText.digest)) == loaded.digest

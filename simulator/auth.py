@@ -162,14 +162,29 @@ def _keep_checked_token() -> None:
             g.checked_csrf = (secret, sent)
 
 
+SIGNED = "rapport.csrf_signed"  # per app (so per secret key): session secret -> signed token
+
+
 def _form_token() -> str:
     """The CSRF token for the forms a page draws. Tokens do not expire here (no time limit),
-    so the one this request was checked with is as good as a newly signed one, as long as the
-    session still holds the same secret; it saves signing one on every choice."""
+    so one signed before for the session's secret, or the one this request was checked
+    with, is as good as a newly signed one: it saves signing one on every page."""
+    secret = session.get("csrf_token")
     checked = g.get("checked_csrf")
-    if checked is not None and session.get("csrf_token") == checked[0]:
+    if checked is not None and secret == checked[0]:
         return str(checked[1])
-    return str(generate_csrf())
+    limited = current_app.config["WTF_CSRF_TIME_LIMIT"] is not None
+    signed: dict[str, str] = current_app.extensions.setdefault(SIGNED, {})
+    known = signed.get(secret) if isinstance(secret, str) and not limited else None
+    if known is not None:
+        return known
+    token = str(generate_csrf())
+    secret = session.get("csrf_token")  # made by generate_csrf for a new session
+    if isinstance(secret, str) and not limited:
+        if len(signed) >= 4096:  # browsers come and go: keep it bounded (a few hundred KB)
+            signed.clear()
+        signed[secret] = token
+    return token
 
 
 def init_app(app: Flask) -> None:

@@ -192,6 +192,29 @@ class TestCsrf:
             assert fresh != "a token checked against it"
             validate_csrf(fresh)  # signed for the renewed secret: raises if not
 
+    def test_a_browser_s_pages_share_one_signed_token_that_the_check_accepts(
+        self, client, other, app
+    ):
+        first, second = token(client, "/"), token(client, "/scenarios/coat-still-on")
+        assert first == second  # signed once for this session's secret, not on every page
+        assert token(other, "/") != first  # another browser: its own secret and token
+        started = client.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "csrf_token": first}
+        )
+        assert started.status_code == 303
+        refused = other.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "csrf_token": first}
+        )
+        assert refused.status_code == 400  # the token is good only with its own session
+        # a time limit set: every page signs its own token again, as Flask-WTF does
+        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+        with app.test_request_context("/"):
+            from flask import session
+
+            session["csrf_token"] = "a secret"
+            app.extensions[auth.SIGNED]["a secret"] = "a remembered token"
+            assert auth._form_token() != "a remembered token"
+
     def test_logout_needs_the_token(self, client, instructor):
         log_in(client)
         assert client.post("/logout").status_code == 400

@@ -6,6 +6,8 @@ scenario in process with CSRF on, as a browser does: the run page, then htmx cho
 at random by reply identity, own words written or skipped where a scene asks first, to an
 ending, scenario after scenario (practice and assessment, some runs in a class session).
 Server time is the app's Server-Timing header; baseline: GET /health in the same run.
+The other pages of a run are timed beside the choices: the catalog (read again before each
+run, as a trainee goes back to it), the briefing, Start and the run page.
 With --gap S the process sleeps S seconds before each request, as between a trainee's
 choices: on an idle machine a request then takes longer (caches cooled, the core clocked
 down), and the /health baseline shows by how much.
@@ -37,6 +39,16 @@ INPUT = re.compile(r'<input type="hidden" name="(csrf_token|step|start)" value="
 REPLY = re.compile(r'name="reply" value="([^"]+)"')
 BRIEFING = re.compile(r'href="(/scenarios/[a-z0-9-]+)"')
 HTMX = {"HX-Request": "true", "Accept-Encoding": "gzip, deflate, br"}
+PAGE = {"Accept-Encoding": "gzip, deflate, br"}  # a whole page, as a browser asks for it
+KINDS = {  # what is timed, as printed
+    "choice": "POST choice (htmx):",
+    "words": "POST words (htmx):",
+    "catalog": "GET catalog:",
+    "briefing": "GET briefing:",
+    "start": "POST start:",
+    "run page": "GET run page:",
+    "health": "GET /health:",
+}
 
 
 def text(response: Any) -> str:
@@ -70,17 +82,23 @@ def main() -> int:
         )
         client = app.test_client()
         links = sorted(set(BRIEFING.findall(text(client.get("/")))))
-        times: dict[str, list[float]] = {"choice": [], "words": [], "health": []}
+        times: dict[str, list[float]] = {kind: [] for kind in KINDS}
 
         def play_one(measure: bool) -> int:
-            briefing = text(client.get(rng.choice(links)))
+            def timed(kind: str, response: Any) -> Any:
+                if measure:
+                    times[kind].append(server_ms(response))
+                return response
+
+            timed("catalog", client.get("/", headers=PAGE))
+            briefing = text(timed("briefing", client.get(rng.choice(links), headers=PAGE)))
             fields = dict(INPUT.findall(briefing))
             mode = rng.choice(["practice", "practice", "assessment"])
             form = {"mode": mode, "csrf_token": fields["csrf_token"], "start": fields["start"]}
-            started = client.post(briefing_action(briefing), data=form)
+            started = timed("start", client.post(briefing_action(briefing), data=form))
             assert started.status_code == 303, started.status_code
-            page = text(client.get(started.headers["Location"]))
             run = started.headers["Location"]
+            page = text(timed("run page", client.get(run, headers=PAGE)))
             made = 0
             while made < 60:
                 fields = dict(INPUT.findall(page))
@@ -123,13 +141,13 @@ def main() -> int:
     health = statistics.median(times["health"])
     print(f"bundled scenarios, {len(times['choice'])} choices, {len(times['words'])} own words")
     print(f"baseline GET /health: server median {health:.2f} ms")
-    for kind in ("choice", "words"):
+    for kind, label in KINDS.items():
         found = times[kind]
-        if found:
+        if found and kind != "health":
             median, p90 = statistics.median(found), statistics.quantiles(found, n=10)[-1]
             print(
-                f"POST {kind:<7} (htmx): server median {median:.2f} ms, p90 {p90:.2f} ms; "
-                f"{median / health:.0f}x baseline"
+                f"{label:<22} server median {median:.2f} ms, p90 {p90:.2f} ms; "
+                f"{median / health:.0f}x baseline ({len(found)})"
             )
     met = statistics.median(times["choice"]) <= 2.0
     print(f"target at most 2 ms per choice: {'met' if met else 'MISSED'}")

@@ -40,8 +40,15 @@ def main() -> None:
     """Rapport: a training simulator for the therapeutic alliance."""
 
 
+def _named(_context: click.Context, _param: click.Parameter, paths: tuple[str, ...]) -> Any:
+    """Paths as given; an empty one names no file (read as a path it would be this folder)."""
+    if any(not path for path in paths):
+        raise click.BadParameter("an empty path names no file or folder")
+    return paths
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def validate(paths: tuple[str, ...]) -> None:
     """Check scenario files (or folders of them); exit 1 if any is invalid."""
     files = scenario_files(paths)
@@ -153,7 +160,7 @@ def schema() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def lint(paths: tuple[str, ...]) -> None:
     """Validation warnings plus authoring smells; exit 1 if anything is found."""
     found = 0

@@ -24,6 +24,7 @@ from .engine import ConditionError, Problem, Scenario, check, parse_condition
 MAX_BYTES = 1024 * 1024
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 MAX_NODES = 100_000  # bounds alias expansion ("billion laughs")
+MAX_DEPTH = 32  # levels of nesting; a scenario needs 6, and each value keeps its whole path
 SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -159,6 +160,8 @@ class _Builder:
                 "alias: split it into smaller scenarios, or use fewer aliases",
             )
         self.positions.values.setdefault(path, _mark(node))
+        if len(path) > MAX_DEPTH and isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            raise _Refused(_mark(node), f"the file nests too deeply (over {MAX_DEPTH} levels)")
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP_TAG:
                 raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
@@ -196,6 +199,15 @@ class _Builder:
                 return int(node.value, 16)
             else:
                 return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
+        if node.tag == INT_TAG:  # written `!!int 10`: read in YAML 1.2's forms only
+            written = str(node.value).strip()
+            if DECIMAL.fullmatch(written) and len(written) <= 4300:
+                return int(written, 10)
+            if HEX.fullmatch(written) or OCTAL.fullmatch(written):
+                return int(written[2:], 16 if written[1] == "x" else 8)
+            # PyYAML's YAML 1.1 forms (1_000, 0b101, base 60) are no numbers to editors, and
+            # its base 60 takes time that grows with the square of the length
+            raise _Refused(_mark(node), f"'{written[:40]}' cannot be read as a whole number")
         if node.tag == FLOAT_TAG and plain_scalar and not FLOAT_OR_SPECIAL.fullmatch(node.value):
             return str(node.value)  # 1_000.5, 190:20:30.5: text in YAML 1.2
         if node.tag not in SCALAR_TAGS:
@@ -410,8 +422,16 @@ def _load_text(text: str, path: str) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
         return error(where, f"YAML does not parse: {exc.problem or exc.context}")
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        # found again here: libyaml counts its position in bytes, PyYAML in characters
+        bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+        at = bad.start() if bad else 0
+        before = text[:at]
+        where = Mark(before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1)
+        shown = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        return error(where, f"YAML does not parse: {exc.reason}{shown}")
     except yaml.YAMLError as exc:
-        return error(Mark(1, 1), f"YAML does not parse: {exc}")
+        return error(Mark(1, 1), f"YAML does not parse: {_one_line(exc)}")
     except RecursionError:
         return error(Mark(1, 1), "the file nests too deeply")
     if node is None:
@@ -424,7 +444,7 @@ def _load_text(text: str, path: str) -> Loaded:
     except RecursionError:
         return error(Mark(1, 1), "the file nests too deeply")
     except yaml.YAMLError as exc:
-        return error(Mark(1, 1), f"YAML does not parse: {exc}")
+        return error(Mark(1, 1), f"YAML does not parse: {_one_line(exc)}")
     for where_at, problem in builder.problems:
         error(where_at, problem)
     if not isinstance(data, dict):
@@ -456,6 +476,11 @@ def _load_text(text: str, path: str) -> Loaded:
     if not loaded.errors:
         loaded.scenario = scenario
     return loaded
+
+
+def _one_line(exc: Exception) -> str:
+    """An error's words on one line, so that each message stays one FILE:LINE:COLUMN line."""
+    return " ".join(str(exc).split())
 
 
 def load_file(path: str | Path) -> Loaded:
@@ -497,12 +522,17 @@ def _folder_files(folder: Path) -> Iterator[Path]:
     inside: Path | None = None
     with os.scandir(folder) as listing:
         for item in listing:
-            if os.path.splitext(item.name)[1] not in (".yaml", ".yml") or not item.is_file():
+            if os.path.splitext(item.name)[1] not in (".yaml", ".yml"):
                 continue
-            if item.is_symlink():  # a link that leads out of the folder is not one of its files
-                inside = inside or folder.resolve()
-                if not Path(item.path).resolve().is_relative_to(inside):
+            try:
+                if not item.is_file():
                     continue
+                if item.is_symlink():  # a link that leads out of the folder is not its file
+                    inside = inside or folder.resolve()
+                    if not Path(item.path).resolve().is_relative_to(inside):
+                        continue
+            except (OSError, RuntimeError):  # a link in a loop leads to no file, as a dangling one
+                continue
             yield folder / item.name
 
 
@@ -660,7 +690,7 @@ class Library:
                         if not Path(item.path).resolve().is_relative_to(inside):
                             continue
                     found.append((item.name, item.stat()))
-                except OSError:
+                except (OSError, RuntimeError):
                     continue
         found.sort(key=lambda pair: pair[0])
         return found

@@ -37,7 +37,7 @@ SAT_WORK = 250_000  # and condition nodes it may evaluate (cases times size): ab
 FILE_SAT_WORK = 1_000_000  # all the checks of one file together: well under a second
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<int>-?\d+)(?![\w-])"
+    r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])|(?P<int>-?[0-9]+)(?![\w-])"
     r"|(?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*)|(?P<bad>\S))"
 )
 

@@ -3,7 +3,7 @@
 Times `load_text` (what `rapport validate`, upload, the editor's check and a library reload
 all run) on generated files near the limits: a megabyte of small scenes, 99,000 values in
 one list, 49,500 unknown keys, seventy distinct conditions of 2,000 characters, an alias
-bomb. Baseline in the same run: loading the bundled scenario with the most text.
+bomb, a base-60 `!!int` near a megabyte, 99,000 values nested 450 deep. Baseline in the same run: loading the bundled scenario with the most text.
 Run: .venv/bin/python bench/bench_hostile.py
 """
 
@@ -64,6 +64,17 @@ def alias_bomb() -> str:
     return "\n".join(rows) + "\n"
 
 
+def base_sixty() -> str:
+    """A tagged whole number in YAML 1.1's base 60, just under the size limit."""
+    parts = ":".join(["59"] * ((MAX_BYTES - len(EXAMPLE) - 100) // 3))
+    return EXAMPLE + f"extra: !!int {parts}\n"
+
+
+def deep_and_wide(depth: int = 450) -> str:
+    """Lists nested 450 deep holding 99,000 values: each value's path is 450 long."""
+    return EXAMPLE + "extra: " + "[" * depth + ",".join(["1"] * 99_000) + "]" * depth + "\n"
+
+
 def cold(text: str) -> None:
     """Load as a new file would be: no condition checked before."""
     conditions._CHECKED.clear()
@@ -82,6 +93,8 @@ def main() -> int:
         ("49,500 unknown keys", unknown_keys),
         ("70 distinct 2,000-character conditions", long_conditions),
         ("an alias bomb (10**9 values)", alias_bomb),
+        ("a base-60 !!int of 340,000 parts", base_sixty),
+        ("99,000 values nested 450 deep", deep_and_wide),
     ):
         text = make()
         loaded = load_text(text, "f.yaml")

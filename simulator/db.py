@@ -3,6 +3,8 @@ database is created at the latest migration and an out-of-date one refused."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,11 @@ class Database:
                 options["connect_args"] = {"options": f"{given} {wait}".strip()}
         self.engine: Engine = create_engine(url, **options)
         if backend == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+            def pragmas(connection: Any, _record: Any) -> None:
+                _sqlite_pragmas(connection, lock_seconds)
+
+            event.listen(self.engine, "connect", pragmas)
         self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
 
     def prepare(self) -> None:
@@ -67,13 +73,23 @@ class Database:
         cparams["uri"] = True
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(connection: Any, lock_seconds: float) -> None:
     # WAL lets readers carry on while a choice is written; foreign keys are off by default.
     # synchronous=NORMAL in WAL mode survives an app crash or restart (only a power cut
     # can lose the last commits), and keeps a choice's commit well under a millisecond.
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # Turning a new file to WAL while another process writes it (two starting at once) is
+    # "database is locked" at once, without the busy timeout's wait: wait for it here
+    deadline = time.monotonic() + lock_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

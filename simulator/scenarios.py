@@ -74,7 +74,17 @@ class Message:
 
     def __str__(self) -> str:
         label = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}:{self.column}: {label}{self.text}"
+        line = f"{self.file}:{self.line}:{self.column}: {label}{self.text}"
+        return _UNPRINTABLE.sub(_escaped, line) if _UNPRINTABLE.search(line) else line
+
+
+# what would break a message's one line (a newline in a quoted key, in a file's name), or
+# hide in it: shown escaped, as Python writes it
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return repr(found.group())[1:-1]
 
 
 @dataclass

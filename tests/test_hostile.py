@@ -354,3 +354,13 @@ def test_a_number_where_text_belongs_says_to_quote_it_and_a_tag_keeps_its_meanin
     )
     assert tagged.errors == [] and tagged.scenario is not None
     assert tagged.scenario.scenes["shutdown"].choices[1].say == "1e3"
+
+
+def test_each_message_stays_one_line_whatever_the_file_holds_or_is_called(tmp_path):
+    text = replaced("minutes: 8", '"mi\\nnutes\\r\\u2028x": 8')
+    file = tmp_path / "two\nlines.yaml"
+    file.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(file)])
+    lines = result.output.splitlines()
+    assert f"{tmp_path}/two\\nlines.yaml:6:1: unknown key 'mi\\nnutes\\r\\u2028x'" in lines
+    assert all(line.startswith(f"{tmp_path}/two\\nlines.yaml:") for line in lines[:-1])

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from . import db, engine, instance, matching
+from . import authoring, db, engine, instance, matching
 from .auth import instructor_required
 from .authoring import (
     MAX_JOBS,
@@ -163,8 +163,20 @@ def analysis_page(scenario_id: str) -> Response:
     return _scenario(scenario_id, analyse=True)
 
 
+@bp.get("/scenarios/<scenario_id>/graph", endpoint="graph")
+@instructor_required(ENDED)
+def graph_page(scenario_id: str) -> Response:
+    """The scene graph: its block for htmx (the page asks while it is drawn in the
+    background), or the whole scenario page once it is drawn."""
+    return _scenario(scenario_id, analyse=False, graph=True)
+
+
 def _scenario(
-    scenario_id: str, analyse: bool, phrase: PhraseTest | None = None, status: int = 200
+    scenario_id: str,
+    analyse: bool,
+    phrase: PhraseTest | None = None,
+    status: int = 200,
+    graph: bool = False,
 ) -> Response:
     entry = entry_for_id(scenario_id)
     loaded = entry.loaded
@@ -178,12 +190,15 @@ def _scenario(
     elif analyse:
         drawing, found = draw_and_summarise(scenario, loaded.digest, loaded.source, folder)
     else:
-        drawing = draw(scenario, loaded.digest)
+        wait: float | None = authoring.QUICK_DRAW
+        if graph:  # the page asking again while it is drawn, or one without scripts
+            wait = authoring.QUICK_DRAW / 2 if is_htmx() else None  # None: drawn for it
+        drawing = draw(scenario, loaded.digest, wait=wait)
         found = known_summary(loaded.digest, folder)
     summary = found if isinstance(found, Summary) else None
     response = render(
         "author/scenario.html",
-        block="analysis" if analyse else None,
+        block="analysis" if analyse else "graph" if graph else None,
         status=status,
         **_phrase_context(scenario, phrase or _blank_phrase(scenario)),
         entry=entry,

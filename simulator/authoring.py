@@ -67,6 +67,7 @@ class Drawing:
 
     svg: str | None = None
     problem: str | None = None
+    pending: bool = False  # still being drawn, in the background: the page asks again
 
 
 class _Cache:
@@ -309,11 +310,46 @@ SVG_ID = re.compile(r'(<[^>]*\s)id="')
 SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
 
 
-def draw(scenario: Scenario, digest: str) -> Drawing:
-    """The scene graph as inline SVG whose scenes link to their text (cached by digest)."""
+QUICK_DRAW = 1.0  # seconds a page waits for a new drawing; then it shows it is on its way
+_drawing: dict[str, threading.Thread] = {}  # digest -> the thread drawing it
+_drawing_lock = threading.Lock()
+
+
+def draw(scenario: Scenario, digest: str, wait: float | None = None) -> Drawing:
+    """The scene graph as inline SVG whose scenes link to their text (cached by digest).
+    With `wait`, a graph not drawn yet is drawn in the background and waited for that many
+    seconds at most: past them it is a pending Drawing, so no request waits on Graphviz for
+    long (a large graph can keep it busy for its whole timeout)."""
     cached = _cache.get(("drawing", digest))
     if isinstance(cached, Drawing):
         return cached
+    if wait is None:
+        return _draw_now(scenario, digest)
+    with _drawing_lock:
+        worker = _drawing.get(digest)
+        if worker is None:
+            worker = threading.Thread(
+                target=_draw_in_background, args=(scenario, digest), daemon=True
+            )
+            _drawing[digest] = worker
+            worker.start()
+    worker.join(wait)
+    cached = _cache.get(("drawing", digest))
+    return cached if isinstance(cached, Drawing) else Drawing(pending=True)
+
+
+def _draw_in_background(scenario: Scenario, digest: str) -> None:
+    try:
+        _draw_now(scenario, digest)
+    except Exception:  # the page would ask for ever: say so instead
+        logger.exception("drawing the graph of %s failed", digest)
+        _cache.put(("drawing", digest), Drawing(problem="The graph could not be drawn."))
+    finally:
+        with _drawing_lock:
+            _drawing.pop(digest, None)
+
+
+def _draw_now(scenario: Scenario, digest: str) -> Drawing:
     if len(scenario.scenes) > MAX_DRAWN:  # Graphviz takes over 20 s at 3,000, for no use
         drawing = Drawing(
             problem=f"This scenario has {len(scenario.scenes):,} scenes, too many to draw as "
@@ -369,17 +405,11 @@ def draw_and_summarise(
     scenario: Scenario, digest: str, source: str, folder: Path
 ) -> tuple[Drawing, Summary | Exploring]:
     """The drawing and the analysis side by side: Graphviz works in its own process while
-    the analysis runs here, so a first view costs the slower of the two, not their sum."""
-    cached = _cache.get(("drawing", digest))
-    if isinstance(cached, Drawing):
-        return cached, analysis(scenario, digest, source, folder)
-    box: list[Drawing] = []
-    worker = threading.Thread(target=lambda: box.append(draw(scenario, digest)), daemon=True)
-    worker.start()
+    the analysis runs here, so a first view costs the slower of the two, not their sum (and
+    the drawing is waited for QUICK_DRAW seconds more at most)."""
+    draw(scenario, digest, wait=0)  # started, if it is to be drawn
     summary = analysis(scenario, digest, source, folder)
-    worker.join()
-    drawing = box[0] if box else Drawing(problem="The graph could not be drawn.")
-    return drawing, summary
+    return draw(scenario, digest, wait=QUICK_DRAW), summary
 
 
 def known_summary(digest: str, folder: Path) -> Summary | None:

@@ -284,6 +284,44 @@ def test_a_scenario_too_large_to_draw_is_listed_without_its_graph(teacher, monke
     assert 'id="scene-arrival"' in body and 'id="scene-walkout"' in body
 
 
+def test_a_graph_slow_to_draw_is_drawn_in_the_background_and_the_page_asks_for_it(
+    teacher, monkeypatch
+):
+    import threading
+
+    release, calls = threading.Event(), []
+
+    def slow(*args, **kwargs):  # Graphviz busy with a large graph
+        calls.append(1)
+        release.wait(10)
+        return "<svg><g>drawn</g></svg>"
+
+    monkeypatch.setattr(authoring, "render_svg", slow)
+    monkeypatch.setattr(authoring, "QUICK_DRAW", 0.05)
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "<svg" not in body and 'id="scene-arrival"' in body  # the rest of the page is there
+    asking = re.search(r'<div class="analysing" data-hx-get="([^"]+)"[^>]*>\s*<p role="status">'
+                       r"Drawing the scene graph", body)  # fmt: skip
+    assert asking is not None and asking.group(1) == "/author/scenarios/coat-still-on/graph"
+    poll = teacher.get(asking.group(1), headers=HTMX)
+    assert "Drawing the scene graph" in poll.text and "<html" not in poll.text  # still drawing
+    assert calls == [1]  # one drawing under way, not one per request
+    release.set()
+    for _ in range(100):
+        poll = teacher.get(asking.group(1), headers=HTMX)
+        if "drawn" in poll.text:
+            break
+    assert '<figure class="graph">' in poll.text and "<html" not in poll.text
+    assert "drawn" in text(teacher.get("/author/scenarios/coat-still-on")) and calls == [1]
+
+
+def test_without_scripts_the_graph_link_draws_it_for_the_page(teacher, monkeypatch):
+    monkeypatch.setattr(authoring, "render_svg", lambda *a, **k: "<svg><g>drawn</g></svg>")
+    monkeypatch.setattr(authoring, "QUICK_DRAW", 0.0)
+    page = text(teacher.get("/author/scenarios/coat-still-on/graph"))
+    assert "<html" in page and "drawn" in page and 'id="scene-arrival"' in page
+
+
 def test_a_state_limit_gives_a_clear_message(teacher, monkeypatch):
     monkeypatch.setattr(authoring, "MAX_STATES", 3)
     body = text(teacher.get("/author/scenarios/coat-still-on/analysis"))
@@ -937,7 +975,9 @@ def test_a_long_upload_name_is_shortened_in_every_message(teacher, folder):
 def test_a_scenario_id_longer_than_its_column_is_refused_not_a_500(teacher, folder):
     before = files(folder)
     long_id = "a" * 260
-    response = upload(teacher, COAT_TEXT.replace("id: coat-still-on", f"id: {long_id}", 1).encode(), "x.yaml")
+    response = upload(
+        teacher, COAT_TEXT.replace("id: coat-still-on", f"id: {long_id}", 1).encode(), "x.yaml"
+    )
     assert response.status_code == 400
     assert "'id' must be at most 100 characters" in text(response)
     assert files(folder) == before

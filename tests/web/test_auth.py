@@ -249,6 +249,22 @@ def test_wrong_passwords_are_limited_per_account_with_a_clear_message(client, ap
     assert client.get("/login").status_code == 200  # looking at the form costs nothing
 
 
+def test_with_rate_limits_switched_off_the_app_starts_and_nothing_is_limited(tmp_path, folder):
+    # Flask-Limiter's own switch: it then adds no hooks, and the app must not expect them
+    app = create_app(app_config(tmp_path, folder, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False))
+    client = app.test_client()
+    with app.app_context():
+        auth.create("ada@example.org", "the right password")
+    for _ in range(8):
+        wrong = client.post("/login", data={"email": "ada@example.org", "password": "guess"})
+        assert wrong.status_code == 401
+    right = client.post(
+        "/login", data={"email": "ada@example.org", "password": "the right password"}
+    )
+    assert right.status_code == 303
+    app.extensions["rapport.db"].engine.dispose()
+
+
 def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path, folder):
     from simulator import create_app
 

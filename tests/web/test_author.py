@@ -470,6 +470,24 @@ def test_bad_playtest_values_are_refused_clearly_and_start_nothing(
         assert 'name="attentiveness" type="text"' in body  # the rest is kept as typed
 
 
+def test_huge_values_in_the_playtest_and_editor_forms_are_not_echoed_whole(app, teacher, folder):
+    # a browser never sends them: a client that does gets no page the size of its text
+    huge = "9" * 200_000
+    data = {"scene": "arrival", "mode": "practice", "authenticity": "50", "attentiveness": "50"}
+    refused = teacher.post(
+        "/author/scenarios/coat-still-on/playtest",
+        data={**data, "positivity": "50", "trust": huge},
+    )
+    body = text(refused)
+    assert refused.status_code == 400 and "Trust must be a whole number from 0 to 100." in body
+    assert 'value="9999999999999999"' in body and len(body) < 100_000 and run_count(app) == 0
+    checked = teacher.post(
+        "/author/files/coat-still-on.yaml/validate", data={"text": COAT_TEXT, "digest": huge}
+    )
+    assert checked.status_code == 200 and huge not in text(checked)
+    assert len(text(checked)) < len(COAT_TEXT) * 3
+
+
 # -- upload --------------------------------------------------------------------------------
 
 

@@ -285,6 +285,8 @@ def hint(run_id: str) -> Response:
         _refuse(found, "Hints are part of practice mode; this session is an assessment.")
     if step_number != found.steps or found.finished:
         return _settled(found, "Here is where the session is now.")
+    if classroom_closed(db.session(), found):  # asking is recorded, as a reply is
+        _refuse(found, CLASS_CLOSED)
     scenario = pinned(found)
     state = found.play_state
     asked = engine.ask_hint(scenario, state)

@@ -420,7 +420,9 @@ class TestPlayingInClass:
             f"{run}/choose", data={"step": "1", "reply": reply(ana, run, 0)}, headers=HTMX
         )
         assert htmx.status_code == 400 and "This class session has closed" in htmx.text
-        assert run_row(app, run).steps == 1
+        hint = ana.post(f"{run}/hint", data={"step": "1"})  # asking is recorded too: refused
+        assert hint.status_code == 400 and "This class session has closed" in hint.text
+        assert run_row(app, run).steps == 1 and run_row(app, run).state["hints"] == []
         page = ana.get(run)
         assert page.status_code == 200 and "This class session has closed" in page.text
         mine = ana.get(f"/classes/{code}/me")

@@ -70,7 +70,8 @@ class CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         flashes = data.get("_flashes")
         if flashes is not None and not (
-            isinstance(flashes, list) and all(isinstance(f, list | tuple) for f in flashes)
+            isinstance(flashes, list)
+            and all(isinstance(f, list | tuple) and len(f) == 2 for f in flashes)
         ):
             data = {key: value for key, value in data.items() if key != "_flashes"}
         if all(type(v) in _PLAIN for v in data.values()):

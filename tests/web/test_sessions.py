@@ -91,10 +91,11 @@ def test_odd_sessions_signed_with_the_key_are_read_as_new_ones_not_500s(app: Fla
     """Only a holder of the secret key can sign these: hardening, not an exposure."""
     signer = app.session_interface.get_signing_serializer(app)
     for data in (["a", "list"], "text", {"browser": "é" * 10}, {"_flashes": "zz"},
+                 {"_flashes": [["a"]]}, {"_flashes": [["a", "b", "c"]]},
                  {"_user_id": "99999999999999999999:0"}, {"browser": "x" * 5000}):  # fmt: skip
         browser = app.test_client()
         browser.set_cookie("rapport", signer.dumps(data))
-        for path in ("/", "/runs/AAAAAAAAAAAAAAAAAAAAAA", "/author/", "/classes"):
+        for path in ("/", "/runs/AAAAAAAAAAAAAAAAAAAAAA", "/author/", "/classes", "/login"):
             assert browser.get(path).status_code in (200, 302, 404), (data, path)
 
 

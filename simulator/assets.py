@@ -11,6 +11,7 @@ from typing import Any
 import brotli  # type: ignore[import-untyped]
 from flask import Flask, request
 from flask_compress import Compress
+from werkzeug.datastructures import Accept
 from werkzeug.wrappers import Response
 
 TEXT = [
@@ -32,10 +33,11 @@ def _packed(data: bytes, encoding: str) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def _encoding(accepted: str) -> str | None:
-    """The encoding to send a static file in: brotli, else gzip, if the browser takes it."""
+def _encoding(accepted: Accept) -> str | None:
+    """The encoding to send a static file in: brotli, else gzip, if the browser takes it
+    (`br;q=0` is a refusal)."""
     for encoding in ("br", "gzip"):
-        if encoding in accepted:
+        if accepted.quality(encoding) > 0:
             return encoding
     return None
 
@@ -90,7 +92,7 @@ def init_app(app: Flask) -> None:
             if close is not None:
                 close()
             response.set_data(data)
-            encoding = _encoding(request.headers.get("Accept-Encoding", ""))
+            encoding = _encoding(request.accept_encodings)
             if encoding is not None and len(data) >= 500:
                 key = (hashlib.sha256(data).hexdigest(), encoding)
                 if key not in packed:

@@ -47,3 +47,17 @@ def test_static_text_is_compressed_once_at_the_strongest_level(client):
     again = client.get("/static/vendor/htmx-4.0.1.min.js", headers={"Accept-Encoding": "br"})
     assert again.data == packed.data
     assert int(packed.headers["Content-Length"]) == len(packed.data)
+
+
+def test_a_static_file_is_sent_only_in_an_encoding_the_browser_takes(client):
+    path = "/static/vendor/htmx-4.0.1.min.js"
+    plain = client.get(path).data
+    for accepted, sent in [
+        ("br;q=0, gzip", "gzip"),  # q=0 refuses brotli
+        ("nobr", None),  # not a name that holds "br"
+        ("*", "br"),
+    ]:
+        response = client.get(path, headers={"Accept-Encoding": accepted})
+        assert response.headers.get("Content-Encoding") == sent, accepted
+        if sent is None:
+            assert response.data == plain

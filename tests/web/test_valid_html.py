@@ -77,6 +77,25 @@ def trainee_pages(client: FlaskClient) -> Iterator[tuple[str, str]]:
     yield "run, open response, closest marked", page(client, typed)
 
 
+def graph_being_drawn(client: FlaskClient) -> str:
+    """The scenario page while Graphviz is still busy with its graph."""
+    import threading
+
+    from simulator import authoring
+
+    release = threading.Event()
+    real = authoring.render_svg, authoring.QUICK_DRAW
+    authoring.render_svg = lambda *args, **kwargs: release.wait(10) and "<svg></svg>"
+    authoring.QUICK_DRAW = 0.0
+    try:
+        html = page(client, "/author/scenarios/first-session")
+        assert "Drawing the scene graph" in html
+        return html
+    finally:
+        release.set()
+        authoring.render_svg, authoring.QUICK_DRAW = real
+
+
 def instructor_pages(client: FlaskClient, app: Flask) -> Iterator[tuple[str, str]]:
     classes.make_instructor(app, "lee@example.org")
     yield "login, refused", page(
@@ -85,6 +104,7 @@ def instructor_pages(client: FlaskClient, app: Flask) -> Iterator[tuple[str, str
     classes.log_in(client, "lee@example.org")
     yield "library", page(client, "/author/")
     yield "scenario", page(client, "/author/scenarios/coat-still-on")
+    yield "scenario, graph being drawn", graph_being_drawn(client)
     yield "editor", page(client, "/author/files/coat-still-on.yaml/edit")
     yield "editor, refused", page(
         client, "/author/files/coat-still-on.yaml/edit", "POST", status=400, text="format: [1"
@@ -160,6 +180,7 @@ PAGE_TYPES = [
     "catalog", "briefing", "run, first scene", "run, feedback and own-words box",
     "run, replies after own words", "debrief", "debrief, saved page", "run, assessment",
     "not found", "join", "join, refused", "login", "login, refused", "library", "scenario",
+    "scenario, graph being drawn",
     "editor", "editor, refused", "playtest", "playtest, refused", "classes", "new class",
     "dashboard", "code screen", "class page, trainee", "board", "moments",
     "trainee, instructor's view", "class debrief, instructor's view",

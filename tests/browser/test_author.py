@@ -248,3 +248,31 @@ def test_a_large_scenarios_analysis_fills_in_from_the_background(
     for job in authoring._jobs:  # the background process has ended; reap it
         job.wait(30)
     authoring._jobs.clear()
+
+
+def test_a_graph_slow_to_draw_fills_in_from_the_background(page: Page, author_account, monkeypatch):
+    import threading
+
+    from simulator import authoring
+
+    release = threading.Event()
+    real = authoring.render_svg
+
+    def slow(*args, **kwargs):  # Graphviz busy with a large graph, until released
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(authoring, "render_svg", slow)
+    monkeypatch.setattr(authoring, "QUICK_DRAW", 0.1)
+    authoring._cache.items.clear()
+    log_in(page, author_account)
+    page.goto("/author/scenarios/coat-still-on")
+    status = page.get_by_role("status").filter(has_text="Drawing the scene graph")
+    expect(status).to_be_visible()
+    expect(page.locator("#scene-arrival")).to_be_visible()  # the rest of the page is there
+    release.set()
+    graph = page.locator("figure.graph svg")
+    expect(graph).to_be_visible(timeout=15_000)  # asked again, swapped in
+    expect(graph).to_contain_text("RUPTURE (withdrawal)")
+    expect(status).to_have_count(0)
+    authoring._cache.items.clear()

@@ -270,6 +270,7 @@ def test_a_graph_slow_to_draw_fills_in_from_the_background(page: Page, author_ac
     status = page.get_by_role("status").filter(has_text="Drawing the scene graph")
     expect(status).to_be_visible()
     expect(page.locator("#scene-arrival")).to_be_visible()  # the rest of the page is there
+    assert_no_violations(page)
     release.set()
     graph = page.locator("figure.graph svg")
     expect(graph).to_be_visible(timeout=15_000)  # asked again, swapped in

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Engine,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    event,
     func,
     insert,
     select,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -109,6 +112,19 @@ def keep_text(db: Session, digest: str, source: str) -> None:
             .on_conflict_do_nothing(index_elements=["digest"])
         )
     db.execute(statement, {"digest": digest, "source": source})
+
+
+def forget_kept(db: Session) -> None:
+    """Forget which texts this database holds: a write that needed one failed, so the
+    database may not be the one they were seen in (a backup restored, a failover)."""
+    _KEPT.pop(db.get_bind(), None)
+
+
+@event.listens_for(Engine, "handle_error")
+def _texts_may_be_gone(context: ExceptionContext) -> None:
+    """The same for a write through the session (a playtest's run, a group's)."""
+    if isinstance(context.sqlalchemy_exception, IntegrityError) and context.engine is not None:
+        _KEPT.pop(context.engine, None)
 
 
 _KEEP_TEXT: dict[str, Any] = {}
@@ -400,7 +416,11 @@ def insert_run(db: Session, run: Run) -> Run:
             values[column.key] = default.arg(None) if default.is_callable else default.arg
         else:
             values[column.key] = None
-    _INSERT_RUN.rowcount(db, values)
+    try:
+        _INSERT_RUN.rowcount(db, values)
+    except IntegrityError:
+        forget_kept(db)  # its text may be gone (a restored backup): the retry looks again
+        raise
     stored = _loaded(db, values)
     if "_parsed_state" in given:  # the engine state it was made from, parsed already
         stored.__dict__["_parsed_state"] = (stored.state, given["_parsed_state"][1])

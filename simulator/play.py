@@ -164,18 +164,19 @@ def start(scenario_id: str) -> Response:
     answer = request.form.get("answer", "choose")
     if answer not in ANSWERS:
         abort(400, "Choose how to answer: pick from the replies, or type your own words first.")
-    run = new_run(loaded, mode, start_token=token, open_response=answer == "open")
     session = db.session()
-    try:
-        run = insert_run(session, run)
-        session.commit()
-    except IntegrityError:  # the other click of a double click committed first
-        session.rollback()
-        again = started_before(token)
-        if again is None:
-            raise
-        return redirect(url_for("play.run", run_id=again), 303)
-    return redirect(url_for("play.run", run_id=run.id), 303)
+    for _try in range(2):  # again if the database had lost the text (a backup restored)
+        run = new_run(loaded, mode, start_token=token, open_response=answer == "open")
+        try:
+            run = insert_run(session, run)
+            session.commit()
+            return redirect(url_for("play.run", run_id=run.id), 303)
+        except IntegrityError:  # the other click of a double click committed first
+            session.rollback()
+            again = started_before(token)
+            if again is not None:
+                return redirect(url_for("play.run", run_id=again), 303)
+    abort(503)
 
 
 def start_token() -> str | None:

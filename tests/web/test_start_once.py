@@ -134,3 +134,45 @@ def test_a_version_s_text_is_kept_once_in_each_database(app, client, tmp_path, f
         assert texts(second) == 1
     finally:
         second.extensions["rapport.db"].engine.dispose()
+
+
+def test_a_start_keeps_the_text_again_when_the_database_has_lost_it(app, client):
+    """The database swapped under the running app for a backup made before this version was
+    first played (or a failover that lost the last commits): the text it remembered as kept
+    is not there, and a start keeps it again rather than failing."""
+    from sqlalchemy import text
+
+    for _ in range(2):  # the second start finds the text committed, and remembers it
+        first = client.post(
+            "/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token_of(client)}
+        )
+        assert first.status_code == 303
+    with app.extensions["rapport.db"].engine.begin() as connection:  # the backup's contents
+        connection.execute(text("DELETE FROM runs"))
+        connection.execute(text("DELETE FROM scenario_texts"))
+    again = client.post(
+        "/scenarios/coat-still-on/runs", data={"mode": "practice", "start": token_of(client)}
+    )
+    assert again.status_code == 303
+    assert 'name="reply"' in client.get(again.headers["Location"]).text
+    found, _ = rows(app, again.headers["Location"])
+    assert found.scenario_digest
+
+
+def test_any_failed_write_through_the_session_makes_it_look_for_texts_again(app):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from simulator import models
+    from simulator.db import session as db_session
+
+    with app.app_context():
+        session = db_session()
+        models._KEPT[session.get_bind()] = {"a digest"}
+        add = text("INSERT INTO scenario_texts (digest, source) VALUES ('d', 'text')")
+        session.execute(add)
+        with pytest.raises(IntegrityError):
+            session.execute(add)  # a playtest's or a group's run written by the unit of work
+        session.rollback()
+        assert session.get_bind() not in models._KEPT

@@ -193,7 +193,7 @@ def _scenario(
         wait: float | None = authoring.QUICK_DRAW
         if graph:  # the page asking again while it is drawn, or one without scripts
             wait = authoring.QUICK_DRAW / 2 if is_htmx() else None  # None: drawn for it
-        drawing = draw(scenario, loaded.digest, wait=wait)
+        drawing = draw(scenario, loaded.digest, wait=wait, folder=folder)
         found = known_summary(loaded.digest, folder)
     summary = found if isinstance(found, Summary) else None
     response = render(

@@ -315,11 +315,14 @@ _drawing: dict[str, threading.Thread] = {}  # digest -> the thread drawing it
 _drawing_lock = threading.Lock()
 
 
-def draw(scenario: Scenario, digest: str, wait: float | None = None) -> Drawing:
+def draw(
+    scenario: Scenario, digest: str, wait: float | None = None, folder: Path | None = None
+) -> Drawing:
     """The scene graph as inline SVG whose scenes link to their text (cached by digest).
     With `wait`, a graph not drawn yet is drawn in the background and waited for that many
     seconds at most: past them it is a pending Drawing, so no request waits on Graphviz for
-    long (a large graph can keep it busy for its whole timeout)."""
+    long (a large graph can keep it busy for its whole timeout). With `folder`, a drawing
+    made in the background is kept there too, for the server's other processes."""
     cached = _cache.get(("drawing", digest))
     if isinstance(cached, Drawing):
         return cached
@@ -328,8 +331,12 @@ def draw(scenario: Scenario, digest: str, wait: float | None = None) -> Drawing:
     with _drawing_lock:
         worker = _drawing.get(digest)
         if worker is None:
+            kept = _kept_drawing(folder, digest) if folder is not None else None
+            if kept is not None:
+                _cache.put(("drawing", digest), kept)
+                return kept
             worker = threading.Thread(
-                target=_draw_in_background, args=(scenario, digest), daemon=True
+                target=_draw_in_background, args=(scenario, digest, folder), daemon=True
             )
             _drawing[digest] = worker
             worker.start()
@@ -338,15 +345,38 @@ def draw(scenario: Scenario, digest: str, wait: float | None = None) -> Drawing:
     return cached if isinstance(cached, Drawing) else Drawing(pending=True)
 
 
-def _draw_in_background(scenario: Scenario, digest: str) -> None:
+def _draw_in_background(scenario: Scenario, digest: str, folder: Path | None) -> None:
     try:
-        _draw_now(scenario, digest)
+        drawing = _draw_now(scenario, digest)
+        if folder is not None and drawing.svg is not None:  # a failure may not last: redrawn
+            with suppress(OSError):  # a folder not writable: this process has it still
+                _keep_drawing(folder, digest, drawing)
     except Exception:  # the page would ask for ever: say so instead
         logger.exception("drawing the graph of %s failed", digest)
         _cache.put(("drawing", digest), Drawing(problem="The graph could not be drawn."))
     finally:
         with _drawing_lock:
             _drawing.pop(digest, None)
+
+
+def _kept_drawing(folder: Path, digest: str) -> Drawing | None:
+    """A drawing another process of this server made, or None."""
+    try:
+        data = json.loads((folder / f"{digest}.graph").read_text(encoding="utf-8"))
+        return Drawing(svg=data.get("svg"), problem=data.get("problem"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _keep_drawing(folder: Path, digest: str, drawing: Drawing) -> None:
+    """Keep a drawing for the other processes (the newest KEPT_RESULTS, as analyses); only
+    drawn ones are kept, so a failure (Graphviz missing, its timeout) is tried again."""
+    write_atomically(
+        folder / f"{digest}.graph", json.dumps({"svg": drawing.svg, "problem": drawing.problem})
+    )
+    kept = sorted(folder.glob("*.graph"), key=lambda path: path.stat().st_mtime)
+    for old in kept[: max(len(kept) - KEPT_RESULTS, 0)]:
+        old.unlink(missing_ok=True)
 
 
 def _draw_now(scenario: Scenario, digest: str) -> Drawing:
@@ -407,9 +437,9 @@ def draw_and_summarise(
     """The drawing and the analysis side by side: Graphviz works in its own process while
     the analysis runs here, so a first view costs the slower of the two, not their sum (and
     the drawing is waited for QUICK_DRAW seconds more at most)."""
-    draw(scenario, digest, wait=0)  # started, if it is to be drawn
+    draw(scenario, digest, wait=0, folder=folder)  # started, if it is to be drawn
     summary = analysis(scenario, digest, source, folder)
-    return draw(scenario, digest, wait=QUICK_DRAW), summary
+    return draw(scenario, digest, wait=QUICK_DRAW, folder=folder), summary
 
 
 def known_summary(digest: str, folder: Path) -> Summary | None:

@@ -315,6 +315,32 @@ def test_a_graph_slow_to_draw_is_drawn_in_the_background_and_the_page_asks_for_i
     assert "drawn" in text(teacher.get("/author/scenarios/coat-still-on")) and calls == [1]
 
 
+def test_a_graph_drawn_in_the_background_is_shared_with_the_server_s_other_processes(
+    app, teacher, monkeypatch
+):
+    from simulator import graphs, instance
+
+    drawn = []
+    monkeypatch.setattr(
+        authoring, "render_svg", lambda *a, **k: drawn.append(1) or "<svg><g>drawn</g></svg>"
+    )
+    page = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert "drawn" in page and drawn == [1]
+    with app.app_context():
+        kept = list(instance.analyses(app).glob("*.graph"))
+    assert len(kept) == 1 and "drawn" in kept[0].read_text(encoding="utf-8")
+    authoring._cache.items.clear()  # another process: nothing drawn in its memory
+    assert "drawn" in text(teacher.get("/author/scenarios/coat-still-on")) and drawn == [1]
+    # a drawing that failed is not kept: it is tried again once Graphviz can draw it
+    kept[0].unlink()
+    authoring._cache.items.clear()
+    monkeypatch.setattr("simulator.graphs.shutil.which", lambda name: None)
+    monkeypatch.setattr(authoring, "render_svg", graphs.render_svg)
+    assert "Graphviz is not installed" in text(teacher.get("/author/scenarios/coat-still-on"))
+    with app.app_context():
+        assert list(instance.analyses(app).glob("*.graph")) == []
+
+
 def test_without_scripts_the_graph_link_draws_it_for_the_page(teacher, monkeypatch):
     monkeypatch.setattr(authoring, "render_svg", lambda *a, **k: "<svg><g>drawn</g></svg>")
     monkeypatch.setattr(authoring, "QUICK_DRAW", 0.0)
@@ -1066,7 +1092,7 @@ def test_a_large_scenarios_analysis_runs_in_the_background_and_the_page_asks_aga
     assert "Still exploring every path of this large scenario, in the background" in first
     assert "Every reachable state explored" not in first
     done = wait_for(lambda: list(folder.glob("*.json")))
-    assert [p.suffix for p in folder.iterdir()] == [".json"]  # its text and marker are gone
+    assert {p.suffix for p in folder.iterdir()} <= {".json", ".graph"}  # text, marker gone
     block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
     assert "Every reachable state explored" in block and "load delay" not in block
     assert "A first foothold" in block
@@ -1074,7 +1100,8 @@ def test_a_large_scenarios_analysis_runs_in_the_background_and_the_page_asks_aga
     authoring._cache.items.clear()
     page = text(teacher.get("/author/scenarios/coat-still-on"))
     assert "Every reachable state explored" in page
-    assert list(folder.iterdir()) == done
+    assert list(folder.glob("*.json")) == done  # (beside it, the drawn graph, kept too)
+    assert {path.suffix for path in folder.iterdir()} <= {".json", ".graph"}
 
 
 def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monkeypatch):

@@ -173,14 +173,14 @@ def _form_token() -> str:
     checked = g.get("checked_csrf")
     if checked is not None and secret == checked[0]:
         return str(checked[1])
-    limited = current_app.config["WTF_CSRF_TIME_LIMIT"] is not None
+    if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return str(generate_csrf())  # tokens expire: each page signs its own, as Flask-WTF does
     signed: dict[str, str] = current_app.extensions.setdefault(SIGNED, {})
-    known = signed.get(secret) if isinstance(secret, str) and not limited else None
-    if known is not None:
-        return known
+    if isinstance(secret, str) and secret in signed:
+        return signed[secret]
     token = str(generate_csrf())
     secret = session.get("csrf_token")  # made by generate_csrf for a new session
-    if isinstance(secret, str) and not limited:
+    if isinstance(secret, str):
         if len(signed) >= 4096:  # browsers come and go: keep it bounded (a few hundred KB)
             signed.clear()
         signed[secret] = token

@@ -201,22 +201,16 @@ class _Builder:
                 number = float(node.value)  # 1e3: a number in YAML 1.2, text in 1.1
                 return int(number) if number.is_integer() and abs(number) < 2**53 else number
             return node.value
-        if node.tag == INT_TAG and plain_scalar:  # read as YAML 1.2 reads it, as editors do
-            if DECIMAL.fullmatch(node.value):
-                if len(node.value) <= 4300:  # longer: the constructor refuses it, below
-                    return int(node.value, 10)  # 010 is ten, not YAML 1.1's octal eight
-            elif HEX.fullmatch(node.value):
-                return int(node.value, 16)
-            else:
-                return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
-        if node.tag == INT_TAG:  # written `!!int 10`: read in YAML 1.2's forms only
+        if node.tag == INT_TAG:  # read in YAML 1.2's forms only, as editors do
             written = str(node.value).strip()
             if DECIMAL.fullmatch(written) and len(written) <= 4300:
-                return int(written, 10)
+                return int(written, 10)  # 010 is ten, not YAML 1.1's octal eight
             if HEX.fullmatch(written) or OCTAL.fullmatch(written):
                 return int(written[2:], 16 if written[1] == "x" else 8)
-            # PyYAML's YAML 1.1 forms (1_000, 0b101, base 60) are no numbers to editors, and
-            # its base 60 takes time that grows with the square of the length
+            if plain_scalar and not DECIMAL.fullmatch(written):
+                return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
+            # `!!int 1_000` or `!!int 1:30` (PyYAML's 1.1 forms are no numbers to editors, and
+            # its base 60 takes time that grows with the square of the length), or too long
             raise _Refused(_mark(node), f"'{written[:40]}' cannot be read as a whole number")
         if node.tag == FLOAT_TAG and plain_scalar and not FLOAT_OR_SPECIAL.fullmatch(node.value):
             return str(node.value)  # 1_000.5, 190:20:30.5: text in YAML 1.2
@@ -529,21 +523,29 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 def _folder_files(folder: Path) -> Iterator[Path]:
     # os.scandir knows each entry's type from the folder listing, so a plain file costs no
     # system call of its own (the library looks at its folder on every catalog request)
-    inside: Path | None = None
+    inside: list[Path] = []
     with os.scandir(folder) as listing:
         for item in listing:
-            if os.path.splitext(item.name)[1] not in (".yaml", ".yml"):
-                continue
-            try:
-                if not item.is_file():
-                    continue
-                if item.is_symlink():  # a link that leads out of the folder is not its file
-                    inside = inside or folder.resolve()
-                    if not Path(item.path).resolve().is_relative_to(inside):
-                        continue
-            except (OSError, RuntimeError):  # a link in a loop leads to no file, as a dangling one
-                continue
-            yield folder / item.name
+            if _own_yaml(item, folder, inside):
+                yield folder / item.name
+
+
+def _own_yaml(item: os.DirEntry[str], folder: Path, inside: list[Path]) -> bool:
+    """Whether a folder's entry is one of its scenario files: a .yaml or .yml file, or a link
+    to one inside the folder (a link that leads out of it, dangles or loops is not). `inside`
+    keeps the folder's resolved path once a link has needed it."""
+    if os.path.splitext(item.name)[1] not in (".yaml", ".yml"):
+        return False
+    try:
+        if not item.is_file():
+            return False
+        if item.is_symlink():
+            if not inside:
+                inside.append(folder.resolve())
+            return Path(item.path).resolve().is_relative_to(inside[0])
+    except (OSError, RuntimeError):  # a link in a loop
+        return False
+    return True
 
 
 @dataclass
@@ -683,24 +685,18 @@ class Library:
         """The folder's scenario files by name, sorted, each with its stat: the same files
         as `scenario_files` (a link that leads out of the folder is left out)."""
         found = []
-        inside: Path | None = None
+        inside: list[Path] = []
         try:
             listing = os.scandir(self.folder)
         except OSError:  # no folder (yet): no scenarios
             return []
         with listing:
             for item in listing:
-                if os.path.splitext(item.name)[1] not in (".yaml", ".yml"):
+                if not _own_yaml(item, self.folder, inside):
                     continue
                 try:
-                    if not item.is_file():
-                        continue
-                    if item.is_symlink():
-                        inside = inside or self.folder.resolve()
-                        if not Path(item.path).resolve().is_relative_to(inside):
-                            continue
                     found.append((item.name, item.stat()))
-                except (OSError, RuntimeError):
+                except OSError:
                     continue
         found.sort(key=lambda pair: pair[0])
         return found

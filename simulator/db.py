@@ -3,6 +3,7 @@ database is created at the latest migration and an out-of-date one refused."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -11,7 +12,16 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InternalError,
+    InvalidatePoolError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from werkzeug.wrappers import Response
 
@@ -20,6 +30,10 @@ from . import migrations
 EXTENSION = "rapport.db"
 LOCK_SECONDS = 5.0  # the default wait for a lock (RAPPORT_DATABASE_LOCK_SECONDS)
 READ_ONLY = "25006"  # PostgreSQL's SQLSTATE for a write in a read-only transaction
+# PostgreSQL's SQLSTATEs for waiting too long on a lock, a deadlock, a serialization failure
+LOCKED = {"55P03", "40P01", "40001"}
+# a bug, not the database failing: these stay a 500 (and are logged as one)
+BUGS = (IntegrityError, ProgrammingError, DataError, NotSupportedError)
 
 
 class Database:
@@ -64,6 +78,9 @@ class Database:
             # from now on a connection opens the file that exists, never makes an empty one
             # in its place: a database moved away gives 503s until it is back
             event.listen(self.engine, "do_connect", self._existing_file)
+            event.listen(self.engine, "connect", self._note_files)
+            event.listen(self.engine, "checkout", self._same_files)
+            self.engine.dispose()  # the connections opened so far noted no files
 
     def _existing_file(
         self, _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
@@ -71,6 +88,36 @@ class Database:
         assert self.file is not None
         cargs[0] = f"{self.file.as_uri().replace('file://', 'file:', 1)}?mode=rw"
         cparams["uri"] = True
+
+    # A connection keeps the files it opened even when they are deleted or replaced: a
+    # database restored from a backup over the live one, or its folder or its -wal file
+    # deleted, and every later choice went to a file no one will open again (lost at the
+    # next restart). Each connection notes its files (device and inode); lent out again, it
+    # is checked against them (two stats, a few microseconds), and when they changed the
+    # pool starts afresh: the files there now, or a 503 while there is none.
+
+    def _files(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        assert self.file is not None
+        return _identity(self.file), _identity(self.file.with_name(self.file.name + "-wal"))
+
+    def _note_files(self, _connection: Any, record: Any) -> None:
+        record.info["files"] = self._files()
+
+    def _same_files(self, _connection: Any, record: Any, _proxy: Any) -> None:
+        now = self._files()
+        database, wal = record.info.setdefault("files", now)
+        if wal is None:  # the -wal file is made on the first write
+            record.info["files"] = database, wal = database, now[1]
+        if now != (database, wal):
+            raise InvalidatePoolError(f"{self.file} was deleted or replaced while open")
+
+
+def _identity(file: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(file)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _sqlite_pragmas(connection: Any, lock_seconds: float) -> None:
@@ -110,33 +157,53 @@ def init_app(app: Flask) -> Database:
     def remove_session(_exc: BaseException | None) -> None:
         database.session.remove()
 
-    @app.errorhandler(InternalError)
-    def read_only(error: InternalError) -> Response:
-        # PostgreSQL refusing writes (a standby after a failover, a read-only transaction
-        # default) is its own error class, not OperationalError: a 503 too
-        if getattr(error.orig, "sqlstate", None) != READ_ONLY:
-            raise error
-        return unavailable(error)
-
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DatabaseError)
     def unavailable(error: DBAPIError) -> Response:
-        # the database is gone, read-only or locked for long: nothing half-written (the
-        # transaction is rolled back), a page that says to retry, and the next request
-        # starts a fresh connection, so the app recovers without a restart
+        # the database is gone, read-only, unreadable or locked for long: nothing
+        # half-written (the transaction is rolled back) and a page that says to retry.
+        # PostgreSQL refusing writes (a standby after a failover) is an InternalError.
+        if isinstance(error, BUGS) or (
+            isinstance(error, InternalError) and _sqlstate(error) != READ_ONLY
+        ):
+            raise error
         database.session.rollback()
         database.session.remove()
         from .web import message_page
 
+        if _is_lock(error):
+            heading = "Rapport is busy for a moment"
+            reason = "The database did not answer in time"
+            app.logger.warning("database busy: %s", error.orig)
+        else:
+            # a file made read-only or replaced, a disk full, a server gone: the pooled
+            # connections may keep that state, so they are closed and the next request
+            # opens new ones, and the app recovers without a restart once it is fixed
+            database.engine.dispose()
+            heading = "Rapport can't save your work right now"
+            reason = "The database is not available"
+            app.logger.error("database unavailable: %s", error.orig)
         response = message_page(
             503,
-            "Rapport is busy for a moment",
-            "The database did not answer in time, so nothing was saved. Please try again in "
-            "a few seconds: everything you did before this is kept.",
+            heading,
+            f"{reason}, so nothing was saved. Please try again in a few seconds: everything "
+            "you did before this is kept.",
         )
         response.headers["Retry-After"] = "5"
         return response
 
     return database
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
+
+
+def _is_lock(error: DBAPIError) -> bool:
+    """Whether the database only waited too long for a lock another connection holds."""
+    if _sqlstate(error) in LOCKED:
+        return True
+    name = getattr(error.orig, "sqlite_errorname", "")
+    return name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in str(error.orig)
 
 
 class BadSetting(ValueError):

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ from simulator.db import BadSetting
 from simulator.models import StepRow
 
 from ..config import POSTGRES, app_config, database_url, server
-from .helpers import HTMX, choose, rows, start
+from .helpers import HTMX, choose, reply, rows, start
 
 
 def test_a_failing_database_gives_a_503_to_retry_and_the_app_recovers(client, app, monkeypatch):
@@ -75,10 +76,12 @@ def test_a_database_refusing_writes_gives_a_503_and_recovers(client, app):
         for headers in ({}, HTMX):
             page = choose(client, run, 0, 0, htmx=bool(headers))
             assert page.status_code == 503 and page.headers["Retry-After"] == "5"
-            assert "nothing was saved" in page.text
+            assert "can&#39;t save your work right now" in page.text
+            assert "nothing was saved" in page.text and "busy" not in page.text
     finally:
         event.remove(engine, "connect", read_only)
-        engine.dispose()
+    # writes are back (the file made writable again): the read-only connections the pool
+    # held were closed after the 503, so the app writes again without a restart
     found, steps = rows(app, run)
     assert found.steps == 0 and steps == []
     assert choose(client, run, 0, 0).status_code == 303
@@ -105,7 +108,7 @@ def test_a_long_lock_gives_a_503_within_the_configured_wait(tmp_path, folder):
         page = choose(client, run, 0, 0, htmx=True)
         waited = time.monotonic() - began
         assert page.status_code == 503 and page.headers["Retry-After"] == "5"
-        assert "nothing was saved" in page.text
+        assert "busy for a moment" in page.text and "nothing was saved" in page.text
         assert 0.9 < waited < 5, waited
     finally:
         holder.rollback()
@@ -137,8 +140,8 @@ def test_the_database_going_away_and_coming_back_needs_no_restart(client, app):
         with server().connect() as admin:
             assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     else:
-        # the file moved away (a volume unmounted): 503s, and no empty database in its place
-        database.engine.dispose()
+        # the file moved away (a volume unmounted), while the pool holds connections open
+        # on it: 503s, and no empty database in its place
         file = database.file
         file.rename(file.with_name("away.db"))
         for headers in ({}, HTMX):
@@ -150,6 +153,52 @@ def test_the_database_going_away_and_coming_back_needs_no_restart(client, app):
     assert choose(client, run, 1, 0).status_code == 303
     found, steps = rows(app, run)
     assert found.finished and [step.number for step in steps] == [1, 2]
+
+
+sqlite_only = pytest.mark.skipif(POSTGRES, reason="faults of a SQLite file")
+
+
+@sqlite_only
+def test_a_deleted_database_folder_gives_503s_and_loses_no_confirmed_choice(client, app):
+    """The instance folder deleted while serving: the connections hold the deleted files
+    open, and a choice written to them would be lost at the next restart. Instead each is a
+    503; once the folder is restored the app goes on without a restart."""
+    run = start(client)
+    assert choose(client, run, 0, 0).status_code == 303
+    database = app.extensions["rapport.db"]
+    second = {"step": "1", "reply": reply(client, run, 0)}
+    kept = database.file.parent.with_name("kept")
+    os.rename(database.file.parent, kept)  # the same as deleting it, for the open files
+    database.file.parent.mkdir()
+    try:
+        page = client.post(f"{run}/choose", data=second, headers=HTMX)
+        assert page.status_code == 503 and "nothing was saved" in page.text
+        assert not database.file.exists()  # no empty database in its place
+    finally:
+        database.file.parent.rmdir()
+        os.rename(kept, database.file.parent)
+    assert choose(client, run, 1, 0).status_code == 303
+    found, steps = rows(app, run)
+    assert found.finished and [step.number for step in steps] == [1, 2]
+
+
+@sqlite_only
+def test_a_database_file_overwritten_with_junk_gives_503s_and_recovers(client, app):
+    run = start(client)
+    assert choose(client, run, 0, 0).status_code == 303
+    database = app.extensions["rapport.db"]
+    database.engine.dispose()  # the checkpointed file holds everything
+    good = database.file.read_bytes()
+    with open(database.file, "r+b") as file:  # in place: the same file, junk in it
+        file.write(b"not a database " * 512)
+    for headers in ({}, HTMX):
+        page = client.get(run, headers=headers)
+        assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+        assert "Traceback" not in page.text
+    with open(database.file, "r+b") as file:
+        file.write(good)
+    assert "I don&#39;t know. Maybe." in client.get(run).text  # restored: no restart
+    assert choose(client, run, 1, 0).status_code == 303
 
 
 # -- the scenario file edited or deleted mid-run -----------------------------------------------

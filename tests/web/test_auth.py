@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -349,3 +350,32 @@ def test_the_counts_file_keeps_fixed_windows(tmp_path):
     assert store.incr("short", 60) == 1  # a new window starts at one
     store.clear("k")
     assert store.get("k") == 0 and store.reset() == 1
+
+
+def test_a_counts_file_that_cannot_be_written_limits_in_the_process_then_recovers(
+    tmp_path, folder, monkeypatch, caplog
+):
+    """The instance folder made read-only (or the disk full) while serving: a wrong password
+    is still a plain 401, not a 500, and still counted (in the process for a while). Once
+    the file can be written again, a new connection counts there: no restart."""
+    from simulator import limit_store
+
+    app = create_app(app_config(tmp_path, folder, WTF_CSRF_ENABLED=False))
+    with app.app_context():
+        auth.create("ada@example.org", "the right password")
+    client = app.test_client()
+    store = app.extensions["rapport.limiter"].storage
+    wrong = {"email": "ada@example.org", "password": "guess"}
+    assert client.post("/login", data=wrong).status_code == 401  # the connection is open
+    store._db().execute("PRAGMA query_only = ON")  # as a file opened read-only stays
+    for _ in range(5):
+        assert client.post("/login", data=wrong).status_code == 401
+    assert client.post("/login", data=wrong).status_code == 429  # still limited
+    assert "rate limits counted in this process" in caplog.text
+    monkeypatch.setattr(limit_store, "RETRY_SECONDS", 0.0)
+    store._failed_until = 0.0  # the retry is due
+    other = {"email": "bea@example.org", "password": "guess"}
+    assert client.post("/login", data=other).status_code == 401
+    with sqlite3.connect(store.path) as counts:  # counted in the file again
+        assert counts.execute("SELECT count(*) FROM counters WHERE key LIKE '%bea%'").fetchone()[0]
+    app.extensions["rapport.db"].engine.dispose()

@@ -14,10 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the app: configuration, database, scenario library, blueprints, error pages."""
+    # the instance folder keeps the files of the defaults (instance.py): the SQLite
+    # database, the kept secret key, the rate limits' counts, the background analyses
+    instance_dir = os.environ.get("RAPPORT_INSTANCE_DIR")
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
+        instance_path=str(Path(instance_dir).absolute()) if instance_dir else None,
     )
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("RAPPORT_DATABASE_URL"),

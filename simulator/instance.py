@@ -34,12 +34,16 @@ def folder(app: Flask) -> Path:
     return folder
 
 
+class BadSecret(ValueError):
+    """A kept secret key file that cannot be used; the message says what to do."""
+
+
 def persistent_secret(file: Path) -> str:
-    """A secret kept in the instance folder, so signed cookies survive restarts."""
+    """A secret kept in the instance folder, so signed cookies survive restarts. A file
+    that is there but empty or not a text key is refused, never replaced: each process
+    would make a key of its own, and a browser's cookie would work on one of them only."""
     if file.exists():
-        existing = file.read_text(encoding="ascii").strip()
-        if existing:
-            return existing
+        return _kept(file)
     key = secrets.token_hex(32)
     # write a private temporary file, then link it into place: two processes starting
     # at once agree on whichever key was linked first
@@ -50,9 +54,27 @@ def persistent_secret(file: Path) -> str:
     try:
         os.link(temporary, file)
     except FileExistsError:
-        key = file.read_text(encoding="ascii").strip() or key
+        key = _kept(file)
     finally:
         temporary.unlink()
+    return key
+
+
+def _kept(file: Path) -> str:
+    remedy = (
+        "delete it to have a new key made at the next start (browsers then sign in and "
+        "start afresh), or set RAPPORT_SECRET_KEY"
+    )
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise BadSecret(f"{file} cannot be read ({error.strerror}): {remedy}") from error
+    try:
+        key = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise BadSecret(f"{file} is not a text key: {remedy}") from None
+    if not key or not key.isprintable():
+        raise BadSecret(f"{file} holds no key: {remedy}")
     return key
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from simulator import create_app
-from simulator.instance import persistent_secret
+from simulator.instance import BadSecret, persistent_secret
 
 from .helpers import HTMX, start
 
@@ -19,6 +21,17 @@ def test_configuration_comes_from_environment_variables(monkeypatch, tmp_path):
     assert app.config["SCENARIO_DIR"] == str(tmp_path / "library")
     assert (tmp_path / "env" / "rapport.db").exists()  # the folder is made, the tables too
     assert "No scenarios are available yet" in app.test_client().get("/").text
+    app.extensions["rapport.db"].engine.dispose()
+
+
+def test_the_instance_folder_can_be_moved(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAPPORT_INSTANCE_DIR", str(tmp_path / "kept"))
+    monkeypatch.delenv("RAPPORT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RAPPORT_SECRET_KEY", raising=False)
+    app = create_app({"RATELIMIT_STORAGE_URI": None})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'kept' / 'rapport.db'}"
+    assert app.secret_key == (tmp_path / "kept" / "secret_key").read_text().strip()
+    assert str(tmp_path / "kept" / "rate-limits.db") in app.config["RATELIMIT_STORAGE_URI"]
     app.extensions["rapport.db"].engine.dispose()
 
 
@@ -36,6 +49,35 @@ def test_the_generated_secret_is_kept_so_cookies_survive_a_restart(tmp_path):
     assert persistent_secret(file) == first
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary left behind
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"", "holds no key"), (b"\n  \n", "holds no key"), (b"\xff\xfe\x00k", "is not a text key")],
+)
+def test_a_kept_secret_that_is_empty_or_no_text_is_refused_and_left_alone(tmp_path, content, says):
+    # replaced, each process would make a key of its own: a trainee's cookie would then
+    # work on one of the server's workers only, and an instructor could not sign in
+    file = tmp_path / "secret_key"
+    file.write_bytes(content)
+    with pytest.raises(BadSecret, match=f"{says}: delete it to have a new key made"):
+        persistent_secret(file)
+    assert file.read_bytes() == content
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_the_server_refuses_to_start_on_an_empty_kept_secret_with_what_to_do(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("RAPPORT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("RAPPORT_INSTANCE_DIR", str(tmp_path))
+    (tmp_path / "secret_key").write_text("")
+    result = CliRunner().invoke(main, ["serve", "--port", "5126"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Error: {tmp_path / 'secret_key'} holds no key: delete it" in result.output
 
 
 def test_an_unexpected_error_gets_a_friendly_500_never_a_traceback(app, client, monkeypatch):
@@ -76,7 +118,12 @@ def test_the_play_page_stays_small(client, app):
     uncompressed."""
     run = start(client)
     wire = plain = 0
-    for url in (run, "/static/css/app.css", "/static/vendor/htmx-4.0.1.min.js", "/static/js/play.js"):
+    for url in (
+        run,
+        "/static/css/app.css",
+        "/static/vendor/htmx-4.0.1.min.js",
+        "/static/js/play.js",
+    ):
         packed = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert packed.status_code == 200, url
         assert packed.headers.get("Content-Encoding") == "gzip", url

@@ -21,7 +21,14 @@ from .engine import (
 )
 from .engine import analyze as analyze_scenario
 from .engine import lint as lint_scenario
-from .scenarios import Loaded, collector_paused, load_file, locate_all, scenario_files
+from .scenarios import (
+    Loaded,
+    Message,
+    collector_paused,
+    load_file,
+    locate_all,
+    scenario_files,
+)
 
 
 def _load_or_exit(file: str) -> Loaded:
@@ -56,8 +63,13 @@ def validate(paths: tuple[str, ...]) -> None:
         click.echo("no scenario files found", err=True)
         sys.exit(1)
     invalid = 0
+    first: dict[tuple[Path, str], Path] = {}  # per folder and id, the file served
     for file in files:
         loaded = load_file(file)
+        if loaded.scenario is not None:
+            served = first.setdefault((file.absolute().parent, loaded.scenario.id), file)
+            if served != file:
+                loaded.warnings.append(_shadowed(loaded, served))
         for message in sorted(loaded.errors + loaded.warnings):
             click.echo(str(message))
         if not loaded.ok:
@@ -69,6 +81,22 @@ def validate(paths: tuple[str, ...]) -> None:
         err=True,
     )
     sys.exit(1 if invalid else 0)
+
+
+def _shadowed(loaded: Loaded, served: Path) -> Message:
+    """The warning on a file whose id an earlier file of its folder has: as the library
+    serves the first, trainees never play this one."""
+    assert loaded.scenario is not None
+    mark = loaded.positions.keys.get(("id",)) if loaded.positions else None
+    return Message(
+        loaded.path,
+        mark.line if mark else 1,
+        mark.column if mark else 1,
+        f"the id '{loaded.scenario.id}' is also used by {served.name}, which comes first in "
+        "the folder, so trainees play that file and never this one: give this scenario its "
+        "own id",
+        "warning",
+    )
 
 
 def _numbers(text: str) -> list[int]:

@@ -170,3 +170,21 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
     assert served[-1] == {"host": "127.0.0.1", "port": 5124, "debug": True}
     assert "1 valid, 1 broken (not served)" in result.stdout
     assert "missing-scene.yaml:15:15: `goto` names scene 'elsewhere'" in result.stdout
+
+
+def test_validate_warns_of_a_second_file_with_an_id_the_folder_already_has(tmp_path):
+    import shutil
+
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(EXAMPLE, tmp_path / name)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(EXAMPLE, other / "c.yaml")  # another folder is another library
+    result = run("validate", str(tmp_path), str(other))
+    assert result.exit_code == 0  # each file is valid: warnings do not fail it
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'b.yaml'}:2:1: warning: the id 'coat-still-on' is also used by a.yaml, "
+        "which comes first in the folder, so trainees play that file and never this one: "
+        "give this scenario its own id"
+    ]
+    assert "3 files checked: 3 valid, 0 invalid" in result.stderr

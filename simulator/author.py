@@ -140,7 +140,10 @@ def library() -> Response:
     found = rows()
     counts = {status: sum(1 for r in found if r.status == status) for status in STATUSES}
     schema = _library().has_file(SCHEMA)
-    response = render("author/library.html", rows=found, counts=counts, schema=schema)
+    problem = _library().folder_problem()
+    response = render(
+        "author/library.html", rows=found, counts=counts, schema=schema, problem=problem
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -435,6 +435,9 @@ def serve(host: str, port: int, workers: int, debug: bool, access_log: bool) -> 
     for entry in broken:
         for message in entry.loaded.errors:
             click.echo(f"  {message}")
+    problem = app.extensions["rapport.library"].folder_problem()
+    if problem:
+        click.echo(f"  {problem}")
     click.echo(f"Rapport at http://{host}:{port}/")
     if debug:
         app.run(host=host, port=port, debug=True)

@@ -752,7 +752,22 @@ class Library:
 
     def has_file(self, name: str) -> bool:
         """Whether the folder holds a file of this name (the schema, offered for download)."""
-        return (self.folder / name).is_file()
+        try:
+            return (self.folder / name).is_file()
+        except OSError:  # a folder that cannot be read: folder_problem() says so
+            return False
+
+    def folder_problem(self) -> str | None:
+        """Why the folder cannot be listed (missing, no folder, unreadable), or None."""
+        try:
+            with os.scandir(self.folder):
+                return None
+        except FileNotFoundError:
+            return f"The scenario folder {self.folder} does not exist."
+        except NotADirectoryError:
+            return f"{self.folder} is not a folder, so it holds no scenarios."
+        except OSError as error:
+            return f"The scenario folder {self.folder} cannot be read ({error.strerror})."
 
     def check(self, text: str, name: str) -> Loaded:
         """Validate text as the file `name`; an id another file already serves is an error too."""

@@ -692,6 +692,38 @@ def test_the_library_offers_the_json_schema_when_the_folder_has_it(teacher, fold
         assert response.status_code == 200 and response.json == {"title": "schema"}
 
 
+def test_a_scenario_folder_that_cannot_be_read_is_named_on_the_library_page(
+    teacher, folder, monkeypatch
+):
+    """The folder made unreadable for the server's user (or gone): the library page says
+    so and where, not a 500; the catalog is empty rather than broken."""
+    real = os.scandir
+
+    def refused(path="."):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    real_is_file = Path.is_file
+
+    def inside_refused(self):
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    monkeypatch.setattr(Path, "is_file", inside_refused)
+    page = teacher.get("/author/")
+    assert page.status_code == 200
+    assert f"The scenario folder {folder} cannot be read (Permission denied)." in text(page)
+    assert teacher.get("/").status_code == 200
+    monkeypatch.undo()
+    shutil.rmtree(folder)
+    assert f"The scenario folder {folder} does not exist." in text(teacher.get("/author/"))
+    folder.mkdir()
+    assert "folder-problem" not in teacher.get("/author/").text
+
+
 # -- the editor ----------------------------------------------------------------------------
 
 

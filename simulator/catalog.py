@@ -10,6 +10,7 @@ from .engine import Scenario
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 QUERY_LIMIT = 100  # characters of search text kept; longer is cut, never an error
+PAGE_SIZE = 48  # cards on one page of the catalog: a large library is read page by page
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Filters:
     difficulty: str = ""
     tag: str = ""
     problems: tuple[str, ...] = field(default=())
+    page: int = 1
 
     @property
     def active(self) -> bool:
@@ -38,7 +40,33 @@ def read_filters(args: dict[str, str], tags: list[str]) -> Filters:
     if tag and tag not in tags:
         problems.append(f"No scenario has the tag “{tag[:40]}”: showing every tag.")
         tag = ""
-    return Filters(text, difficulty, tag, tuple(problems))
+    raw = args.get("page", "").strip()
+    page = 1
+    if raw:
+        if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0:
+            page = int(raw)
+        else:
+            problems.append(f"There is no page “{raw[:40]}”: showing the first.")
+    return Filters(text, difficulty, tag, tuple(problems), page)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the catalog's matching scenarios."""
+
+    scenarios: list[Scenario]
+    number: int
+    pages: int
+    first: int  # 1-based position of the page's first scenario among those matching
+    of: int  # how many match in all
+
+
+def page_of(found: list[Scenario], wanted: int) -> Page:
+    """The page asked for; past the last, the last."""
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    number = min(wanted, pages)
+    start = (number - 1) * PAGE_SIZE
+    return Page(found[start : start + PAGE_SIZE], number, pages, start + 1, len(found))
 
 
 def ordered(scenarios: list[Scenario]) -> list[Scenario]:

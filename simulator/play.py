@@ -98,9 +98,12 @@ def index() -> Response:
     tags = catalog.all_tags(every)
     filters = catalog.read_filters(request.args.to_dict(), tags)
     runs = unfinished_runs(db.session(), browser_id())
+    page = catalog.page_of(catalog.matching(every, filters), filters.page)
     return render(
         "play/index.html",
-        scenarios=catalog.matching(every, filters),
+        scenarios=page.scenarios,
+        page=page,
+        page_url=functools.partial(_page_url, filters),
         total=len(every),
         filters=filters,
         tags=tags,
@@ -108,6 +111,13 @@ def index() -> Response:
         card=_card,
         runs=runs,
     )
+
+
+def _page_url(filters: catalog.Filters, number: int) -> str:
+    """The catalog's page `number` with the same filters."""
+    asked = {"q": filters.text, "difficulty": filters.difficulty, "tag": filters.tag}
+    values: dict[str, Any] = {key: value for key, value in asked.items() if value}
+    return url_for("play.index", **values, page=number)
 
 
 # a version's Scenario object -> its card; the object is kept with it, so its id stays its own

@@ -88,6 +88,34 @@ def test_unknown_filters_are_named_and_dropped(client, library):
     assert long.status_code == 200 and 'value="' + "x" * 100 + '"' in long.text
 
 
+def test_a_large_library_is_read_page_by_page_keeping_the_filters(client, folder, monkeypatch):
+    from simulator import catalog
+
+    monkeypatch.setattr(catalog, "PAGE_SIZE", 2)
+    for n in range(4):  # with the example: 5 scenarios, 3 pages of 2
+        sid = f"extra-{n}"
+        text = scenario_file(sid, f"Extra {n}", "advanced", "withdrawal", "Panic at work.")
+        (folder / f"{sid}.yaml").write_text(text, encoding="utf-8")
+    first = client.get("/").text
+    assert titles(first) == ["Coat Still On", "Extra 0"]
+    assert "5 scenarios, beginner first: 1 to 2 on this page." in first
+    assert 'aria-current="page">Page 1 of 3<' in first and "Previous page" not in first
+    assert 'rel="next" href="/?page=2">Next page' in first
+    last = client.get("/?page=3").text
+    assert titles(last) == ["Extra 3"] and "Next page" not in last
+    assert 'rel="prev" href="/?page=2">Previous page' in last
+    assert titles(client.get("/?page=99").text) == ["Extra 3"]  # past the end: the last
+    # the filters go with the page links
+    found = client.get("/?q=panic&tag=withdrawal").text
+    assert "4 of 5 scenarios match: 1 to 2 on this page." in found
+    assert 'href="/?q=panic&amp;tag=withdrawal&amp;page=2">Next page' in found
+    assert titles(client.get("/?q=panic&tag=withdrawal&page=2").text) == ["Extra 2", "Extra 3"]
+    for bad in ("0", "-1", "two", "9" * 50):
+        page = client.get(f"/?page={bad}").text
+        assert f"There is no page “{bad[:40]}”: showing the first." in page
+        assert titles(page) == ["Coat Still On", "Extra 0"]
+
+
 def test_the_tag_list_offers_the_most_used_tags_first(client, library):
     page = client.get("/").text
     options = re.findall(r'<option value="([a-z-]+)"', page.split('id="find-tag"')[1])

@@ -443,13 +443,17 @@ def serve(host: str, port: int, workers: int, debug: bool, access_log: bool) -> 
         app.run(host=host, port=port, debug=True)
         return
     app.extensions["rapport.db"].engine.dispose()  # each worker opens its own connections
-    _Production(host, port, workers, access_log).run()
+    _Production(host, port, workers, access_log, app).run()
 
 
 class _Production:
-    """gunicorn run from the command line: each worker builds the app for itself."""
+    """gunicorn run from the command line. Each worker is forked with the app built and
+    its library validated already (`app`): a worker started or restarted serves at once,
+    where a large library took each one longer than gunicorn's timeout to validate again."""
 
-    def __init__(self, host: str, port: int, workers: int, access_log: bool = False) -> None:
+    def __init__(
+        self, host: str, port: int, workers: int, access_log: bool = False, app: Any = None
+    ) -> None:
         from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
         class App(BaseApplication):  # type: ignore[misc]
@@ -468,7 +472,7 @@ class _Production:
                 # the open-response model loads (about a second) while the worker starts,
                 # not on a trainee's first typed reply; a match meanwhile waits for it
                 threading.Thread(target=matching.matcher, daemon=True).start()
-                return create_app()
+                return app if app is not None else create_app()
 
         self.app = App()
 

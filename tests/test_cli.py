@@ -156,6 +156,10 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
     def production(self) -> None:  # gunicorn, configured but not started
         cfg = self.app.cfg
         served.append({"bind": cfg.bind, "workers": cfg.workers, "log": cfg.accesslog})
+        # a worker gets the app built before the fork, its library validated already
+        worker_app = self.app.load()
+        assert len(worker_app.extensions["rapport.library"]._entries) == 2
+        worker_app.extensions["rapport.db"].engine.dispose()
 
     monkeypatch.setattr(cli._Production, "run", production)
     result = run("serve", "--port", "5123", "--workers", "3")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from . import authoring, db, engine, instance, matching
+from . import authoring, catalog, db, engine, instance, matching
 from .auth import instructor_required
 from .authoring import (
     MAX_JOBS,
@@ -41,6 +43,7 @@ from .web import browser_id, is_htmx, render
 bp = Blueprint("author", __name__, url_prefix="/author")
 
 STATUSES = ("valid", "warnings", "errors")
+FILES_A_PAGE = 50  # the library page lists a large folder page by page
 SCHEMA = "scenario.schema.json"  # offered for download when the folder has it
 
 
@@ -133,16 +136,40 @@ def check_text(text: str, name: str) -> Loaded:
 # -- the library -----------------------------------------------------------------------------
 
 
+def _library_page(shown: str, number: int) -> str:
+    values: dict[str, Any] = {"status": shown} if shown else {}
+    return url_for("author.library", **values, page=number)
+
+
 @bp.get("/")
 @instructor_required(ENDED)
 def library() -> Response:
     """Every file in the scenario folder with its status and messages; upload and download."""
     found = rows()
     counts = {status: sum(1 for r in found if r.status == status) for status in STATUSES}
-    schema = _library().has_file(SCHEMA)
-    problem = _library().folder_problem()
+    shown = request.args.get("status", "")
+    notes = []
+    if shown and shown not in STATUSES:
+        notes.append(f"There is no status “{shown[:40]}”: showing every file.")
+        shown = ""
+    raw = request.args.get("page", "")
+    number = catalog.page_number(raw) or 1
+    if raw and catalog.page_number(raw) is None:
+        notes.append(f"There is no page “{raw[:40]}”: showing the first.")
+    page = catalog.page_of(
+        [r for r in found if not shown or r.status == shown], number, FILES_A_PAGE
+    )
     response = render(
-        "author/library.html", rows=found, counts=counts, schema=schema, problem=problem
+        "author/library.html",
+        rows=page.items,
+        page=page,
+        total=len(found),
+        shown=shown,
+        notes=notes,
+        page_url=functools.partial(_library_page, shown),
+        counts=counts,
+        schema=_library().has_file(SCHEMA),
+        problem=_library().folder_problem(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

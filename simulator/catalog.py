@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from .engine import Scenario
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 QUERY_LIMIT = 100  # characters of search text kept; longer is cut, never an error
+T = TypeVar("T")
 PAGE_SIZE = 48  # cards on one page of the catalog: a large library is read page by page
 
 
@@ -41,32 +43,39 @@ def read_filters(args: dict[str, str], tags: list[str]) -> Filters:
         problems.append(f"No scenario has the tag “{tag[:40]}”: showing every tag.")
         tag = ""
     raw = args.get("page", "").strip()
-    page = 1
-    if raw:
-        if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0:
-            page = int(raw)
-        else:
-            problems.append(f"There is no page “{raw[:40]}”: showing the first.")
+    page = page_number(raw) or 1
+    if raw and page_number(raw) is None:
+        problems.append(f"There is no page “{raw[:40]}”: showing the first.")
     return Filters(text, difficulty, tag, tuple(problems), page)
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of the catalog's matching scenarios."""
+class Page(Generic[T]):
+    """One page of a long list (the catalog's matching scenarios, the library's files)."""
 
-    scenarios: list[Scenario]
+    items: list[T]
     number: int
     pages: int
-    first: int  # 1-based position of the page's first scenario among those matching
-    of: int  # how many match in all
+    first: int  # 1-based position of the page's first item in the whole list
+    of: int  # how many in all
 
 
-def page_of(found: list[Scenario], wanted: int) -> Page:
-    """The page asked for; past the last, the last."""
-    pages = max(1, -(-len(found) // PAGE_SIZE))
+def page_of(found: list[T], wanted: int, size: int | None = None) -> Page[T]:
+    """The page asked for (`size` items a page, PAGE_SIZE unless given); past the last,
+    the last."""
+    size = size or PAGE_SIZE
+    pages = max(1, -(-len(found) // size))
     number = min(wanted, pages)
-    start = (number - 1) * PAGE_SIZE
-    return Page(found[start : start + PAGE_SIZE], number, pages, start + 1, len(found))
+    start = (number - 1) * size
+    return Page(found[start : start + size], number, pages, start + 1, len(found))
+
+
+def page_number(raw: str) -> int | None:
+    """A page number from a query string, or None when it is none."""
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0:
+        return int(raw)
+    return None
 
 
 def ordered(scenarios: list[Scenario]) -> list[Scenario]:

@@ -101,7 +101,7 @@ def index() -> Response:
     page = catalog.page_of(catalog.matching(every, filters), filters.page)
     return render(
         "play/index.html",
-        scenarios=page.scenarios,
+        scenarios=page.items,
         page=page,
         page_url=functools.partial(_page_url, filters),
         total=len(every),

@@ -569,6 +569,45 @@ def db_current() -> None:
     sys.exit(1)
 
 
+@db_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(file: Path) -> None:
+    """Copy the SQLite database to FILE, a consistent copy made while the server runs."""
+    from . import db
+
+    database = _database()
+    try:
+        db.backup(database, file)
+    except db.CannotCopy as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        database.engine.dispose()
+    click.echo(f"backed up {database.file} to {file}")
+
+
+@db_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+def db_restore(file: Path, yes: bool) -> None:
+    """Replace the SQLite database's content with the backup FILE; safe while serving."""
+    from . import db
+
+    database = _database()
+    try:
+        if not yes:
+            click.confirm(
+                f"Replace everything in {database.file} with {file}? Runs and classes since "
+                "that backup are lost",
+                abort=True,
+            )
+        db.restore(database, file)
+    except db.CannotCopy as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        database.engine.dispose()
+    click.echo(f"restored {database.file} from {file}: run `rapport db current` to check it")
+
+
 main.add_command(db_cli)
 
 if __name__ == "__main__":  # pragma: no cover

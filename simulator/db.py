@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,59 @@ def _identity(file: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return found.st_dev, found.st_ino
+
+
+class CannotCopy(RuntimeError):
+    """A backup or restore that cannot be made; the message says why and what to do."""
+
+
+def backup(database: Database, target: Path) -> None:
+    """Copy a SQLite database to `target` through SQLite's backup API: a consistent copy,
+    its -wal file included, made while the server goes on writing."""
+    if database.file is None:
+        raise CannotCopy(
+            "only a SQLite database is copied by Rapport: back PostgreSQL up with pg_dump"
+        )
+    if target.exists():
+        raise CannotCopy(f"{target} exists already: name a new file")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with _opened(database.file, "ro") as source, _opened(partial, "rwc") as copy:
+            source.backup(copy)
+        partial.rename(target)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise CannotCopy(f"the backup could not be made: {error}") from error
+
+
+def restore(database: Database, source: Path) -> None:
+    """Replace a SQLite database's content with a backup's, through SQLite's backup API,
+    under the database's own locks: safe while the server runs (its next requests read the
+    restored content), where copying a file over a live database is not."""
+    if database.file is None:
+        raise CannotCopy("only a SQLite database is restored by Rapport: use pg_restore")
+    try:
+        with _opened(source, "ro") as backup_file:
+            tables = {row[0] for row in backup_file.execute("SELECT name FROM sqlite_master")}
+            if not {"runs", "steps", "alembic_version"} <= tables:
+                raise CannotCopy(f"{source} is not a backup of Rapport's database")
+            with _opened(database.file, "rw") as live:
+                live.execute(f"PRAGMA busy_timeout = {round(LOCK_SECONDS * 1000)}")
+                backup_file.backup(live)
+    except sqlite3.DatabaseError as error:
+        raise CannotCopy(f"{source} could not be restored: {error}") from error
+    database.engine.dispose()
+
+
+@contextmanager
+def _opened(file: Path, mode: str) -> Iterator[sqlite3.Connection]:
+    # a plain connection to an existing file (mode=ro, rw) or a new one (rwc), closed after
+    uri = f"{file.absolute().as_uri().replace('file://', 'file:', 1)}?mode={mode}"
+    connection = sqlite3.connect(uri, uri=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def _sqlite_pragmas(connection: Any, lock_seconds: float) -> None:

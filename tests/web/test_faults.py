@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -156,6 +155,44 @@ def test_the_database_going_away_and_coming_back_needs_no_restart(client, app):
 
 
 sqlite_only = pytest.mark.skipif(POSTGRES, reason="faults of a SQLite file")
+
+
+def test_a_backup_made_and_restored_while_serving_is_what_the_trainee_sees(
+    client, app, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("RAPPORT_SECRET_KEY", "tests")
+    backup = tmp_path / "backup.db"
+    run = start(client)
+    assert choose(client, run, 0, 0).status_code == 303
+    made = CliRunner().invoke(main, ["db", "backup", str(backup)])
+    if POSTGRES:
+        assert made.exit_code == 1 and "back PostgreSQL up with pg_dump" in made.output
+        return
+    assert made.exit_code == 0, made.output
+    again = CliRunner().invoke(main, ["db", "backup", str(backup)])
+    assert again.exit_code == 1 and "exists already: name a new file" in again.output
+    assert choose(client, run, 1, 0).status_code == 303  # after the backup: the ending
+    asked = CliRunner().invoke(main, ["db", "restore", str(backup)], input="n\n")
+    assert asked.exit_code == 1 and "Replace everything in" in asked.output
+    assert rows(app, run)[0].finished  # not restored: the answer was no
+    restored = CliRunner().invoke(main, ["db", "restore", str(backup), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    # the running app reads the restored content at once: back at the second step
+    assert "I don&#39;t know. Maybe." in client.get(run).text
+    assert choose(client, run, 1, 0).status_code == 303
+    found, steps = rows(app, run)
+    assert found.finished and [step.number for step in steps] == [1, 2]
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    refused = CliRunner().invoke(main, ["db", "restore", str(junk), "--yes"])
+    assert refused.exit_code == 1 and "could not be restored" in refused.output
+    assert "Traceback" not in refused.output
+    assert rows(app, run)[0].finished  # nothing changed
 
 
 @sqlite_only

@@ -162,6 +162,9 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
         worker_app.extensions["rapport.db"].engine.dispose()
 
     monkeypatch.setattr(cli._Production, "run", production)
+    from simulator import matching
+
+    monkeypatch.setattr(matching, "matcher", lambda: None)  # not the model, in a test
     result = run("serve", "--port", "5123", "--workers", "3")
     assert result.exit_code == 0, result.output
     # the production server by default, with the workers asked for

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -573,15 +575,8 @@ def db_current() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(file: Path) -> None:
     """Copy the SQLite database to FILE, a consistent copy made while the server runs."""
-    from . import db
-
-    database = _database()
-    try:
+    with _copying() as (db, database):
         db.backup(database, file)
-    except db.CannotCopy as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        database.engine.dispose()
     click.echo(f"backed up {database.file} to {file}")
 
 
@@ -590,10 +585,7 @@ def db_backup(file: Path) -> None:
 @click.option("--yes", is_flag=True, help="Replace the database without asking.")
 def db_restore(file: Path, yes: bool) -> None:
     """Replace the SQLite database's content with the backup FILE; safe while serving."""
-    from . import db
-
-    database = _database()
-    try:
+    with _copying() as (db, database):
         if not yes:
             click.confirm(
                 f"Replace everything in {database.file} with {file}? Runs and classes since "
@@ -601,11 +593,21 @@ def db_restore(file: Path, yes: bool) -> None:
                 abort=True,
             )
         db.restore(database, file)
+    click.echo(f"restored {database.file} from {file}: run `rapport db current` to check it")
+
+
+@contextmanager
+def _copying() -> Iterator[tuple[Any, Any]]:
+    """The db module and the database opened as it is; a refused copy is a clear message."""
+    from . import db
+
+    database = _database()
+    try:
+        yield db, database
     except db.CannotCopy as error:
         raise click.ClickException(str(error)) from error
     finally:
         database.engine.dispose()
-    click.echo(f"restored {database.file} from {file}: run `rapport db current` to check it")
 
 
 main.add_command(db_cli)

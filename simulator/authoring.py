@@ -221,13 +221,30 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
                     return Exploring(int(time.time() - marker.stat().st_mtime))
                 continue
             return _died(folder, digest, marker)
+        except OSError as error:
+            return _cannot_start(folder, error)
         # counted with this one, so two pages starting at once cannot both pass the cap
         if len([m for m in folder.glob("*.running") if _alive(m)]) > MAX_JOBS:
             marker.unlink(missing_ok=True)
             return Exploring(0, queued=True)  # the page asks again, and starts it later
-        _start(folder, digest, source, marker)
+        try:
+            _start(folder, digest, source, marker)
+        except OSError as error:  # the disk full, the folder made read-only meanwhile
+            for path in (marker, folder / f"{digest}.source", folder / f"{digest}.log"):
+                with suppress(OSError):
+                    path.unlink(missing_ok=True)
+            return _cannot_start(folder, error)
         return Exploring(0)
     return Exploring(0)
+
+
+def _cannot_start(folder: Path, error: OSError) -> Summary:
+    logger.warning("a background analysis cannot start: %s: %s", folder, error)
+    return Summary(
+        stopped=f"The background analysis cannot start: its folder {folder} cannot be "
+        f"written ({error.strerror}): make it one the server's user can write. "
+        f"{REST_COMPLETE}"
+    )
 
 
 def _died(folder: Path, digest: str, marker: Path) -> Summary:

@@ -521,12 +521,12 @@ def _app(config: dict[str, Any] | None = None) -> Any:
     configured: pending migrations say which command applies them."""
     from . import create_app
     from .db import BadSetting
-    from .instance import BadSecret
+    from .instance import BadInstance
     from .migrations import OutOfDate
 
     try:
         return create_app(config)
-    except (OutOfDate, BadSetting, BadSecret) as error:
+    except (OutOfDate, BadSetting, BadInstance) as error:
         raise click.ClickException(str(error)) from error
 
 

@@ -21,7 +21,7 @@ def fill_defaults(app: Flask) -> None:
     if not app.config.get("RATELIMIT_STORAGE_URI"):  # shared by this machine's processes
         try:
             counts = f"{SCHEME}://{folder(app) / 'rate-limits.db'}"
-        except OSError as error:  # a read-only install: count in each process instead
+        except BadInstance as error:  # a read-only install: count in each process instead
             app.logger.warning("rate limits count per process: %s", error)
             counts = "memory://"
         app.config["RATELIMIT_STORAGE_URI"] = counts
@@ -30,12 +30,20 @@ def fill_defaults(app: Flask) -> None:
 def folder(app: Flask) -> Path:
     """The app's instance folder, made on first need."""
     folder = Path(app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInstance(
+            f"the instance folder {folder} cannot be made ({error.strerror}): set "
+            "RAPPORT_INSTANCE_DIR to a folder the server can write, or configure "
+            "RAPPORT_DATABASE_URL and RAPPORT_SECRET_KEY"
+        ) from error
     return folder
 
 
-class BadSecret(ValueError):
-    """A kept secret key file that cannot be used; the message says what to do."""
+class BadInstance(ValueError):
+    """An instance folder, or a kept secret key in it, that cannot be used; the message
+    says what to do."""
 
 
 def persistent_secret(file: Path) -> str:
@@ -68,13 +76,13 @@ def _kept(file: Path) -> str:
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise BadSecret(f"{file} cannot be read ({error.strerror}): {remedy}") from error
+        raise BadInstance(f"{file} cannot be read ({error.strerror}): {remedy}") from error
     try:
         key = raw.decode("ascii").strip()
     except UnicodeDecodeError:
-        raise BadSecret(f"{file} is not a text key: {remedy}") from None
+        raise BadInstance(f"{file} is not a text key: {remedy}") from None
     if not key or not key.isprintable():
-        raise BadSecret(f"{file} holds no key: {remedy}")
+        raise BadInstance(f"{file} holds no key: {remedy}")
     return key
 
 
@@ -82,6 +90,9 @@ def analyses(app: Flask) -> Path:
     """Where background path analyses leave their results: `ANALYSIS_DIR`, else
     `analyses/` in the instance folder, which every process of this server shares."""
     configured = app.config.get("ANALYSIS_DIR")
-    found = Path(configured) if configured else folder(app) / "analyses"
-    found.mkdir(parents=True, exist_ok=True)
+    found = Path(configured) if configured else Path(app.instance_path) / "analyses"
+    try:
+        found.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # results are then not kept: each is worked out again
+        app.logger.warning("analyses are not kept: %s cannot be made: %s", found, error)
     return found

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from simulator import create_app
-from simulator.instance import BadSecret, persistent_secret
+from simulator.instance import BadInstance, persistent_secret
 
 from .helpers import HTMX, start
 
@@ -60,7 +60,7 @@ def test_a_kept_secret_that_is_empty_or_no_text_is_refused_and_left_alone(tmp_pa
     # work on one of the server's workers only, and an instructor could not sign in
     file = tmp_path / "secret_key"
     file.write_bytes(content)
-    with pytest.raises(BadSecret, match=f"{says}: delete it to have a new key made"):
+    with pytest.raises(BadInstance, match=f"{says}: delete it to have a new key made"):
         persistent_secret(file)
     assert file.read_bytes() == content
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

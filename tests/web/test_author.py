@@ -1159,6 +1159,25 @@ def test_a_large_scenarios_analysis_runs_in_the_background_and_the_page_asks_aga
     assert {path.suffix for path in folder.iterdir()} <= {".json", ".graph"}
 
 
+def test_an_analyses_folder_that_cannot_be_made_is_said_not_a_500(
+    app, teacher, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)  # a background job would be needed
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    app.config["ANALYSIS_DIR"] = str(blocker / "analyses")
+    page = teacher.get("/author/scenarios/coat-still-on")
+    assert page.status_code == 200  # the graph and the page, without kept results
+    block = teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX)
+    assert block.status_code == 200
+    assert (
+        f"The background analysis cannot start: its folder {blocker / 'analyses'} cannot be "
+        "written (Not a directory)" in text(block)
+    )
+    assert "load delay" not in block.text  # the page does not keep asking
+    assert "analyses are not kept" in caplog.text
+
+
 def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monkeypatch):
     monkeypatch.setattr(authoring, "QUICK_STATES", 3)
     monkeypatch.setattr(authoring, "JOB_SECONDS", 1)

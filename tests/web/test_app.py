@@ -80,6 +80,25 @@ def test_the_server_refuses_to_start_on_an_empty_kept_secret_with_what_to_do(tmp
     assert f"Error: {tmp_path / 'secret_key'} holds no key: delete it" in result.output
 
 
+def test_an_instance_folder_that_cannot_be_made_stops_the_start_with_what_to_do(
+    tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("RAPPORT_INSTANCE_DIR", str(blocker / "instance"))
+    monkeypatch.delenv("RAPPORT_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--port", "5127"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (
+        f"Error: the instance folder {blocker / 'instance'} cannot be made (Not a directory): "
+        "set RAPPORT_INSTANCE_DIR to a folder the server can write" in result.output
+    )
+
+
 def test_an_unexpected_error_gets_a_friendly_500_never_a_traceback(app, client, monkeypatch):
     from simulator.engine import play as engine
 

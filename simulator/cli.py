@@ -519,6 +519,8 @@ def _database() -> Any:
 def _app(config: dict[str, Any] | None = None) -> Any:
     """The app, or a clear message (no traceback) when its database cannot be used as it is
     configured: pending migrations say which command applies them."""
+    from sqlalchemy.exc import OperationalError
+
     from . import create_app
     from .db import BadSetting
     from .instance import BadInstance
@@ -528,6 +530,12 @@ def _app(config: dict[str, Any] | None = None) -> Any:
         return create_app(config)
     except (OutOfDate, BadSetting, BadInstance) as error:
         raise click.ClickException(str(error)) from error
+    except OperationalError as error:  # unreachable, read-only, locked: nothing was changed
+        raise click.ClickException(
+            f"the database did not answer: {error.orig} (check that it is running, or for "
+            "SQLite that the server's user can write the file, its -wal and -shm files and "
+            "their folder)"
+        ) from error
 
 
 @db_cli.command("upgrade")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ class Database:
     def prepare(self) -> None:
         """Create an empty database at the latest migration, or check that an existing one
         is at it (simulator.migrations.OutOfDate says which command brings it there)."""
+        self.mend_sidecars()
         migrations.prepare(self.engine)
         if self.file is not None:
             # from now on a connection opens the file that exists, never makes an empty one
@@ -88,8 +90,23 @@ class Database:
         self, _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> None:
         assert self.file is not None
+        self.mend_sidecars()
         cargs[0] = f"{self.file.as_uri().replace('file://', 'file:', 1)}?mode=rw"
         cparams["uri"] = True
+
+    def mend_sidecars(self) -> None:
+        """SQLite makes a database's -wal and -shm files with the mode the database file had:
+        a server started while the file was read-only made a read-only -shm, which stayed so
+        once the file was writable again, and every connection then failed to write. A
+        sidecar this process cannot write, beside a database file it can, is given the
+        database file's mode."""
+        if self.file is None or not os.access(self.file, os.W_OK):
+            return
+        for suffix in ("-wal", "-shm"):
+            sidecar = self.file.with_name(self.file.name + suffix)
+            if sidecar.exists() and not os.access(sidecar, os.W_OK):
+                with suppress(OSError):  # not ours to change: the error page says so
+                    os.chmod(sidecar, stat.S_IMODE(self.file.stat().st_mode))
 
     # A connection keeps the files it opened even when they are deleted or replaced: a
     # database restored from a backup over the live one, or its folder or its -wal file

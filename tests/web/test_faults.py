@@ -10,6 +10,8 @@ import os
 import re
 import signal
 import socket
+import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -193,6 +195,55 @@ def test_a_backup_made_and_restored_while_serving_is_what_the_trainee_sees(
     assert refused.exit_code == 1 and "could not be restored" in refused.output
     assert "Traceback" not in refused.output
     assert rows(app, run)[0].finished  # nothing changed
+
+
+@sqlite_only
+def test_a_read_only_shm_left_by_a_read_only_start_is_mended_once_the_file_is_writable(
+    client, app, monkeypatch, request
+):
+    """SQLite makes -wal and -shm with the database file's mode: a server started while the
+    file was read-only (chmod 444) left a read-only -shm, and writes failed for ever after
+    the file was writable again. The tests run as root, who may write anything, so what a
+    server's user may write is read from the files' modes here."""
+    run = start(client)
+    database = app.extensions["rapport.db"]
+    shm = database.file.with_name(database.file.name + "-shm")
+    other = sqlite3.connect(database.file)  # another worker: the -shm stays while it is open
+    other.execute("SELECT count(*) FROM runs").fetchone()
+    request.addfinalizer(other.close)
+    assert shm.exists()
+    os.chmod(shm, 0o444)  # as the read-only start left it
+    monkeypatch.setattr(
+        os, "access", lambda path, _mode: bool(os.stat(path).st_mode & stat.S_IWUSR)
+    )
+    database.engine.dispose()  # the next request connects anew
+    assert choose(client, run, 0, 0).status_code == 303
+    assert stat.S_IMODE(shm.stat().st_mode) == stat.S_IMODE(database.file.stat().st_mode)
+    os.chmod(database.file, 0o444)  # the file itself read-only: its -shm is left alone
+    os.chmod(shm, 0o444)
+    database.engine.dispose()
+    choose(client, run, 1, 0)
+    assert stat.S_IMODE(shm.stat().st_mode) == 0o444
+    os.chmod(database.file, 0o644)
+
+
+def test_a_database_that_cannot_be_opened_stops_the_start_with_what_to_check(tmp_path):
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    (tmp_path / "rapport.db").mkdir()  # no file SQLite can open
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--port", "5128"],
+        env={
+            "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'rapport.db'}",
+            "RAPPORT_SECRET_KEY": "k",
+        },
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Error: the database did not answer: unable to open database file" in result.output
+    assert "the server's user can write the file, its -wal and -shm files" in result.output
 
 
 @sqlite_only

@@ -464,7 +464,9 @@ def download(name: str) -> Response:
     """A file of the scenario folder, as it is on disk, to save."""
     path = folder_file(name)
     mimetype = "application/yaml" if path.suffix in (".yaml", ".yml") else None
-    response = send_file(path, as_attachment=True, download_name=path.name, mimetype=mimetype)
+    # a name with a control character (a newline made on disk) cannot go in a header
+    saved_as = "".join("_" if ch < " " or ch == "\x7f" else ch for ch in path.name)
+    response = send_file(path, as_attachment=True, download_name=saved_as, mimetype=mimetype)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -693,6 +693,16 @@ def test_the_library_offers_the_json_schema_when_the_folder_has_it(teacher, fold
         assert response.status_code == 200 and response.json == {"title": "schema"}
 
 
+def test_a_file_whose_name_has_a_newline_downloads_under_a_name_a_header_can_carry(
+    teacher, folder
+):
+    shutil.copy(folder / "coat-still-on.yaml", folder / "new\nline.yaml")
+    with teacher.get("/author/files/new%0Aline.yaml") as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == "attachment; filename=new_line.yaml"
+        assert response.data == (folder / "coat-still-on.yaml").read_bytes()
+
+
 def test_a_large_library_is_listed_page_by_page_and_by_status(teacher, folder, monkeypatch):
     from simulator import author
 

@@ -40,6 +40,9 @@ CLOSE = 0.32  # a best score below this is "nothing is close"
 # get to either. The bundled pairs typed words confused were at 0.66 and below, once in ten
 # phrasings; the most alike bundled pair is 0.73.
 TOO_ALIKE = 0.75  # two replies of one scene above this cannot be told apart by typed words
+ALIKE_CHOICES = 40  # replies of a scene compared for that (a real scene has two to five)
+ALIKE_PAIRS = 20_000  # pairs compared in one scenario, at most (about a second)
+ALIKE_SHOWN = 20  # such smells named, at most
 
 Offered = Sequence[tuple[str, int, Choice]] | Sequence[tuple[int, Choice]]
 
@@ -350,16 +353,23 @@ def evaluate(found: Matcher, scenario: Scenario, items: Sequence[Phrasing]) -> A
 
 def alike(found: Matcher, scenario: Scenario) -> list[Problem]:
     """A lint smell for each pair of replies in one scene so alike in meaning that typed
-    words cannot tell them apart (none when the model is unavailable)."""
+    words cannot tell them apart (none when the model is unavailable). Bounded: a scene's
+    first ALIKE_CHOICES replies are compared, at most ALIKE_PAIRS pairs in all, and the
+    first ALIKE_SHOWN smells named (a file of 10,000 replies in one scene was 50 million
+    comparisons, and tens of thousands of warnings)."""
     smells: list[Problem] = []
     if not found.available:
         return smells
+    pairs = 0
     for scene_id, scene in scenario.scenes.items():
-        choices = list(scene.choices or ())
+        choices = list(scene.choices or ())[:ALIKE_CHOICES]
         for j, later in enumerate(choices):
             for i, earlier in enumerate(choices[:j]):
                 if earlier.say == later.say:
                     continue  # the engine's lint already names identical words
+                pairs += 1
+                if pairs > ALIKE_PAIRS or len(smells) >= ALIKE_SHOWN:
+                    return smells
                 similarity = found.similarity(earlier.say, later.say)
                 if similarity > TOO_ALIKE:
                     smells.append(

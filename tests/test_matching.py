@@ -343,3 +343,33 @@ def test_no_bundled_scenario_has_replies_too_alike():
     found = matching.matcher()
     for path in SCENARIOS:
         assert matching.alike(found, scenario_of(path)) == [], path.name
+
+
+def test_the_too_alike_check_is_bounded_on_a_scene_of_thousands_of_replies():
+    """10,000 replies in one scene were 50 million comparisons (the scenario page never
+    came back) and tens of thousands of warnings."""
+    scenario = scenario_of(COAT)
+    first = next(scene for scene in scenario.scenes.values() if scene.choices)
+    many = [first.choices[0].model_copy(update={"say": f"reply {n}"}) for n in range(10_000)]
+    crowded = scenario.model_copy(
+        update={
+            "scenes": {**scenario.scenes, "crowded": first.model_copy(update={"choices": many})}
+        }
+    )
+
+    class Everything:  # a model that finds every pair alike, and counts what it is asked
+        available = True
+        asked = 0
+
+        def similarity(self, _first, _second):
+            self.asked += 1
+            return 0.99
+
+    found = Everything()
+    smells = matching.alike(found, crowded)
+    assert len(smells) == matching.ALIKE_SHOWN
+    assert found.asked <= matching.ALIKE_SHOWN
+    quiet = Everything()
+    quiet.similarity = lambda *_: (setattr(quiet, "asked", quiet.asked + 1), 0.1)[1]
+    assert matching.alike(quiet, crowded) == []
+    assert quiet.asked <= matching.ALIKE_PAIRS

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import engine, matching
 from .engine import METERS, STRATEGY_WORDS, Scenario
+from .engine.graph import edges_of
 from .graphs import GraphvizMissing, render_svg
 from .scenarios import Loaded, Message, collector_paused, locate_all, write_atomically
 
@@ -322,6 +323,7 @@ def store(summary: Summary, path: Path) -> None:
 
 
 MAX_DRAWN = 500  # scenes; 200 draw in a quarter of a second
+MAX_ARROWS = 1500  # arrows between scenes (choices and rules); 2,500 took Graphviz 5 s
 DRAW_SECONDS = 5.0  # then Graphviz is stopped and the page says it could not draw the graph
 SVG_ID = re.compile(r'(<[^>]*\s)id="')
 SVG_LINK = re.compile(r'<a xlink:href="#scene-([a-z0-9-]+)"')
@@ -397,10 +399,18 @@ def _keep_drawing(folder: Path, digest: str, drawing: Drawing) -> None:
 
 
 def _draw_now(scenario: Scenario, digest: str) -> Drawing:
-    if len(scenario.scenes) > MAX_DRAWN:  # Graphviz takes over 20 s at 3,000, for no use
+    arrows = len(edges_of(scenario)) + len(scenario.rules)  # a top rule is drawn with one
+    if len(scenario.scenes) > MAX_DRAWN or arrows > MAX_ARROWS:
+        # Graphviz takes over 20 s at 3,000 scenes, and 5 s at 2,500 arrows, for no use
+        counted = (
+            f"{len(scenario.scenes):,} scenes"
+            if len(scenario.scenes) > MAX_DRAWN
+            else f"{arrows:,} arrows between scenes"
+        )
+        most = f"{MAX_DRAWN}" if len(scenario.scenes) > MAX_DRAWN else f"{MAX_ARROWS:,}"
         drawing = Drawing(
-            problem=f"This scenario has {len(scenario.scenes):,} scenes, too many to draw as "
-            f"one legible graph (at most {MAX_DRAWN}). The scenes are all listed below."
+            problem=f"This scenario has {counted}, too many to draw as one legible graph "
+            f"(at most {most}). The scenes are all listed below."
         )
         _cache.put(("drawing", digest), drawing)
         return drawing

@@ -285,6 +285,21 @@ def test_a_scenario_too_large_to_draw_is_listed_without_its_graph(teacher, monke
     assert 'id="scene-arrival"' in body and 'id="scene-walkout"' in body
 
 
+def test_a_scenario_with_too_many_arrows_to_draw_is_listed_without_its_graph(
+    teacher, monkeypatch
+):
+    drawn = []
+    monkeypatch.setattr(authoring, "render_svg", lambda *a, **k: drawn.append(1) or "<svg/>")
+    monkeypatch.setattr(authoring, "MAX_ARROWS", 3)  # 6 scenes, more arrows than that
+    body = text(teacher.get("/author/scenarios/coat-still-on"))
+    assert drawn == [] and "<svg" not in body
+    assert re.search(
+        r"This scenario has \d+ arrows between scenes, too many to draw as one legible graph "
+        r"\(at most 3\)",
+        body,
+    )
+
+
 def test_a_graph_slow_to_draw_is_drawn_in_the_background_and_the_page_asks_for_it(
     teacher, monkeypatch
 ):

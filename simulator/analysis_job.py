@@ -1,11 +1,13 @@
 """A large scenario's path analysis in a process of its own, started by the scenario page
-(`authoring.analysis`): `python -m simulator.analysis_job SOURCE SECONDS` reads the
-scenario's text from SOURCE (`<digest>.source`), writes the summary beside it as
-`<digest>.json`, and removes SOURCE and the `<digest>.running` marker. Past SECONDS it
-stops and writes why; its memory is the operating system's again when it exits."""
+(`authoring.analysis`): `python -m simulator.analysis_job SOURCE SECONDS [MEGABYTES]` reads
+the scenario's text from SOURCE (`<digest>.source`), writes the summary beside it as
+`<digest>.json`, and removes SOURCE and the `<digest>.running` marker. Past SECONDS, or
+at MEGABYTES of memory, it stops and writes why; its memory is the operating system's
+again when it exits."""
 
 from __future__ import annotations
 
+import resource
 import signal
 import sys
 from pathlib import Path
@@ -23,11 +25,15 @@ def _out_of_time(_signal: int, _frame: FrameType | None) -> None:
     raise _OutOfTime
 
 
-def main(source: Path, seconds: int) -> None:
+def main(source: Path, seconds: int, megabytes: int | None = None) -> None:
     digest = source.name.removesuffix(".source")
     try:
+        if megabytes is not None:  # an allocation past it is a MemoryError, caught below
+            limit = megabytes * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         signal.signal(signal.SIGALRM, _out_of_time)
         signal.alarm(seconds)
+        summary: Summary | None = None
         try:
             loaded = load_text(source.read_text(encoding="utf-8"), source.name)
             if loaded.scenario is None:
@@ -40,9 +46,15 @@ def main(source: Path, seconds: int) -> None:
                 f"explored every path. {TOO_MANY_STATES} {REST_COMPLETE}"
             )
         except MemoryError:
-            summary = Summary(stopped="The analysis ran out of memory before it finished.")
+            pass  # said below: here the error's frames still hold the exploration's memory
         finally:
             signal.alarm(0)
+        if summary is None:
+            summary = Summary(
+                stopped="The analysis was stopped at its memory limit"
+                + (f" ({megabytes:,} MB)" if megabytes else "")
+                + f", before it had explored every path. {TOO_MANY_STATES} {REST_COMPLETE}"
+            )
         store(summary, source.with_name(f"{digest}.json"))
     finally:  # the marker last: while it stands, the job counts as running
         for leftover in (".source", ".log", ".running"):
@@ -50,4 +62,4 @@ def main(source: Path, seconds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None)

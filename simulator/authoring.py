@@ -177,8 +177,11 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
 
 QUICK_STATES = 20_000  # explored within the page's request (about a second); more elsewhere
 JOB_SECONDS = 120  # a background analysis is stopped after this long
+# ... or when it would use more memory than this: a 17 KB file of many rules and ruptures
+# took 5.7 GB to reach the state bound
+JOB_MEGABYTES = 1536
 KEPT_RESULTS = 200  # finished analyses kept on disk, shared by the server's processes
-MAX_JOBS = 2  # analyses running at once on this machine: each may use a core and 700 MB
+MAX_JOBS = 2  # analyses running at once on this machine: each may use a core and 1.5 GB
 
 
 @dataclass(frozen=True)
@@ -295,7 +298,14 @@ def _start(folder: Path, digest: str, source: str, marker: Path) -> None:
         old.unlink(missing_ok=True)
     with open(folder / f"{digest}.log", "wb") as log:  # its errors, for the server's log
         job = subprocess.Popen(
-            [sys.executable, "-m", "simulator.analysis_job", str(text), str(JOB_SECONDS)],
+            [
+                sys.executable,
+                "-m",
+                "simulator.analysis_job",
+                str(text),
+                str(JOB_SECONDS),
+                str(JOB_MEGABYTES),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,

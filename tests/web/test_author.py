@@ -1203,9 +1203,9 @@ def test_an_analyses_folder_that_cannot_be_made_is_said_not_a_500(
     assert "analyses are not kept" in caplog.text
 
 
-def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monkeypatch):
-    monkeypatch.setattr(authoring, "QUICK_STATES", 3)
-    monkeypatch.setattr(authoring, "JOB_SECONDS", 1)
+def many_states() -> str:
+    """coat-still-on remade so that every choice moves a meter: far more states than a
+    second or a small memory limit explores."""
     scenes = "".join(  # every meter move by every choice: far more states than 1 s explores
         f'  a{i}:\n    client: "Scene {i}."\n    choices:\n'
         + "".join(
@@ -1219,12 +1219,27 @@ def test_a_background_analysis_past_its_time_says_so(app, teacher, folder, monke
     )
     head = COAT_TEXT.split("scenes:")[0].replace("start: arrival", "start: a0")
     ending = "  good-end:\n    ending: Done\n    outcome: good\n"
-    (folder / "coat-still-on.yaml").write_text(head + "scenes:\n" + scenes + ending, "utf-8")
+    return head + "scenes:\n" + scenes + ending
+
+
+@pytest.mark.parametrize(
+    ("limit", "says"),
+    [
+        ("JOB_SECONDS", "The analysis was stopped after 1 seconds"),
+        ("JOB_MEGABYTES", "The analysis was stopped at its memory limit (100 MB), before it"),
+    ],
+)
+def test_a_background_analysis_past_its_time_or_memory_says_so(
+    app, teacher, folder, monkeypatch, limit, says
+):
+    monkeypatch.setattr(authoring, "QUICK_STATES", 3)
+    monkeypatch.setattr(authoring, limit, 1 if limit == "JOB_SECONDS" else 100)
+    (folder / "coat-still-on.yaml").write_text(many_states(), "utf-8")
     teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX)
     results = Path(app.config["ANALYSIS_DIR"])
-    wait_for(lambda: list(results.glob("*.json")))
+    wait_for(lambda: list(results.glob("*.json")), seconds=60)
     block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
-    assert "The analysis was stopped after 1 seconds" in block
+    assert says in block
 
 
 def test_at_most_two_background_analyses_run_at_once_the_next_waits(app, teacher, monkeypatch):

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine, matching
-from .engine import METERS, STRATEGY_WORDS, Scenario
-from .engine.graph import edges_of
+from .engine import METERS, STRATEGY_WORDS, Scenario, edges_of
 from .graphs import GraphvizMissing, render_svg
 from .scenarios import Loaded, Message, collector_paused, locate_all, write_atomically
 

@@ -15,7 +15,7 @@ from .debrief import (
     moment_name,
 )
 from .debrief import build as build_debrief
-from .graph import to_dot, to_mermaid
+from .graph import edges_of, to_dot, to_mermaid
 from .model import METERS, OUTCOMES, QUALITIES, Choice, Meters, Scenario, Scene
 from .play import (
     WORDS_LIMIT,
@@ -90,6 +90,7 @@ __all__ = [
     "start",
     "strategies",
     "summary",
+    "edges_of",
     "to_dot",
     "to_mermaid",
     "write",

@@ -806,7 +806,9 @@ class Library:
     def write(self, path: Path, text: str, expect: Collection[str] | None = None) -> None:
         """Write a file of the folder atomically, one writer at a time. With `expect`, only
         while the file's digest on disk is one of those ('gone' when it was deleted, '' when
-        unreadable); else Conflict says what it is now. OSError when it cannot be written."""
+        unreadable); else Conflict says what it is now. OSError when it cannot be written.
+        A folder not made yet is made (the library page offers an upload into it)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
         with _one_writer(path.parent):
             if expect is not None:
                 try:

@@ -285,9 +285,7 @@ def test_a_scenario_too_large_to_draw_is_listed_without_its_graph(teacher, monke
     assert 'id="scene-arrival"' in body and 'id="scene-walkout"' in body
 
 
-def test_a_scenario_with_too_many_arrows_to_draw_is_listed_without_its_graph(
-    teacher, monkeypatch
-):
+def test_a_scenario_with_too_many_arrows_to_draw_is_listed_without_its_graph(teacher, monkeypatch):
     drawn = []
     monkeypatch.setattr(authoring, "render_svg", lambda *a, **k: drawn.append(1) or "<svg/>")
     monkeypatch.setattr(authoring, "MAX_ARROWS", 3)  # 6 scenes, more arrows than that
@@ -708,9 +706,7 @@ def test_the_library_offers_the_json_schema_when_the_folder_has_it(teacher, fold
         assert response.status_code == 200 and response.json == {"title": "schema"}
 
 
-def test_a_file_whose_name_has_a_newline_downloads_under_a_name_a_header_can_carry(
-    teacher, folder
-):
+def test_a_file_whose_name_has_a_newline_downloads_under_a_name_a_header_can_carry(teacher, folder):
     shutil.copy(folder / "coat-still-on.yaml", folder / "new\nline.yaml")
     with teacher.get("/author/files/new%0Aline.yaml") as response:
         assert response.status_code == 200
@@ -768,7 +764,13 @@ def test_a_scenario_folder_that_cannot_be_read_is_named_on_the_library_page(
     monkeypatch.undo()
     shutil.rmtree(folder)
     assert f"The scenario folder {folder} does not exist." in text(teacher.get("/author/"))
-    folder.mkdir()
+    # the page offers an upload: it makes the folder
+    upload = teacher.post(
+        "/author/upload",
+        data={"file": (io.BytesIO(COAT_TEXT.encode()), "coat.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 303 and (folder / "coat-still-on.yaml").is_file()
     assert "folder-problem" not in teacher.get("/author/").text
 
 

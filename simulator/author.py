@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from werkzeug.utils import secure_filename
@@ -38,7 +36,7 @@ from .scenarios import (
     Loaded,
     load_text,
 )
-from .web import browser_id, is_htmx, render
+from .web import browser_id, is_htmx, page_link, render
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -136,11 +134,6 @@ def check_text(text: str, name: str) -> Loaded:
 # -- the library -----------------------------------------------------------------------------
 
 
-def _library_page(shown: str, number: int) -> str:
-    values: dict[str, Any] = {"status": shown} if shown else {}
-    return url_for("author.library", **values, page=number)
-
-
 @bp.get("/")
 @instructor_required(ENDED)
 def library() -> Response:
@@ -152,10 +145,9 @@ def library() -> Response:
     if shown and shown not in STATUSES:
         notes.append(f"There is no status “{shown[:40]}”: showing every file.")
         shown = ""
-    raw = request.args.get("page", "")
-    number = catalog.page_number(raw) or 1
-    if raw and catalog.page_number(raw) is None:
-        notes.append(f"There is no page “{raw[:40]}”: showing the first.")
+    number, problem = catalog.read_page(request.args.get("page", ""))
+    if problem:
+        notes.append(problem)
     page = catalog.page_of(
         [r for r in found if not shown or r.status == shown], number, FILES_A_PAGE
     )
@@ -166,7 +158,7 @@ def library() -> Response:
         total=len(found),
         shown=shown,
         notes=notes,
-        page_url=functools.partial(_library_page, shown),
+        page_url=page_link("author.library", status=shown),
         counts=counts,
         schema=_library().has_file(SCHEMA),
         problem=_library().folder_problem(),

@@ -223,7 +223,7 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
                 with suppress(OSError):
                     return Exploring(int(time.time() - marker.stat().st_mtime))
                 continue
-            return _died(folder, digest, marker)
+            return _died(folder, digest)
         except OSError as error:
             return _cannot_start(folder, error)
         # counted with this one, so two pages starting at once cannot both pass the cap
@@ -233,9 +233,7 @@ def analysis(scenario: Scenario, digest: str, source: str, folder: Path) -> Summ
         try:
             _start(folder, digest, source, marker)
         except OSError as error:  # the disk full, the folder made read-only meanwhile
-            for path in (marker, folder / f"{digest}.source", folder / f"{digest}.log"):
-                with suppress(OSError):
-                    path.unlink(missing_ok=True)
+            _clear(folder, digest)
             return _cannot_start(folder, error)
         return Exploring(0)
     return Exploring(0)
@@ -250,7 +248,7 @@ def _cannot_start(folder: Path, error: OSError) -> Summary:
     )
 
 
-def _died(folder: Path, digest: str, marker: Path) -> Summary:
+def _died(folder: Path, digest: str) -> Summary:
     """A job that ended without a result (killed, out of memory, or failing to start): say
     so once, with its last error in the server's log, and clear its files, so the page stops
     asking and a reload runs it again."""
@@ -259,12 +257,18 @@ def _died(folder: Path, digest: str, marker: Path) -> Summary:
         said = log.read_text(encoding="utf-8", errors="replace").strip()
         if said:
             logger.warning("the path analysis of %s failed: %s", digest, said[-2000:])
-    for path in (marker, log, folder / f"{digest}.source"):
-        path.unlink(missing_ok=True)
+    _clear(folder, digest)
     return Summary(
         stopped="The background analysis ended without a result (it may have run out of "
         f"memory or time). Reload the page to run it again. {REST_COMPLETE}"
     )
+
+
+def _clear(folder: Path, digest: str) -> None:
+    """A job's marker, text and log, gone (its result, if any, stays)."""
+    for suffix in (".running", ".log", ".source"):
+        with suppress(OSError):
+            (folder / f"{digest}{suffix}").unlink(missing_ok=True)
 
 
 def _alive(marker: Path) -> bool:
@@ -408,15 +412,15 @@ def _keep_drawing(folder: Path, digest: str, drawing: Drawing) -> None:
 
 
 def _draw_now(scenario: Scenario, digest: str) -> Drawing:
+    # Graphviz takes over 20 s at 3,000 scenes, and 5 s at 2,500 arrows, for no use
     arrows = len(edges_of(scenario)) + len(scenario.rules)  # a top rule is drawn with one
-    if len(scenario.scenes) > MAX_DRAWN or arrows > MAX_ARROWS:
-        # Graphviz takes over 20 s at 3,000 scenes, and 5 s at 2,500 arrows, for no use
-        counted = (
-            f"{len(scenario.scenes):,} scenes"
-            if len(scenario.scenes) > MAX_DRAWN
-            else f"{arrows:,} arrows between scenes"
-        )
-        most = f"{MAX_DRAWN}" if len(scenario.scenes) > MAX_DRAWN else f"{MAX_ARROWS:,}"
+    too_many = None
+    if len(scenario.scenes) > MAX_DRAWN:
+        too_many = f"{len(scenario.scenes):,} scenes", f"{MAX_DRAWN}"
+    elif arrows > MAX_ARROWS:
+        too_many = f"{arrows:,} arrows between scenes", f"{MAX_ARROWS:,}"
+    if too_many is not None:
+        counted, most = too_many
         drawing = Drawing(
             problem=f"This scenario has {counted}, too many to draw as one legible graph "
             f"(at most {most}). The scenes are all listed below."

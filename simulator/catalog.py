@@ -42,10 +42,9 @@ def read_filters(args: dict[str, str], tags: list[str]) -> Filters:
     if tag and tag not in tags:
         problems.append(f"No scenario has the tag “{tag[:40]}”: showing every tag.")
         tag = ""
-    raw = args.get("page", "").strip()
-    page = page_number(raw) or 1
-    if raw and page_number(raw) is None:
-        problems.append(f"There is no page “{raw[:40]}”: showing the first.")
+    page, problem = read_page(args.get("page", ""))
+    if problem:
+        problems.append(problem)
     return Filters(text, difficulty, tag, tuple(problems), page)
 
 
@@ -70,12 +69,15 @@ def page_of(found: list[T], wanted: int, size: int | None = None) -> Page[T]:
     return Page(found[start : start + size], number, pages, start + 1, len(found))
 
 
-def page_number(raw: str) -> int | None:
-    """A page number from a query string, or None when it is none."""
+def read_page(raw: str) -> tuple[int, str | None]:
+    """A page number from a query string (1 when none is asked for), and what was wrong
+    with one that is no page number."""
     raw = raw.strip()
-    if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0:
-        return int(raw)
-    return None
+    if not raw:
+        return 1, None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) > 0:
+        return int(raw), None
+    return 1, f"There is no page “{raw[:40]}”: showing the first."
 
 
 def ordered(scenarios: list[Scenario]) -> list[Scenario]:

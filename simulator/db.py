@@ -91,8 +91,12 @@ class Database:
     ) -> None:
         assert self.file is not None
         self.mend_sidecars()
-        cargs[0] = f"{self.file.as_uri().replace('file://', 'file:', 1)}?mode=rw"
+        cargs[0] = _uri(self.file, "rw")
         cparams["uri"] = True
+
+    def _sidecar(self, suffix: str) -> Path:
+        assert self.file is not None
+        return self.file.with_name(self.file.name + suffix)
 
     def mend_sidecars(self) -> None:
         """SQLite makes a database's -wal and -shm files with the mode the database file had:
@@ -103,7 +107,7 @@ class Database:
         if self.file is None or not os.access(self.file, os.W_OK):
             return
         for suffix in ("-wal", "-shm"):
-            sidecar = self.file.with_name(self.file.name + suffix)
+            sidecar = self._sidecar(suffix)
             if sidecar.exists() and not os.access(sidecar, os.W_OK):
                 with suppress(OSError):  # not ours to change: the error page says so
                     os.chmod(sidecar, stat.S_IMODE(self.file.stat().st_mode))
@@ -117,7 +121,7 @@ class Database:
 
     def _files(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         assert self.file is not None
-        return _identity(self.file), _identity(self.file.with_name(self.file.name + "-wal"))
+        return _identity(self.file), _identity(self._sidecar("-wal"))
 
     def _note_files(self, _connection: Any, record: Any) -> None:
         record.info["files"] = self._files()
@@ -184,12 +188,16 @@ def restore(database: Database, source: Path) -> None:
 @contextmanager
 def _opened(file: Path, mode: str) -> Iterator[sqlite3.Connection]:
     # a plain connection to an existing file (mode=ro, rw) or a new one (rwc), closed after
-    uri = f"{file.absolute().as_uri().replace('file://', 'file:', 1)}?mode={mode}"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = sqlite3.connect(_uri(file, mode), uri=True)
     try:
         yield connection
     finally:
         connection.close()
+
+
+def _uri(file: Path, mode: str) -> str:
+    """SQLite's URI for a file opened in `mode` (ro, rw, or rwc to make it)."""
+    return f"{file.absolute().as_uri().replace('file://', 'file:', 1)}?mode={mode}"
 
 
 def _sqlite_pragmas(connection: Any, lock_seconds: float) -> None:

@@ -45,7 +45,7 @@ from .models import (
 )
 from .scenarios import Library, Loaded
 from .standings import iso
-from .web import ERRORS, browser_id, form_int, is_htmx, message_page, render
+from .web import ERRORS, browser_id, form_int, is_htmx, message_page, page_link, render
 from .words import METER_START, METER_WORDS, OUTCOMES
 
 bp = Blueprint("play", __name__)
@@ -103,7 +103,9 @@ def index() -> Response:
         "play/index.html",
         scenarios=page.items,
         page=page,
-        page_url=functools.partial(_page_url, filters),
+        page_url=page_link(
+            "play.index", q=filters.text, difficulty=filters.difficulty, tag=filters.tag
+        ),
         total=len(every),
         filters=filters,
         tags=tags,
@@ -111,13 +113,6 @@ def index() -> Response:
         card=_card,
         runs=runs,
     )
-
-
-def _page_url(filters: catalog.Filters, number: int) -> str:
-    """The catalog's page `number` with the same filters."""
-    asked = {"q": filters.text, "difficulty": filters.difficulty, "tag": filters.tag}
-    values: dict[str, Any] = {key: value for key, value in asked.items() if value}
-    return url_for("play.index", **values, page=number)
 
 
 # a version's Scenario object -> its card; the object is kept with it, so its id stays its own

@@ -108,6 +108,15 @@ def _focus_markup(element_id: str, autofocus: bool) -> Markup:
     return Markup(f'id="{escape(element_id)}" tabindex="-1"{wanted}')
 
 
+def page_link(endpoint: str, **kept: str) -> functools.partial[str]:
+    """The URL of page N of a paged list, keeping the filters that are set."""
+    return functools.partial(_page_url, endpoint, {k: v for k, v in kept.items() if v})
+
+
+def _page_url(endpoint: str, kept: dict[str, Any], number: int) -> str:
+    return url_for(endpoint, **kept, page=number)
+
+
 def form_int(name: str) -> int | None:
     """A form field as a non-negative integer, or None when missing or not one."""
     raw = request.form.get(name, "")

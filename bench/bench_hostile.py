@@ -3,7 +3,13 @@
 Times `load_text` (what `rapport validate`, upload, the editor's check and a library reload
 all run) on generated files near the limits: a megabyte of small scenes, 99,000 values in
 one list, 49,500 unknown keys, seventy distinct conditions of 2,000 characters, an alias
-bomb, a base-60 `!!int` near a megabyte, 99,000 values nested 450 deep. Baseline in the same run: loading the bundled scenario with the most text.
+bomb, a base-60 `!!int` near a megabyte, 99,000 values nested 450 deep. Baseline in the same
+run: loading the bundled scenario with the most text.
+
+Then what the scenario page runs on a valid file, for one that loops through 40 scenes of
+six replies each, opening and mending ruptures, under 40 repeating rules: the lint (its
+naive strategies play up to 500 choices each) and the quick analysis tried inside the
+request. Baseline: the same on the bundled scenario with the most text.
 Run: .venv/bin/python bench/bench_hostile.py
 """
 
@@ -17,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from timing import median_seconds  # noqa: E402
 
-from simulator.engine import conditions  # noqa: E402
+from simulator import authoring  # noqa: E402
+from simulator.engine import conditions, lint  # noqa: E402
 from simulator.scenarios import MAX_BYTES, load_text  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
@@ -75,6 +82,42 @@ def deep_and_wide(depth: int = 450) -> str:
     return EXAMPLE + "extra: " + "[" * depth + ",".join(["1"] * 99_000) + "]" * depth + "\n"
 
 
+def looping_ruptures(scenes: int = 40) -> str:
+    """Valid and small (about 20 KB): every scene offers a rupture, a repair and four
+    moves, each going on to the next scene; rules send play back while trust holds."""
+    rows = [HEAD.rstrip().replace("start: arrival", "start: s0") + "\nrules:"]
+    for i in range(scenes):
+        rows.append(f"  - when: visited(s{i}) and trust > {i}\n    goto: s{(i + 1) % scenes}")
+        rows.append("    repeat: true")
+    rows.append("scenes:")
+    for i in range(scenes):
+        rows.append(f"  s{i}:\n    client: hi\n    choices:")
+        for k, delta in enumerate((-10, -3, 4, -10, -3, 4)):
+            step = (delta + i) % 21 - 10
+            after = f"s{i + 1}" if i + 1 < scenes else "end"
+            rows.append(f"      - say: reply {k}\n        goto: {after}")
+            rows.append(f"        effects: {{trust: {step}, positivity: {step}}}")
+            if k == 0:
+                rows.append("        rupture: withdrawal")
+            if k == 1:
+                rows.append("        repairs: true")
+    rows.append("  end:\n    ending: The session ends.\n    outcome: good")
+    return "\n".join(rows) + "\n"
+
+
+def page_checks(text: str) -> tuple[float, float]:
+    """Seconds for the scenario page's lint and its quick analysis (nothing cached)."""
+    loaded = load_text(text, "f.yaml")
+    scenario = loaded.scenario
+    assert scenario is not None, loaded.errors
+
+    def quick() -> None:
+        authoring._cache.items.clear()
+        authoring._summarise(scenario, "bench", authoring.QUICK_STATES, quick=True)
+
+    return median_seconds(lambda: lint(scenario), runs=3), median_seconds(quick, runs=3)
+
+
 def cold(text: str) -> None:
     """Load as a new file would be: no condition checked before."""
     conditions._CHECKED.clear()
@@ -106,6 +149,19 @@ def main() -> int:
             f"({seconds / baseline:.0f}x baseline); first message: {str(said)[:90]}"
         )
     print(f"target every file within 1 s: {'met' if worst < 1.0 else 'MISSED'}")
+    base_lint, base_quick = page_checks(bundled)
+    print(
+        f"scenario page's checks, baseline {largest.name}: lint {base_lint * 1000:.0f} ms, "
+        f"quick analysis {base_quick * 1000:.0f} ms"
+    )
+    looping = looping_ruptures()
+    lint_s, quick_s = page_checks(looping)
+    print(
+        f"a looping file of ruptures and repeating rules ({len(looping) // 1024} KB): "
+        f"lint {lint_s * 1000:.0f} ms ({lint_s / base_lint:.1f}x), quick analysis "
+        f"{quick_s * 1000:.0f} ms ({quick_s / base_quick:.1f}x)"
+    )
+    print(f"target each within 1 s: {'met' if max(lint_s, quick_s) < 1.0 else 'MISSED'}")
     return 0
 
 

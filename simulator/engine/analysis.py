@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -399,8 +399,17 @@ def _work(key: Key) -> _Work:
     )
 
 
-def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000_000) -> Analysis:
-    """Explore every reachable state breadth-first (raises StateLimit past `max_states`)."""
+STOP_EVERY = 256  # moves explored between two asks of `stop`
+
+
+def analyze(
+    scenario: Scenario,
+    max_states: int = 200_000,
+    path_cap: int = 1_000_000,
+    stop: Callable[[], bool] | None = None,
+) -> Analysis:
+    """Explore every reachable state breadth-first. Raises StateLimit past `max_states`, or
+    when `stop` (asked every few hundred moves: the host's clock, say) returns True."""
     tracked = frozenset(
         ref.scene
         for _, text in _conditions(scenario)
@@ -416,6 +425,7 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
     offered_ever: set[tuple[str, int]] = set()
     fired_ever: set[int] = set()
     queue = deque([first])
+    moves = 0
     while queue:
         key = queue.popleft()
         scene_id = key[0]
@@ -425,6 +435,9 @@ def analyze(scenario: Scenario, max_states: int = 200_000, path_cap: int = 1_000
             continue
         numbers = _offered_in(scenario, scene_id, _work(key))
         for number, index in enumerate(numbers, start=1):
+            moves += 1
+            if stop is not None and moves % STOP_EVERY == 0 and stop():
+                raise StateLimit(f"stopped after {len(parent)} states, before finishing")
             offered_ever.add((scene_id, index))
             work = _work(key)
             rests, fired = _apply_choice(scenario, scene_id, (scene.choices or ())[index], work)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -120,17 +120,23 @@ class _Work:
     ruptures: list[list[str | None]] = field(default_factory=list)
     fired: set[int] = field(default_factory=set)
     invited: bool = False  # this move invited a repair that waits for the client's uptake
+    # kept as ruptures open and close, so a long run's conditions do not recount them
+    ruptures_open: int = field(init=False, default=0)
 
-    @property
-    def ruptures_open(self) -> int:
-        return sum(1 for r in self.ruptures if r[2] is None)
+    def __post_init__(self) -> None:
+        self.ruptures_open = sum(1 for r in self.ruptures if r[2] is None)
 
     def open_rupture(self, kind: str | None, scene_id: str) -> None:
         self.ruptures.append([kind, scene_id, None, None])
+        self.ruptures_open += 1
+
+    def repair(self, rupture: list[str | None], scene_id: str) -> None:
+        rupture[2] = scene_id
+        self.ruptures_open -= 1
 
     @property
     def repaired(self) -> int:
-        return sum(1 for r in self.ruptures if r[2] is not None)
+        return len(self.ruptures) - self.ruptures_open
 
     def holds(self, condition: str | None) -> bool:
         return condition is None or conditions.holds(
@@ -138,19 +144,17 @@ class _Work:
         )
 
 
-def invite_repair(
-    ruptures: list[list[str | None]], choice: Choice, scene_id: str, awaits_uptake: bool
-) -> bool:
+def invite_repair(work: _Work, choice: Choice, scene_id: str, awaits_uptake: bool) -> bool:
     """A repairing choice addresses the oldest open rupture it fits (any with `repairs:
     true`, else one of its type). Without uptake scenes it is repaired at once. Where the
     client must take repairs up, it is marked as invited at this scene, the oldest not yet
     invited first; one already invited keeps its first invitation. True when the choice
     invited a repair that waits for the client."""
-    fitting = [r for r in ruptures if r[2] is None and choice.mends(str(r[0]))]
+    fitting = [r for r in work.ruptures if r[2] is None and choice.mends(str(r[0]))]
     if not fitting:
         return False
     if not awaits_uptake:
-        fitting[0][2] = scene_id
+        work.repair(fitting[0], scene_id)
         return False
     waiting = next((r for r in fitting if r[3] is None), None)
     if waiting is not None:
@@ -158,11 +162,11 @@ def invite_repair(
     return True
 
 
-def take_up(ruptures: list[list[str | None]], scene_id: str) -> None:
+def take_up(work: _Work, scene_id: str) -> None:
     """The client takes up every repair invited and still open: each is repaired here."""
-    for rupture in ruptures:
+    for rupture in work.ruptures:
         if rupture[2] is None and rupture[3] is not None:
-            rupture[2] = scene_id
+            work.repair(rupture, scene_id)
 
 
 def _offered_in(scenario: Scenario, scene_id: str, work: _Work) -> list[int]:
@@ -178,7 +182,7 @@ def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
         work.trail.append(scene_id)
         work.visited.add(scene_id)
         if scene.repair_accepted:
-            take_up(work.ruptures, scene_id)
+            take_up(work, scene_id)
         if scene.moment == "rupture" and work.ruptures_open == 0:
             work.open_rupture(scene.rupture, scene_id)
         if scene.next is not None:
@@ -200,7 +204,7 @@ def _apply_choice(
     for name, delta in choice.effects.items():
         work.meters[name] = min(100, max(0, work.meters[name] + delta))
     if choice.repairs:
-        work.invited = invite_repair(work.ruptures, choice, scene_id, scenario.awaits_uptake)
+        work.invited = invite_repair(work, choice, scene_id, scenario.awaits_uptake)
     if choice.rupture is not None:
         work.open_rupture(choice.rupture, scene_id)
     target, fired = choice.goto, None
@@ -264,53 +268,96 @@ def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
     )
 
 
-def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
-    """Make the choice at `index` (0-based in the scene's list); return the new state and its Step."""
-    if state.finished:
-        raise PlayError("this run has already ended")
-    scene = scenario.scenes[state.scene]
-    work = _work(state)
-    available = _offered_in(scenario, state.scene, work)
-    if index not in available:
-        raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
-    choice = (scene.choices or ())[index]
+def _move(
+    scenario: Scenario,
+    scene_id: str,
+    index: int,
+    work: _Work,
+    before: Meters,
+    number: int,
+    written: str | None = None,
+) -> tuple[str, Step]:
+    """Make the choice at `index` in a working state; return where play rests and its Step."""
+    choice = (scenario.scenes[scene_id].choices or ())[index]
     repaired_before = work.repaired
     trail_before = len(work.trail)
-    resting, fired = _apply_choice(scenario, state.scene, choice, work)
-    after = Meters(**work.meters)
-    ending = scenario.scenes[resting]
-    new_state = State(
-        scene=resting,
-        meters=after,
-        trail=tuple(work.trail),
-        ruptures=_ruptures(work),
-        fired=tuple(sorted(work.fired)),
-        steps=state.steps + 1,
-        hints=state.hints,
-        finished=ending.kind == "ending",
-        outcome=ending.outcome,
-        seed=state.seed,
-    )
+    work.invited = False  # of this move only
+    resting, fired = _apply_choice(scenario, scene_id, choice, work)
     step = Step(
-        number=state.steps + 1,
-        scene=state.scene,
+        number=number,
+        scene=scene_id,
         choice=index,
         say=choice.say,
         quality=choice.quality,
         skill=choice.skill,
         disclosure=choice.disclosure,
         feedback=choice.feedback,
-        before=state.meters,
-        after=after,
+        before=before,
+        after=Meters(**work.meters),
         opened=choice.rupture,
         repaired=work.repaired > repaired_before,
         attempted=work.invited,
         disclosure_type=choice.disclosure_type,
         rule=fired,
         entered=tuple(work.trail[trail_before:]),
-        written=state.written,
+        written=written,
     )
-    return new_state, step
+    return resting, step
+
+
+def _state(scenario: Scenario, resting: str, work: _Work, before: State, steps: int) -> State:
+    """The state a move leaves, from its working copy (hints and seed carried over)."""
+    ending = scenario.scenes[resting]
+    return State(
+        scene=resting,
+        meters=Meters(**work.meters),
+        trail=tuple(work.trail),
+        ruptures=_ruptures(work),
+        fired=tuple(sorted(work.fired)),
+        steps=steps,
+        hints=before.hints,
+        finished=ending.kind == "ending",
+        outcome=ending.outcome,
+        seed=before.seed,
+    )
+
+
+def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
+    """Make the choice at `index` (0-based in the scene's list); return the new state and its Step."""
+    if state.finished:
+        raise PlayError("this run has already ended")
+    work = _work(state)
+    if index not in _offered_in(scenario, state.scene, work):
+        raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
+    number = state.steps + 1
+    resting, step = _move(scenario, state.scene, index, work, state.meters, number, state.written)
+    return _state(scenario, resting, work, state, number), step
+
+
+def play_by(
+    scenario: Scenario, pick: Callable[[list[tuple[int, Choice]]], int], limit: int
+) -> tuple[State, list[Step]]:
+    """Play from the start, letting `pick` choose among the offered (index, choice) pairs at
+    each scene, for at most `limit` choices. One working copy for the whole run, so a long
+    run costs what its choices do, not the square of its length."""
+    first = start(scenario)
+    if first.finished:
+        return first, []
+    work = _work(first)
+    scene_id, before = first.scene, first.meters
+    steps: list[Step] = []
+    while len(steps) < limit and scenario.scenes[scene_id].kind != "ending":
+        options = _offered_in(scenario, scene_id, work)
+        if not options:
+            break
+        choices = scenario.scenes[scene_id].choices or ()
+        index = pick([(i, choices[i]) for i in options])
+        if index not in options:
+            raise PlayError(f"choice {index + 1} is not offered in scene '{scene_id}'")
+        scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
+        before = step.after
+        steps.append(step)
+    return _state(scenario, scene_id, work, first, len(steps)), steps
 
 
 def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State, Step]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from .model import METERS, OUTCOMES, QUALITIES, Choice, Scenario, Scene
-from .play import State, Step, choose, offered, start
+from .play import State, Step, play_by
 
 LENGTH_TELL = 1.3  # a strong reply longer than every other by more than 30% gives itself away
 MAX_STEPS = 500  # a naive strategy may loop; stop it rather than play for ever
@@ -62,15 +62,7 @@ class StrategyRun:
 
 def follow(scenario: Scenario, pick: Pick) -> tuple[State, list[Step]]:
     """Play from the start, letting `pick` choose among the offered replies at each scene."""
-    state = start(scenario)
-    steps: list[Step] = []
-    while not state.finished and len(steps) < MAX_STEPS:
-        options = offered(scenario, state)
-        if not options:
-            break
-        state, step = choose(scenario, state, pick(options))
-        steps.append(step)
-    return state, steps
+    return play_by(scenario, pick, MAX_STEPS)
 
 
 def strategies(scenario: Scenario) -> list[StrategyRun]:

@@ -1,5 +1,7 @@
 """Graph checks and path analysis, on scenarios whose answers are worked out by hand."""
 
+import pytest
+
 from simulator.engine.analysis import StateLimit, analyze, check
 
 from .helpers import ask, end, scenario, talk
@@ -203,17 +205,43 @@ def test_the_state_bound_stops_the_analysis():
         raise AssertionError("the bound did not stop the analysis")
 
 
+def test_the_hosts_stop_ends_the_analysis_and_is_asked_every_few_hundred_moves():
+    sc = scenario(
+        {
+            "a": talk(
+                ask("up", "a", effects={"trust": 1}),
+                ask("on", "a", effects={"positivity": 1}),
+                ask("leave", "e"),
+            ),
+            "e": end(),
+        },
+        meters={"trust": 0, "positivity": 0},
+    )
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) == 1
+
+    with pytest.raises(StateLimit, match="stopped after [0-9]+ states, before finishing"):
+        analyze(sc, stop=stop)
+    assert len(asked) == 1
+    assert analyze(sc, stop=lambda: False).states == 2 * 101 * 101  # a and e, each meter pair
+
+
 def test_analysis_follows_fallbacks_and_counts_routes_by_hand():
     # a: 1 -> b (trust 50), 2 -> b (trust 30). b offers "stay" only while trust >= 40,
     # else falls back to "cold". So: via 1, b offers stay -> warm (route 1,1);
     # via 2, b offers nothing and play falls back to cold at once (route 2).
-    sc = scenario({
-        "a": talk(ask("ok", "b"), ask("hurt", "b", effects={"trust": -20})),
-        "b": talk(ask("stay", "warm", when="trust >= 40"), fallback="cold"),
-        "warm": end("good"),
-        "cold": end("poor"),
-        "never": end("mixed"),
-    })
+    sc = scenario(
+        {
+            "a": talk(ask("ok", "b"), ask("hurt", "b", effects={"trust": -20})),
+            "b": talk(ask("stay", "warm", when="trust >= 40"), fallback="cold"),
+            "warm": end("good"),
+            "cold": end("poor"),
+            "never": end("mixed"),
+        }
+    )
     result = analyze(sc)
     assert result.endings["warm"].shortest == [1, 1] and result.endings["warm"].paths == 1
     assert result.endings["cold"].shortest == [2] and result.endings["cold"].paths == 1

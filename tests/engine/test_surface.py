@@ -1,6 +1,12 @@
 """Surface tells: what naive strategies reach, length tells and meters that top out early."""
 
-from simulator.engine import analyze, lint
+import random
+from pathlib import Path
+
+import pytest
+
+from simulator.engine import analyze, choose, lint, offered, start
+from simulator.engine.play import play_by
 from simulator.engine.surface import (
     best_outcome,
     early_limits,
@@ -10,8 +16,11 @@ from simulator.engine.surface import (
     strategies,
     strong_is_longest,
 )
+from simulator.scenarios import load_file
 
 from .helpers import ask, end, scenario, talk
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
 
 def test_each_naive_strategy_is_played_to_its_ending():
@@ -134,3 +143,51 @@ def test_medians_and_largest_effects():
         "positivity": 4,
         "trust": 12,
     }
+
+
+def _step_by_step(sc, pick, limit):
+    """Play as a host does, one stored State to the next."""
+    state, steps = start(sc), []
+    while not state.finished and len(steps) < limit:
+        options = offered(sc, state)
+        if not options:
+            break
+        state, step = choose(sc, state, pick(options))
+        steps.append(step)
+    return state, steps
+
+
+def _random_picks(seed):
+    chance = random.Random(seed)
+    return lambda options: chance.choice(options)[0]
+
+
+LOOPING = {
+    "a": talk(
+        ask("Push on.", "a", rupture="withdrawal", effects={"trust": -3}),
+        ask("Name it.", "a", repairs=True, effects={"trust": 4}),
+        ask("Sit with it.", "b", when="ruptures_open >= 2"),
+        ask("Leave.", "e", when="ruptures_open == 0 and trust > 95"),
+    ),
+    "b": talk(ask("Back.", "a"), ask("Ask again.", "a", repairs="withdrawal")),
+    "e": end(),
+}
+
+
+@pytest.mark.parametrize("awaits_uptake", [False, True])
+def test_a_naive_run_on_one_working_copy_plays_as_the_host_does_move_by_move(awaits_uptake):
+    scenes = dict(LOOPING)
+    if awaits_uptake:
+        scenes["ok"] = talk(ask("Go on.", "a"), ask("Push.", "a", rupture="confrontation"))
+        scenes["ok"]["repair_accepted"] = True
+        scenes["b"] = talk(ask("Back.", "ok"), ask("Ask again.", "a", repairs="withdrawal"))
+    looping = scenario(scenes)
+    bundled = [load_file(path).scenario for path in sorted(SCENARIOS.glob("*.yaml"))]
+    for sc in [looping, *bundled]:
+        assert sc is not None
+        for seed in range(4):
+            fast = play_by(sc, _random_picks(seed), 300)
+            assert fast == _step_by_step(sc, _random_picks(seed), 300), (sc.id, seed)
+    state, steps = play_by(looping, _random_picks(0), 300)
+    assert len(steps) > 50 and len(state.ruptures) > 10  # a long run, ruptures opened and mended
+    assert {step.repaired for step in steps} == {True, False}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..model import Choice, Scenario
-from ..play import State, Step, invite_repair, offered, replay, take_up
+from ..play import State, Step, _Work, invite_repair, offered, replay, take_up
 from .values import Alternative, RuptureReport
 from .words import QUALITY_RANK, net
 
@@ -87,18 +87,16 @@ def _choice_of(scenario: Scenario, step: Step) -> Choice | None:
     return choices[step.choice] if 0 <= step.choice < len(choices) else None
 
 
-def _invite(
-    marks: list[list[str | None]], choice: Choice, number: int, awaits_uptake: bool
-) -> int | None:
+def _invite(marks: _Work, choice: Choice, number: int, awaits_uptake: bool) -> int | None:
     """The engine's repair step on the marks; the index of the rupture it invited repair
     of (one already invited keeps its mark, so it is found by the engine's own rule)."""
-    before = [mark[3] for mark in marks]
+    before = [mark[3] for mark in marks.ruptures]
     if not invite_repair(marks, choice, str(number), awaits_uptake):
         return None
-    changed = [i for i, mark in enumerate(marks) if mark[3] != before[i]]
+    changed = [i for i, mark in enumerate(marks.ruptures) if mark[3] != before[i]]
     if changed:
         return changed[0]
-    return next(i for i, m in enumerate(marks) if m[2] is None and choice.mends(str(m[0])))
+    return next(i for i, m in enumerate(marks.ruptures) if m[2] is None and choice.mends(str(m[0])))
 
 
 def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> list[RuptureSteps]:
@@ -110,8 +108,9 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
     rupture, then entering scenes (an uptake, a rupture moment). A rupture open from the
     start has step 0.
     """
-    # [type, opened, repaired, invited] as the engine keeps them, with step numbers as text
-    marks: list[list[str | None]] = []
+    # the engine's bookkeeping of ruptures ([type, opened, repaired, invited]), with step
+    # numbers as text where it writes scene ids
+    marks = _Work(meters={})
     by_client: list[bool] = []
     invitations: list[list[int]] = []
 
@@ -122,8 +121,8 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
                 continue
             if scene.repair_accepted:
                 take_up(marks, str(number))
-            if scene.moment == "rupture" and not any(m[2] is None for m in marks):
-                marks.append([scene.rupture, str(number), None, None])
+            if scene.moment == "rupture" and marks.ruptures_open == 0:
+                marks.open_rupture(scene.rupture, str(number))
                 by_client.append(True)
                 invitations.append([])
 
@@ -137,11 +136,11 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
             if invited is not None:
                 invitations[invited].append(step.number)
         if step.opened:
-            marks.append([step.opened, str(step.number), None, None])
+            marks.open_rupture(step.opened, str(step.number))
             by_client.append(False)
             invitations.append([])
         enter(step.entered, step.number)
-    if len(marks) != len(state.ruptures):
+    if len(marks.ruptures) != len(state.ruptures):
         return [RuptureSteps(None, None, False)] * len(state.ruptures)
 
     def number(text: str | None) -> int | None:
@@ -149,7 +148,7 @@ def rupture_steps(scenario: Scenario, steps: Sequence[Step], state: State) -> li
 
     return [
         RuptureSteps(number(m[1]), number(m[2]), client, number(m[3]), tuple(asked))
-        for m, client, asked in zip(marks, by_client, invitations, strict=True)
+        for m, client, asked in zip(marks.ruptures, by_client, invitations, strict=True)
     ]
 
 

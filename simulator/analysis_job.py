@@ -7,14 +7,13 @@ again when it exits."""
 
 from __future__ import annotations
 
-import resource
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
 from .authoring import REST_COMPLETE, TOO_MANY_STATES, Summary, store, summarise
-from .scenarios import load_text
+from .scenarios import load_text, memory_limited
 
 
 class _OutOfTime(Exception):
@@ -28,18 +27,16 @@ def _out_of_time(_signal: int, _frame: FrameType | None) -> None:
 def main(source: Path, seconds: int, megabytes: int | None = None) -> None:
     digest = source.name.removesuffix(".source")
     try:
-        if megabytes is not None:  # an allocation past it is a MemoryError, caught below
-            limit = megabytes * 2**20
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         signal.signal(signal.SIGALRM, _out_of_time)
         signal.alarm(seconds)
         summary: Summary | None = None
         try:
-            loaded = load_text(source.read_text(encoding="utf-8"), source.name)
-            if loaded.scenario is None:
-                summary = Summary(stopped="The analysis could not run: the file does not load.")
-            else:
-                summary = summarise(loaded.scenario, loaded.digest)
+            with memory_limited(megabytes):  # an allocation past it is a MemoryError
+                loaded = load_text(source.read_text(encoding="utf-8"), source.name)
+                if loaded.scenario is None:
+                    summary = Summary(stopped="The analysis could not run: the file does not load.")
+                else:
+                    summary = summarise(loaded.scenario, loaded.digest)
         except _OutOfTime:
             summary = Summary(
                 stopped=f"The analysis was stopped after {seconds} seconds, before it had "

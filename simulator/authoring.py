@@ -20,7 +20,14 @@ from typing import Any
 from . import engine, matching
 from .engine import METERS, STRATEGY_WORDS, Scenario, edges_of
 from .graphs import GraphvizMissing, render_svg
-from .scenarios import Loaded, Message, collector_paused, locate_all, write_atomically
+from .scenarios import (
+    ANALYSIS_MEGABYTES,
+    Loaded,
+    Message,
+    collector_paused,
+    locate_all,
+    write_atomically,
+)
 
 MAX_STATES = 200_000
 TOO_MANY_STATES = (
@@ -184,9 +191,7 @@ QUICK_STATES = 20_000  # explored within the page's request (about a second); mo
 # of a 17 KB file of many rules and ruptures took 3.7 s
 QUICK_SECONDS = 0.6
 JOB_SECONDS = 120  # a background analysis is stopped after this long
-# ... or when it would use more memory than this: a 17 KB file of many rules and ruptures
-# took 5.7 GB to reach the state bound
-JOB_MEGABYTES = 1536
+JOB_MEGABYTES = ANALYSIS_MEGABYTES  # ... or when it would use more memory than this
 KEPT_RESULTS = 200  # finished analyses kept on disk, shared by the server's processes
 MAX_JOBS = 2  # analyses running at once on this machine: each may use a core and 1.5 GB
 

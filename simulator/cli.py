@@ -24,11 +24,13 @@ from .engine import (
 from .engine import analyze as analyze_scenario
 from .engine import lint as lint_scenario
 from .scenarios import (
+    ANALYSIS_MEGABYTES,
     Loaded,
     Message,
     collector_paused,
     load_file,
     locate_all,
+    memory_limited,
     scenario_files,
 )
 
@@ -145,15 +147,32 @@ def play(file: str, choose: str, as_json: bool) -> None:
 @click.option(
     "--max-states", default=200_000, show_default=True, help="Stop past this many states."
 )
-def analyze(file: str, as_json: bool, max_states: int) -> None:
+@click.option(
+    "--max-memory",
+    default=ANALYSIS_MEGABYTES,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Stop past this many megabytes of memory (0: no limit).",
+)
+def analyze(file: str, as_json: bool, max_states: int, max_memory: int) -> None:
     """Explore every reachable state: endings, shortest routes, meter ranges, dead choices."""
     scenario = _load_or_exit(file).scenario
     assert scenario is not None
+    result = None
     try:
-        with collector_paused():
+        with memory_limited(max_memory), collector_paused():
             result = analyze_scenario(scenario, max_states=max_states)
     except StateLimit as error:
         click.echo(f"error: {error} (raise --max-states to go further)", err=True)
+        sys.exit(1)
+    except MemoryError:
+        pass  # said below, once the exploration's memory is free again
+    if result is None:
+        click.echo(
+            f"error: the analysis reached its memory limit ({max_memory:,} MB) before "
+            "finishing (raise --max-memory, or lower --max-states)",
+            err=True,
+        )
         sys.exit(1)
     if as_json:
         click.echo(json.dumps(result.as_json()))

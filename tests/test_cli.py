@@ -136,6 +136,43 @@ def test_analyze_stops_at_the_state_bound():
     assert "more than 3 states" in result.stderr
 
 
+def test_analyze_stops_at_its_memory_limit_and_says_what_to_change(monkeypatch):
+    import simulator.cli
+
+    def explode(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(simulator.cli, "analyze_scenario", explode)
+    result = run("analyze", EXAMPLE, "--max-memory", "300")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: the analysis reached its memory limit (300 MB) before finishing "
+        "(raise --max-memory, or lower --max-states)\n"
+    )
+    assert "Traceback" not in result.output
+    assert run("analyze", EXAMPLE, "--max-memory", "-1").exit_code == 2
+
+
+def test_a_memory_limit_holds_inside_and_is_lifted_after():
+    import subprocess
+    import sys
+
+    probe = (
+        "from simulator.scenarios import memory_limited\n"
+        "try:\n"
+        "    with memory_limited(1024):\n"
+        "        bytearray(1500 * 2**20)\n"
+        "except MemoryError:\n"
+        "    print('limited')\n"
+        "bytearray(1500 * 2**20)\n"
+        "print('lifted')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["limited", "lifted"]
+
+
 def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch):
     import shutil
 

@@ -421,6 +421,7 @@ def analyze(
     resting = _enter(scenario, scenario.start, begin)
     first = _key(scenario, resting, begin, tracked, once, typed)
     parent: dict[Key, tuple[Key, int] | None] = {first: None}
+    same: dict[Key, Key] = {first: first}
     graph: dict[Key, list[Key]] = {}
     offered_ever: set[tuple[str, int]] = set()
     fired_ever: set[int] = set()
@@ -444,14 +445,18 @@ def analyze(
             if fired is not None:
                 fired_ever.add(fired)
             target = _key(scenario, rests, work, tracked, once, typed)
-            graph[key].append(target)
-            if target not in parent:
+            known = same.get(target)
+            if known is None:
                 if len(parent) >= max_states:
                     raise StateLimit(
                         f"more than {max_states} states: the analysis stopped before finishing"
                     )
+                same[target] = target
                 parent[target] = (key, number)
                 queue.append(target)
+            else:
+                target = known  # one object per state: arrows to it do not copy it
+            graph[key].append(target)
 
     endings = {s: EndingReport() for s, scene in scenario.scenes.items() if scene.kind == "ending"}
     for key in parent:  # insertion order is BFS order, so the first arrival is a shortest one

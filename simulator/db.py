@@ -245,6 +245,9 @@ def init_app(app: Flask) -> Database:
         if isinstance(error, BUGS) or (
             isinstance(error, InternalError) and _sqlstate(error) != READ_ONLY
         ):
+            # a 500, whose page (the header names who is logged in) reads the database
+            # again: on a session left failed that was gunicorn's bare error page instead
+            database.session.rollback()
             raise error
         database.session.rollback()
         database.session.remove()

@@ -9,7 +9,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, g, make_response, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    g,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature
@@ -189,6 +199,23 @@ def error_page(error: HTTPException) -> Response:
     return response
 
 
+NUL_SENT = (
+    "What was sent holds a NUL character (U+0000), which Rapport cannot keep: nothing was "
+    "saved. Remove it and send again."
+)
+
+
+def refuse_nul() -> None:
+    """No NUL character reaches a view: PostgreSQL cannot store one in text (it was a 500
+    there, from a login's email to a class's name), and no person types one. In the path it
+    names nothing (404); in a query or a form it is refused in words (400)."""
+    if "\x00" in request.path:
+        abort(404)
+    for values in (request.args, request.form if request.method == "POST" else None):
+        if values and any("\x00" in key or "\x00" in value for key, value in values.items(True)):
+            abort(400, NUL_SENT)
+
+
 # No inline script or style anywhere: bars use width classes (static/css/app.css), and the
 # saved debrief's one inline stylesheet is allowed by its hash (see play.debrief_html).
 CSP = (
@@ -216,6 +243,7 @@ def init_app(app: Flask) -> None:
 
     # first of all the checks before a view, so the time includes the CSRF check's
     app.before_request_funcs.setdefault(None, []).insert(0, start_clock)
+    app.before_request(refuse_nul)
 
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:

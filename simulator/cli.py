@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from collections.abc import Iterator
@@ -460,11 +461,25 @@ def serve(host: str, port: int, workers: int, debug: bool, access_log: bool) -> 
     if problem:
         click.echo(f"  {problem}")
     click.echo(f"Rapport at http://{host}:{port}/")
+    if not _loopback(host):
+        click.echo(
+            "  note: each worker waits for a whole request, so a few clients that send one "
+            "slowly can hold every worker: where others can reach this address, serve it "
+            "behind a reverse proxy that buffers requests, such as nginx (docs/operations.md)"
+        )
     if debug:
         app.run(host=host, port=port, debug=True)
         return
     app.extensions["rapport.db"].engine.dispose()  # each worker opens its own connections
     _Production(host, port, workers, access_log, app).run()
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is this machine only (a name such as localhost, or 127.x / ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class _Production:

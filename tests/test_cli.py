@@ -213,6 +213,11 @@ def test_serve_lists_broken_files_and_starts_with_the_rest(tmp_path, monkeypatch
     assert debug.exit_code == 0, debug.output
     assert served[-1] == {"host": "127.0.0.1", "port": 5124, "debug": True}
     assert "1 valid, 1 broken (not served)" in result.stdout
+    assert "reverse proxy" not in result.stdout  # 127.0.0.1: this machine only
+    public = run("serve", "--host", "0.0.0.0", "--port", "5126")
+    assert public.exit_code == 0, public.output
+    assert "serve it behind a reverse proxy that buffers requests" in public.stdout
+    assert "reverse proxy" not in run("serve", "--host", "::1", "--port", "5127").stdout
     assert "missing-scene.yaml:15:15: `goto` names scene 'elsewhere'" in result.stdout
 
 

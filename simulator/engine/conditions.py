@@ -256,8 +256,52 @@ def evaluate(node: Node, meters: Mapping[str, int], visited: Set[str], ruptures_
 
 
 def holds(text: str, meters: Mapping[str, int], visited: Set[str], ruptures_open: int) -> bool:
-    """Parse (cached) and evaluate a condition."""
-    return evaluate(parse(text), meters, visited, ruptures_open)
+    """Whether a condition holds: parsed and compiled once (cached), then evaluated."""
+    return compiled(text)(meters, visited, ruptures_open)
+
+
+Test = Callable[[Mapping[str, int], Set[str], int], bool]
+
+
+@lru_cache(maxsize=4096)
+def compiled(text: str) -> Test:
+    """A condition as one function of (meters, visited, ruptures_open), with `evaluate`'s
+    answers: play and the path analysis ask the same conditions millions of times, and
+    walking the tree again each time was most of a large analysis's work."""
+    return _compile(parse(text))
+
+
+def _compile(node: Node) -> Test:
+    if isinstance(node, Compare):
+        test, value = OPS[node.op], node.value
+        if node.quantity == "ruptures_open":
+            return lambda _meters, _visited, ruptures_open: test(ruptures_open, value)
+        quantity = node.quantity
+        return lambda meters, _visited, _ruptures_open: test(meters[quantity], value)
+    if isinstance(node, Visited):
+        scene = node.scene
+        return lambda _meters, visited, _ruptures_open: scene in visited
+    if isinstance(node, Not):
+        inner = _compile(node.item)
+        return lambda meters, visited, ruptures_open: not inner(meters, visited, ruptures_open)
+    items = tuple(_compile(item) for item in node.items)
+    if isinstance(node, And):
+
+        def every(meters: Mapping[str, int], visited: Set[str], ruptures_open: int) -> bool:
+            for item in items:  # noqa: SIM110 (a loop: all() over a generator is slower)
+                if not item(meters, visited, ruptures_open):
+                    return False
+            return True
+
+        return every
+
+    def some(meters: Mapping[str, int], visited: Set[str], ruptures_open: int) -> bool:
+        for item in items:  # noqa: SIM110 (a loop: any() over a generator is slower)
+            if item(meters, visited, ruptures_open):
+                return True
+        return False
+
+    return some
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -1,8 +1,17 @@
 """The condition language: parsed by our own parser, evaluated without eval."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from simulator.engine.conditions import ConditionError, holds, parse, satisfiable
+from simulator.engine.conditions import (
+    ConditionError,
+    compiled,
+    evaluate,
+    holds,
+    parse,
+    satisfiable,
+)
 
 METERS = {"authenticity": 50, "attentiveness": 40, "positivity": 30, "trust": 20}
 
@@ -68,3 +77,36 @@ def test_never_holding_conditions_are_recognised():
     assert satisfiable(parse("trust > 60 or trust < 40"))
     assert satisfiable(parse("trust == 100"))
     assert satisfiable(parse("ruptures_open > 2 and visited(a)"))
+
+
+COMPARE = st.builds(
+    "{} {} {}".format,
+    st.sampled_from(["trust", "positivity", "ruptures_open"]),
+    st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+    st.integers(-2, 102),
+)
+VISITED = st.sampled_from(["visited(a)", "visited(b-c)"])
+CONDITION = st.recursive(
+    st.one_of(COMPARE, VISITED),
+    lambda inner: st.one_of(
+        inner.map("not {}".format),
+        inner.map("({})".format),
+        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(" ".join),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    CONDITION,
+    st.integers(0, 100),
+    st.integers(0, 100),
+    st.sets(st.sampled_from(["a", "b-c"])),
+    st.integers(0, 3),
+)
+def test_a_compiled_condition_answers_as_the_tree_does(text, trust, positivity, seen, ruptures):
+    meters = {**METERS, "trust": trust, "positivity": positivity}
+    expected = evaluate(parse(text), meters, seen, ruptures)
+    assert compiled(text)(meters, seen, ruptures) is expected
+    assert holds(text, meters, seen, ruptures) is expected

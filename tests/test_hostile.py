@@ -290,6 +290,28 @@ def test_the_garbage_collector_is_paused_while_a_file_is_built_and_resumes(monke
         gc.enable()
 
 
+def test_a_file_whose_conditions_hold_too_many_tests_in_all_is_refused_at_the_crossing():
+    long = " or ".join(f"trust > {101 + i}" for i in range(100))  # 100 tests, each use
+    rules = "".join("  - when: *long\n    goto: walkout\n" for _ in range(30))
+    head = f'rules:                                     # checked after every choice, in order\n  - when: &long "{long}"\n    goto: walkout\n'
+    text = replaced(
+        "rules:                                     # checked after every choice, in order\n",
+        head + rules,
+    )
+    found = errors(text)
+    crossing = [m for m in found if "comparisons and visited() tests in all" in m]
+    assert len(crossing) == 1 and len(found) == 1
+    # at the use that passes 2,000; an alias is located where its anchored text stands
+    line = text[: text.index("&long")].count("\n") + 1
+    assert crossing[0].startswith(f"f.yaml:{line}:")
+    assert f"more than {conditions.MAX_FILE_TESTS:,}" in crossing[0]
+    fewer = replaced(
+        "rules:                                     # checked after every choice, in order\n",
+        head + "".join("  - when: *long\n    goto: walkout\n" for _ in range(10)),
+    )
+    assert errors(fewer) == []  # 1,100 tests and the file's own: play tests them all, fast
+
+
 def test_the_satisfiability_checks_of_one_file_share_a_bounded_budget(monkeypatch):
     def never(k: int) -> str:  # distinct, unsatisfiable, and each worth checking on its own
         return " or ".join(

@@ -154,21 +154,34 @@ def check(scenario: Scenario) -> list[Problem]:
             what = "`start`" if path == ("start",) else f"`{path[-1]}`"
             problems.append(Problem(path, f"{what} names scene '{target}', which does not exist"))
     budget = conditions.FILE_SAT_WORK
+    tests = 0
+    named: dict[str, list[conditions.Visited]] = {}
     for path, text in _conditions(scenario):
         try:
             node = conditions.parse(text)
         except conditions.ConditionError as error:
             problems.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
             continue
-        for ref in conditions.scenes_named(node):
-            if ref.scene not in scenes:
-                problems.append(
-                    Problem(
-                        path,
-                        f"visited() names scene '{ref.scene}', which does not exist",
-                        offset=ref.offset,
-                    )
+        before, tests = tests, tests + conditions.tests_in(text)
+        if before <= conditions.MAX_FILE_TESTS < tests:
+            problems.append(
+                Problem(
+                    path,
+                    f"this file's conditions hold more than {conditions.MAX_FILE_TESTS:,} "
+                    "comparisons and visited() tests in all, counting each use, and play "
+                    "tests them at every choice: use fewer or shorter conditions",
                 )
+            )
+        if text not in named:  # a file may repeat one long condition thousands of times
+            named[text] = [ref for ref in conditions.scenes_named(node) if ref.scene not in scenes]
+        for ref in named[text]:
+            problems.append(
+                Problem(
+                    path,
+                    f"visited() names scene '{ref.scene}', which does not exist",
+                    offset=ref.offset,
+                )
+            )
         if path[-3:-1][0] == "choices":
             cost = 0 if conditions.known(text) else conditions.check_cost(node)
             if cost > budget:  # the file's checks together are bounded, not only each one

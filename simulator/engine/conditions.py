@@ -32,6 +32,10 @@ KEYWORDS = {"and", "or", "not", "visited"}
 MAX_LENGTH = 2000  # characters in one condition
 MAX_DEPTH = 32  # nested parentheses and `not`s
 MAX_DIGITS = 6  # in one number: meters run 0..100
+# tests (comparisons and visited()) in all of one file's conditions, counting each use: play
+# tests the top-level rules at every choice (the bundled files have at most 21; 5,000 rules
+# of one long condition made each choice 0.2 s and a debrief 24 s)
+MAX_FILE_TESTS = 2000
 SAT_CASES = 20_000  # cases one satisfiability check may try before it is undecided
 SAT_WORK = 250_000  # and condition nodes it may evaluate (cases times size): about 0.1 s
 FILE_SAT_WORK = 1_000_000  # all the checks of one file together: well under a second
@@ -312,6 +316,12 @@ def walk(node: Node) -> Iterator[Node]:
     elif isinstance(node, And | Or):
         for item in node.items:
             yield from walk(item)
+
+
+@lru_cache(maxsize=4096)
+def tests_in(text: str) -> int:
+    """How many comparisons and visited() tests a condition holds (it must parse)."""
+    return sum(1 for item in walk(parse(text)) if isinstance(item, Compare | Visited))
 
 
 def scenes_named(node: Node) -> list[Visited]:

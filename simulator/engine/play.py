@@ -439,22 +439,38 @@ def write(
 
 def replay(
     scenario: Scenario, steps: Sequence[Step], seed: str = ""
-) -> tuple[State, list[State]] | None:
-    """Play recorded steps again from the start: the final state and the state before each
-    step, or None when the record does not replay (a playtest begun mid-scenario)."""
-    state = start(scenario, seed=seed)
-    before: list[State] = []
+) -> tuple[State, list[list[int]]] | None:
+    """Play recorded steps again from the start: the final state and the choice indexes
+    offered before each step, or None when the record does not replay (a playtest begun
+    mid-scenario). One working copy for the whole run, as in `play_by`: a run of 2,000
+    choices is replayed in what its choices cost, not the square of its length."""
+    first = start(scenario, seed=seed)
+    work = _work(first)
+    scene_id, before = first.scene, first.meters
+    offers: list[list[int]] = []
     try:
         for step in steps:
+            scene = scenario.scenes[scene_id]
+            if scene.kind == "ending":
+                return None
+            written = None
             if step.written is not None:  # words typed there (open response: at any scene)
-                state = write(scenario, state, step.written, anywhere=True)
-            before.append(state)
-            state, again = choose(scenario, state, step.choice)
+                written = step.written.strip()
+                if scene.choices is None or len(written) > WORDS_LIMIT:
+                    return None
+            available = _offered_in(scenario, scene_id, work)
+            if step.choice not in available:
+                return None
+            offers.append(available)
+            scene_id, again = _move(
+                scenario, scene_id, step.choice, work, before, len(offers), written
+            )
             if again != step:
                 return None
+            before = again.after
     except (PlayError, KeyError):
         return None
-    return state, before
+    return _state(scenario, scene_id, work, first, len(steps)), offers
 
 
 def ask_hint(scenario: Scenario, state: State) -> State:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import analyze, choose, lint, offered, start
+from simulator.engine import analyze, choose, lint, offered, replay, start, write
 from simulator.engine.play import play_by
 from simulator.engine.surface import (
     best_outcome,
@@ -191,3 +191,20 @@ def test_a_naive_run_on_one_working_copy_plays_as_the_host_does_move_by_move(awa
     state, steps = play_by(looping, _random_picks(0), 300)
     assert len(steps) > 50 and len(state.ruptures) > 10  # a long run, ruptures opened and mended
     assert {step.repaired for step in steps} == {True, False}
+
+
+def test_a_replay_on_one_working_copy_gives_the_hosts_final_state_and_offers():
+    bundled = [load_file(path).scenario for path in sorted(SCENARIOS.glob("*.yaml"))]
+    for sc in [scenario(dict(LOOPING)), *bundled]:
+        for seed in range(3):
+            chance = random.Random(seed)
+            state, steps, offers = start(sc, seed=str(seed)), [], []
+            while not state.finished and len(steps) < 200:
+                if chance.random() < 0.3:  # own words at some scenes (open response)
+                    state = write(sc, state, f"  words {len(steps)} ", anywhere=True)
+                options = offered(sc, state)
+                offers.append([index for index, _ in options])
+                state, step = choose(sc, state, chance.choice(options)[0])
+                steps.append(step)
+            assert replay(sc, steps, seed=str(seed)) == (state, offers), (sc.id, seed)
+    assert replay(sc, [*steps, steps[-1]], seed="2") is None  # past its ending

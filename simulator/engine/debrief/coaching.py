@@ -83,17 +83,22 @@ def _named(
     """The steps worth naming as strengths, most telling first: repairs, strong replies
     (the largest gain first), then a brief disclosure or warm decline that worked."""
     named = []
+    # a repair is credited to the reply that made it, or, where the scenario waits for the
+    # client's uptake, to the invitation the client took up (and only then); the first
+    # rupture credited to a step names it
+    credited: dict[int, RuptureReport] = {}
+    for rupture in ruptures:
+        if rupture.credited_step is not None:
+            credited.setdefault(rupture.credited_step, rupture)
+    none_repaired = not any(r.repaired_step is not None for r in ruptures)
     for step in steps:
-        # a repair is credited to the reply that made it, or, where the scenario waits for
-        # the client's uptake, to the invitation the client took up (and only then)
-        credited = [r for r in ruptures if r.credited_step == step.number]
-        if credited:
-            kind = credited[0].type
-            if credited[0].invited_step is not None:
+        first = credited.get(step.number)
+        if first is not None:
+            if first.invited_step is not None:
                 named.append((step, f"Inviting a repair {name} took up, at choice {step.number}"))
             else:
-                named.append((step, f"Repairing the {kind} rupture at choice {step.number}"))
-        elif step.repaired and not any(r.repaired_step is not None for r in ruptures):
+                named.append((step, f"Repairing the {first.type} rupture at choice {step.number}"))
+        elif step.repaired and none_repaired:
             # no rupture report matched the record (a playtest begun mid-scenario)
             named.append((step, f"Repairing the rupture at choice {step.number}"))
     strong = sorted(

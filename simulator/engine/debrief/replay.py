@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..model import Choice, Scenario
-from ..play import State, Step, _Work, invite_repair, offered, replay, take_up
+from ..play import State, Step, _Work, invite_repair, replay, take_up
 from .values import Alternative, RuptureReport
 from .words import QUALITY_RANK, net
 
@@ -26,17 +26,15 @@ def replayed_offers(
     replayed = replay(scenario, steps, state.seed)
     if replayed is None or replayed[0].meters != state.meters:
         return None
-    return [[index for index, _ in offered(scenario, before)] for before in replayed[1]]
+    return replayed[1]
 
 
 def on_offer(scenario: Scenario, step: Step, offers: list[int] | None) -> list[tuple[int, Choice]]:
     """The other choices on offer when this step was made (best guess without a replay)."""
     choices = scenario.scenes[step.scene].choices or ()
-    return [
-        (index, choice)
-        for index, choice in enumerate(choices)
-        if index != step.choice and (index in offers if offers is not None else choice.when is None)
-    ]
+    if offers is None:
+        return [(i, c) for i, c in enumerate(choices) if i != step.choice and c.when is None]
+    return [(i, choices[i]) for i in offers if i != step.choice]  # in the scene's order
 
 
 def stronger(scenario: Scenario, step: Step, offers: list[int] | None) -> tuple[Alternative, ...]:

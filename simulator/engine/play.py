@@ -188,7 +188,7 @@ def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
         if scene.next is not None:
             scene_id = next(rule.goto for rule in scene.next if work.holds(rule.when))
             continue
-        if scene.choices is not None and not _offered_in(scenario, scene_id, work):
+        if scene.choices is not None and not any(work.holds(c.when) for c in scene.choices):
             if scene.fallback is None:
                 raise PlayError(f"scene '{scene_id}' offers no choice and has no fallback")
             scene_id = scene.fallback
@@ -335,11 +335,15 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
 
 
 def play_by(
-    scenario: Scenario, pick: Callable[[list[tuple[int, Choice]]], int], limit: int
+    scenario: Scenario,
+    pick: Callable[[list[tuple[int, Choice]]], int],
+    limit: int,
+    offers: int | None = None,
 ) -> tuple[State, list[Step]]:
     """Play from the start, letting `pick` choose among the offered (index, choice) pairs at
-    each scene, for at most `limit` choices. One working copy for the whole run, so a long
-    run costs what its choices do, not the square of its length."""
+    each scene, for at most `limit` choices and, with `offers`, until that many replies
+    have been on offer in all (a scene of thousands of replies). One working copy for the
+    whole run, so a long run costs what its choices do, not the square of its length."""
     first = start(scenario)
     if first.finished:
         return first, []
@@ -350,6 +354,10 @@ def play_by(
         options = _offered_in(scenario, scene_id, work)
         if not options:
             break
+        if offers is not None:
+            offers -= len(options)
+            if offers < 0:
+                break
         choices = scenario.scenes[scene_id].choices or ()
         index = pick([(i, choices[i]) for i in options])
         if index not in options:

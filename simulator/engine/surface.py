@@ -11,6 +11,9 @@ from .play import State, Step, play_by
 
 LENGTH_TELL = 1.3  # a strong reply longer than every other by more than 30% gives itself away
 MAX_STEPS = 500  # a naive strategy may loop; stop it rather than play for ever
+# ... or once this many replies have been on offer to it: a valid scene of 5,500 replies
+# kept the scenario page's lint busy for 4.5 s
+MAX_OFFERS = 50_000
 
 Pick = Callable[[list[tuple[int, Choice]]], int]
 
@@ -62,7 +65,7 @@ class StrategyRun:
 
 def follow(scenario: Scenario, pick: Pick) -> tuple[State, list[Step]]:
     """Play from the start, letting `pick` choose among the offered replies at each scene."""
-    return play_by(scenario, pick, MAX_STEPS)
+    return play_by(scenario, pick, MAX_STEPS, MAX_OFFERS)
 
 
 def strategies(scenario: Scenario) -> list[StrategyRun]:
@@ -125,11 +128,13 @@ def length_tell(scene: Scene) -> tuple[int, float] | None:
     choices = scene.choices or ()
     if len(choices) < 2:
         return None
+    # the longest other reply of each is the longest of all, or for the longest the second
+    lengths = sorted(((len(c.say), i) for i, c in enumerate(choices)), reverse=True)
+    (longest, first), (second, _) = lengths[0], lengths[1]
     for index, choice in enumerate(choices):
         if choice.quality != "strong":
             continue
-        others = [len(c.say) for i, c in enumerate(choices) if i != index]
-        ratio = len(choice.say) / max(others)
+        ratio = len(choice.say) / (second if index == first else longest)
         if ratio > LENGTH_TELL:
             return index, ratio
     return None

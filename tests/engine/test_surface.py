@@ -78,6 +78,33 @@ def test_a_length_tell_is_a_strong_reply_more_than_30_percent_longer_than_any_ot
     assert strong_is_longest(scene("x" * 101, "y" * 100))
     assert not strong_is_longest(scene("x" * 100, "y" * 100))  # a tie is no tell
 
+    def wide(longest_strong):
+        return scenario(
+            {
+                "a": talk(
+                    ask("a" * 100, "e"),
+                    ask("b" * 140, "e", quality="strong"),
+                    ask("c" * 140, "e", quality="strong"),
+                    ask("d" * longest_strong, "e", quality="strong"),
+                    ask("e" * 200, "e"),
+                ),
+                "e": end(),
+            }
+        ).scenes["a"]
+
+    assert length_tell(wide(300)) == (3, 1.5)  # measured against the next longest
+    assert length_tell(wide(140)) is None  # the longest is not strong
+
+
+def test_a_naive_strategy_stops_once_enough_replies_have_been_on_offer():
+    sc = scenario(
+        {"a": talk(*(ask(f"Reply {i}.", "a") for i in range(4)), ask("Out.", "e")), "e": end()}
+    )
+    first = lambda options: options[0][0]  # noqa: E731 (loops at a for ever)
+    assert len(play_by(sc, first, 500)[1]) == 500
+    state, steps = play_by(sc, first, 500, offers=12)
+    assert len(steps) == 2 and not state.finished  # 5 + 5 on offer; the third would pass 12
+
 
 def test_lint_warns_of_a_length_tell_and_a_giveaway():
     sc = scenario(

@@ -187,9 +187,9 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
 # -- a large scenario's analysis, in its own process ---------------------------------------
 
 QUICK_STATES = 20_000  # explored within the page's request (about a second); more elsewhere
-# ... and for 0.6 s at most (the largest bundled one that fits takes 0.5 s): 20,000 states
+# ... and for 0.5 s at most (the largest bundled one that fits takes 0.36 s): 20,000 states
 # of a 17 KB file of many rules and ruptures took 3.7 s
-QUICK_SECONDS = 0.6
+QUICK_SECONDS = 0.5
 JOB_SECONDS = 120  # a background analysis is stopped after this long
 JOB_MEGABYTES = ANALYSIS_MEGABYTES  # ... or when it would use more memory than this
 KEPT_RESULTS = 200  # finished analyses kept on disk, shared by the server's processes

@@ -412,7 +412,7 @@ def _work(key: Key) -> _Work:
     )
 
 
-STOP_EVERY = 256  # moves explored between two asks of `stop`
+STOP_EVERY = 16  # moves explored between two asks of `stop` (a move may test 2,000 conditions)
 
 
 def analyze(
@@ -422,7 +422,7 @@ def analyze(
     stop: Callable[[], bool] | None = None,
 ) -> Analysis:
     """Explore every reachable state breadth-first. Raises StateLimit past `max_states`, or
-    when `stop` (asked every few hundred moves: the host's clock, say) returns True."""
+    when `stop` (asked every few moves: the host's clock, say) returns True."""
     tracked = frozenset(
         ref.scene
         for _, text in _conditions(scenario)

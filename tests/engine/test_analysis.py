@@ -205,7 +205,7 @@ def test_the_state_bound_stops_the_analysis():
         raise AssertionError("the bound did not stop the analysis")
 
 
-def test_the_hosts_stop_ends_the_analysis_and_is_asked_every_few_hundred_moves():
+def test_the_hosts_stop_ends_the_analysis_and_is_asked_every_few_moves():
     sc = scenario(
         {
             "a": talk(

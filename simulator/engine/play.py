@@ -242,17 +242,7 @@ def start(
 
     `seed` orders the replies on screen; without one they stay in file order."""
     work = _Work(meters=(meters or scenario.meters).as_dict())
-    resting = _enter(scenario, scene or scenario.start, work)
-    ending = scenario.scenes[resting]
-    return State(
-        scene=resting,
-        meters=Meters(**work.meters),
-        trail=tuple(work.trail),
-        ruptures=_ruptures(work),
-        finished=ending.kind == "ending",
-        outcome=ending.outcome,
-        seed=seed,
-    )
+    return _state(scenario, _enter(scenario, scene or scenario.start, work), work, 0, seed=seed)
 
 
 def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
@@ -305,8 +295,15 @@ def _move(
     return resting, step
 
 
-def _state(scenario: Scenario, resting: str, work: _Work, before: State, steps: int) -> State:
-    """The state a move leaves, from its working copy (hints and seed carried over)."""
+def _state(
+    scenario: Scenario,
+    resting: str,
+    work: _Work,
+    steps: int,
+    hints: tuple[str, ...] = (),
+    seed: str = "",
+) -> State:
+    """The state where play rests, from its working copy."""
     ending = scenario.scenes[resting]
     return State(
         scene=resting,
@@ -315,10 +312,10 @@ def _state(scenario: Scenario, resting: str, work: _Work, before: State, steps: 
         ruptures=_ruptures(work),
         fired=tuple(sorted(work.fired)),
         steps=steps,
-        hints=before.hints,
+        hints=hints,
         finished=ending.kind == "ending",
         outcome=ending.outcome,
-        seed=before.seed,
+        seed=seed,
     )
 
 
@@ -331,7 +328,7 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
         raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
     number = state.steps + 1
     resting, step = _move(scenario, state.scene, index, work, state.meters, number, state.written)
-    return _state(scenario, resting, work, state, number), step
+    return _state(scenario, resting, work, number, state.hints, state.seed), step
 
 
 def play_by(
@@ -365,7 +362,7 @@ def play_by(
         scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
         before = step.after
         steps.append(step)
-    return _state(scenario, scene_id, work, first, len(steps)), steps
+    return _state(scenario, scene_id, work, len(steps), seed=first.seed), steps
 
 
 def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State, Step]:
@@ -478,7 +475,7 @@ def replay(
             before = again.after
     except (PlayError, KeyError):
         return None
-    return _state(scenario, scene_id, work, first, len(steps)), offers
+    return _state(scenario, scene_id, work, len(steps), seed=first.seed), offers
 
 
 def ask_hint(scenario: Scenario, state: State) -> State:

@@ -108,7 +108,7 @@ def index() -> Response:
         ),
         total=len(every),
         filters=filters,
-        tags=tags,
+        tags=catalog.offered_tags(tags, filters.tag),
         difficulties=catalog.DIFFICULTIES,
         card=_card,
         runs=runs,

@@ -35,19 +35,29 @@ def scenario_file(sid: str, title: str, difficulty: str, tags: str, concern: str
         .replace("title: Coat Still On", f"title: {title}")
         .replace("difficulty: beginner", f"difficulty: {difficulty}")
         .replace("tags: [first-session, withdrawal]", f"tags: [{tags}]")
-        .replace("concern: Low mood after a breakup; came because her sister insisted.",
-                 f"concern: {concern}")
+        .replace(
+            "concern: Low mood after a breakup; came because her sister insisted.",
+            f"concern: {concern}",
+        )
     )
 
 
 @pytest.fixture
 def library(folder):
     for sid, title, level, tags, concern in (
-        ("zeta", "A Late Advanced One", "advanced", "confrontation", "Anger at a previous therapist."),
+        (
+            "zeta",
+            "A Late Advanced One",
+            "advanced",
+            "confrontation",
+            "Anger at a previous therapist.",
+        ),
         ("alpha", "Zebra Crossing", "beginner", "withdrawal", "Grief after a move."),
         ("mid", "Middle Ground", "intermediate", "disclosure, withdrawal", "Panic at work."),
     ):
-        (folder / f"{sid}.yaml").write_text(scenario_file(sid, title, level, tags, concern), encoding="utf-8")
+        (folder / f"{sid}.yaml").write_text(
+            scenario_file(sid, title, level, tags, concern), encoding="utf-8"
+        )
     return folder
 
 
@@ -57,17 +67,23 @@ def titles(html: str) -> list[str]:
 
 def test_cards_go_from_beginner_to_advanced(client, library):
     assert titles(client.get("/").text) == [
-        "Coat Still On", "Zebra Crossing", "Middle Ground", "A Late Advanced One",
+        "Coat Still On",
+        "Zebra Crossing",
+        "Middle Ground",
+        "A Late Advanced One",
     ]
 
 
 def test_filters_by_difficulty_and_tag_and_search_without_javascript(client, library):
     assert titles(client.get("/?difficulty=intermediate").text) == ["Middle Ground"]
     assert titles(client.get("/?tag=withdrawal").text) == [
-        "Coat Still On", "Zebra Crossing", "Middle Ground",
+        "Coat Still On",
+        "Zebra Crossing",
+        "Middle Ground",
     ]
     assert titles(client.get("/?tag=withdrawal&difficulty=beginner").text) == [
-        "Coat Still On", "Zebra Crossing",
+        "Coat Still On",
+        "Zebra Crossing",
     ]
     # search looks in titles, summaries, client names, concerns and tags; every word must match
     assert titles(client.get("/?q=panic").text) == ["Middle Ground"]
@@ -119,7 +135,28 @@ def test_a_large_library_is_read_page_by_page_keeping_the_filters(client, folder
 def test_the_tag_list_offers_the_most_used_tags_first(client, library):
     page = client.get("/").text
     options = re.findall(r'<option value="([a-z-]+)"', page.split('id="find-tag"')[1])
-    assert options[0] == "withdrawal" and set(options) >= {"confrontation", "disclosure", "first-session"}
+    assert options[0] == "withdrawal" and set(options) >= {
+        "confrontation",
+        "disclosure",
+        "first-session",
+    }
+
+
+def test_the_tag_filter_lists_the_sixty_most_used_and_any_tag_can_still_be_asked_for(
+    client, folder
+):
+    many = ", ".join(f"tag-{n:05d}" for n in range(5000))  # a file of thousands of tags
+    (folder / "tags.yaml").write_text(
+        scenario_file("tags", "Tags", "beginner", f"withdrawal, {many}", "Tags."),
+        encoding="utf-8",
+    )
+    page = client.get("/").text
+    options = re.findall(r'<option value="([a-z0-9-]+)"', page.split('id="find-tag"')[1])
+    assert len(options) == 60 and options[:2] == ["withdrawal", "first-session"]
+    assert len(page) < 40_000
+    rare = client.get("/?tag=tag-04999").text  # past the sixty: still a filter, and shown
+    assert "Tags" in titles(rare) and "Coat Still On" not in titles(rare)
+    assert '<option value="tag-04999" selected>' in rare
 
 
 def test_content_warnings_are_shown_in_the_catalog_and_the_briefing(client, folder):
@@ -208,4 +245,7 @@ def test_briefing_text_flows_into_paragraphs(client, folder):
     )
     (folder / "coat-still-on.yaml").write_text(text, encoding="utf-8")
     page = client.get("/scenarios/coat-still-on").text
-    assert "<p>Maya works night shifts at a hospital pharmacy.</p><p>Her sister drove her here.</p>" in page
+    assert (
+        "<p>Maya works night shifts at a hospital pharmacy.</p><p>Her sister drove her here.</p>"
+        in page
+    )

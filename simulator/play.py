@@ -736,7 +736,7 @@ def _play(
         "meters": meter_items(state, last) if practice else [],
         "short_changes": _short_changes(last) if last else "",
         "last_quality": _macro_markup("quality", last.quality) if last else "",
-        "open_ruptures": _open_ruptures(state, last) if practice else [],
+        "open_ruptures": _open_ruptures(scenario, state, last) if practice else [],
         "show_hint": practice and state.scene in state.hints,
         "notice": notice,
         "announcement": announcement,
@@ -793,17 +793,26 @@ def _short_changes(last: engine.Step) -> str:
     return " · ".join(f"{METER_WORDS[m]} {'+' if d > 0 else '−'}{abs(d)}" for m, d in moved)
 
 
-def _open_ruptures(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:
-    """The ruptures still open that the trainee has been shown: a rupture scene entered but
-    not yet answered stays unflagged, so the page never names the moment before the answer."""
-    shown = []
-    for rupture in state.ruptures:
-        if rupture.repaired_at is not None:
-            continue
-        if rupture.opened_at == state.scene and not (last and last.opened):
-            continue
-        shown.append({"type": rupture.type, "invited": rupture.attempted_at is not None})
-    return shown
+def _open_ruptures(
+    scenario: Scenario, state: engine.State, last: engine.Step | None
+) -> list[dict[str, Any]]:
+    """The ruptures still open that the trainee has been shown: the one a rupture moment
+    opened as play entered it stays unflagged until it is answered, so the page never names
+    the moment first (entering opens one only when none is open). Alike ones are counted on
+    one line: a looping run may leave hundreds open."""
+    still = [rupture for rupture in state.ruptures if rupture.repaired_at is None]
+    entered = (
+        len(still) == 1
+        and still[0].opened_at == state.scene
+        and scenario.scenes[state.scene].moment == "rupture"
+        and not (last and last.opened)
+    )
+    shown: dict[tuple[str, bool], dict[str, Any]] = {}
+    for rupture in [] if entered else still:
+        key = (rupture.type, rupture.attempted_at is not None)
+        line = shown.setdefault(key, {"type": key[0], "invited": key[1], "count": 0})
+        line["count"] += 1
+    return list(shown.values())
 
 
 def meter_items(state: engine.State, last: engine.Step | None) -> list[dict[str, Any]]:

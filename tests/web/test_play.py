@@ -138,7 +138,10 @@ def test_a_step_recorded_by_another_request_meanwhile_is_not_applied_again(clien
     run = start(client)
     run_id = run.rsplit("/", 1)[-1]
     with app.test_request_context(
-        f"{run}/choose", method="POST", data={"step": "0", "reply": reply(client, run, 2)}, headers=HTMX
+        f"{run}/choose",
+        method="POST",
+        data={"step": "0", "reply": reply(client, run, 2)},
+        headers=HTMX,
     ):
         with client.session_transaction() as cookie:
             session.update(cookie)
@@ -240,7 +243,9 @@ def test_another_browser_gets_404_for_every_url_of_a_run(client, other, app):
             assert page.status_code == 404
             assert "My sister" not in page.text
         for url in posts:
-            page = other.post(url, data={"step": "0", "reply": reply(client, run, 0)}, headers=headers)
+            page = other.post(
+                url, data={"step": "0", "reply": reply(client, run, 0)}, headers=headers
+            )
             assert page.status_code == 404
     assert rows(app, run)[0].steps == 0
 
@@ -400,3 +405,60 @@ def test_a_key_moment_is_not_flagged_before_the_answer(client, folder, mode):
     after = choose(client, run, 0, 0, htmx=True).text
     named = "That was a self-disclosure dilemma: Sam asked about you"
     assert (named in after) == (mode == "practice")
+
+
+LOOPING_RUPTURES = """\
+format: 1
+id: loop
+title: Loop
+summary: A client who withdraws again and again.
+difficulty: beginner
+minutes: 5
+objectives: [Notice withdrawal.]
+client: {name: Sam, concern: Low mood.}
+start: a
+scenes:
+  a:
+    client: "Fine."
+    choices:
+      - {say: "Let's move on to your week.", goto: a, rupture: withdrawal, effects: {trust: -1}}
+      - {say: "You seem far away today.", goto: a, repairs: true, effects: {trust: 1}}
+      - {say: "Shall we stop here?", goto: e}
+  e: {ending: "Over.", outcome: good}
+"""
+
+
+def test_alike_open_ruptures_are_counted_on_one_line(client, folder):
+    (folder / "loop.yaml").write_text(LOOPING_RUPTURES, encoding="utf-8")
+    run = start(client, "loop")
+    for step in range(3):
+        choose(client, run, step, 0)  # withdrawal, three times over
+    page = client.get(run).text
+    flags = re.findall(r'<p class="open-rupture">.*?</p>', page, re.S)
+    assert len(flags) == 1 and "Open ruptures: withdrawal × 3" in flags[0]
+    choose(client, run, 3, 1)  # one repaired: two left
+    flags = re.findall(r'<p class="open-rupture">.*?</p>', client.get(run).text, re.S)
+    assert len(flags) == 1 and "Open ruptures: withdrawal × 2" in flags[0]
+
+
+def test_a_rupture_moment_is_flagged_only_once_it_is_answered(client, folder):
+    moment = LOOPING_RUPTURES.replace(
+        '      - {say: "Shall we stop here?", goto: e}\n',
+        '      - {say: "Shall we stop here?", goto: e}\n'
+        '      - {say: "What did you mean by that?", goto: b}\n',
+    ).replace(
+        '  e: {ending: "Over.", outcome: good}\n',
+        "  b:\n"
+        "    moment: rupture\n"
+        "    rupture: confrontation\n"
+        '    client: "Why do you keep asking me that?"\n'
+        "    choices:\n"
+        '      - {say: "Sorry. Back to your week.", goto: a}\n'
+        '  e: {ending: "Over.", outcome: good}\n',
+    )
+    (folder / "loop.yaml").write_text(moment, encoding="utf-8")
+    run = start(client, "loop")
+    choose(client, run, 0, 3)  # into the rupture moment: not named before it is answered
+    assert 'class="open-rupture"' not in client.get(run).text
+    choose(client, run, 1, 0)  # answered without a repair: now it is flagged
+    assert "Open rupture: confrontation</p>" in client.get(run).text

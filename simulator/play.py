@@ -696,8 +696,17 @@ def _announce(run: Run, step: engine.Step, scenario: Scenario) -> str:
     else:  # what the client does and says next, the cue first: it is what matters most
         scene = scenario.scenes[state.scene]
         name = engine.first_name(scenario.client.name)
-        words += [scene.cue or "", f"{name} says: “{scene.client}”"]
+        words += [_heard(scene.cue or ""), f"{name} says: “{_heard(scene.client or '')}”"]
     return " ".join(word for word in words if word)
+
+
+HEARD = 1000  # characters of a line the live region reads out (the bundled lines: under 250)
+
+
+def _heard(line: str) -> str:
+    """A line as the live region reads it: a line of a megabyte made every choice's
+    response ten megabytes, half of it this copy; the page shows it whole."""
+    return line if len(line) <= HEARD else line[:HEARD].rstrip() + "… (the rest is on the page)"
 
 
 def _play(

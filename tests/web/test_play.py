@@ -462,3 +462,21 @@ def test_a_rupture_moment_is_flagged_only_once_it_is_answered(client, folder):
     assert 'class="open-rupture"' not in client.get(run).text
     choose(client, run, 1, 0)  # answered without a repair: now it is flagged
     assert "Open rupture: confrontation</p>" in client.get(run).text
+
+
+def test_the_live_region_reads_a_long_line_in_part_and_the_page_shows_it_whole(client, folder):
+    long = "word " * 1000  # 5,000 characters
+    (folder / "loop.yaml").write_text(
+        LOOPING_RUPTURES.replace('    client: "Fine."', f'    client: "{long.strip()}"'),
+        encoding="utf-8",
+    )
+    run = start(client, "loop")
+    html = choose(client, run, 0, 1, htmx=True).text
+    said = re.search(
+        r'data-hx-target="#announcer" data-hx-swap="innerHTML">(.*?)</hx-partial>', html, re.S
+    )
+    assert said is not None
+    assert "Sam says: “word word" in said.group(1)
+    assert said.group(1).endswith("word… (the rest is on the page)”")
+    assert len(said.group(1)) < 1200
+    assert long.strip() in html  # the scene itself, whole

@@ -123,6 +123,8 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
                 max_states=limit,
                 stop=(lambda: time.monotonic() > deadline) if quick else None,
             )
+    except engine.EndlessRuptures as error:  # known at once: no background analysis needed
+        summary = Summary(stopped=f"The analysis stopped: {error}. {REST_COMPLETE}")
     except engine.StateLimit:
         if quick:
             return None

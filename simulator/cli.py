@@ -14,6 +14,7 @@ import click
 
 from .engine import (
     STRATEGY_WORDS,
+    EndlessRuptures,
     NotOffered,
     StateLimit,
     play_through,
@@ -163,6 +164,9 @@ def analyze(file: str, as_json: bool, max_states: int, max_memory: int) -> None:
     try:
         with memory_limited(max_memory), collector_paused():
             result = analyze_scenario(scenario, max_states=max_states)
+    except EndlessRuptures as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
     except StateLimit as error:
         click.echo(f"error: {error} (raise --max-states to go further)", err=True)
         sys.exit(1)

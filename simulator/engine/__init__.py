@@ -2,7 +2,16 @@
 
 Callers use this front door; the modules behind it are the engine's own business."""
 
-from .analysis import Analysis, EndingReport, Problem, StateLimit, analyze, check, lint
+from .analysis import (
+    Analysis,
+    EndingReport,
+    EndlessRuptures,
+    Problem,
+    StateLimit,
+    analyze,
+    check,
+    lint,
+)
 from .conditions import ConditionError
 from .conditions import parse as parse_condition
 from .debrief import (
@@ -53,6 +62,7 @@ __all__ = [
     "ConditionError",
     "Debrief",
     "EndingReport",
+    "EndlessRuptures",
     "Meters",
     "NotOffered",
     "PlayError",

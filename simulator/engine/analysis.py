@@ -295,6 +295,13 @@ class StateLimit(RuntimeError):
     """The state space grew past the bound."""
 
 
+MAX_OPEN = 50  # ruptures open at once in one state (the bundled scenarios: at most 3)
+
+
+class EndlessRuptures(StateLimit):
+    """Ruptures pile up on some path with no end: the states can never all be explored."""
+
+
 # the open ruptures in order, each as (type, invited): the type only where a choice repairs
 # one type, the invitation only where repairs wait for uptake, so a version-1 file has as
 # many states as it always had
@@ -460,6 +467,12 @@ def analyze(
             target = _key(scenario, rests, work, tracked, once, typed)
             known = same.get(target)
             if known is None:
+                if len(target[2]) > MAX_OPEN:
+                    raise EndlessRuptures(
+                        f"on some path more than {MAX_OPEN} ruptures are open at once, so the "
+                        "analysis stops: a loop that opens ruptures without repairing them "
+                        "makes the states endless; let it repair them, or end it"
+                    )
                 if len(parent) >= max_states:
                     raise StateLimit(
                         f"more than {max_states} states: the analysis stopped before finishing"

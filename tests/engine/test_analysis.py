@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulator.engine.analysis import StateLimit, analyze, check
+from simulator.engine.analysis import EndlessRuptures, StateLimit, analyze, check
 
 from .helpers import ask, end, scenario, talk
 
@@ -227,6 +227,28 @@ def test_the_hosts_stop_ends_the_analysis_and_is_asked_every_few_moves():
         analyze(sc, stop=stop)
     assert len(asked) == 1
     assert analyze(sc, stop=lambda: False).states == 2 * 101 * 101  # a and e, each meter pair
+
+
+def test_ruptures_piling_up_in_a_loop_stop_the_analysis_at_once_saying_why():
+    sc = scenario(
+        {
+            "a": talk(ask("Push on.", "a", rupture="withdrawal"), ask("Stop.", "e")),
+            "e": end(),
+        }
+    )
+    with pytest.raises(EndlessRuptures, match="more than 50 ruptures are open at once"):
+        analyze(sc)
+    mended = scenario(
+        {
+            "a": talk(
+                ask("Push on.", "a", rupture="withdrawal", when="ruptures_open < 3"),
+                ask("Name it.", "a", repairs=True),
+                ask("Stop.", "e"),
+            ),
+            "e": end(),
+        }
+    )
+    assert analyze(mended).endings["e"].reachable  # a loop, but never more than 3 open
 
 
 def test_analysis_follows_fallbacks_and_counts_routes_by_hand():

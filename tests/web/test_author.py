@@ -1186,9 +1186,7 @@ def test_a_large_scenarios_analysis_runs_in_the_background_and_the_page_asks_aga
     assert {path.suffix for path in folder.iterdir()} <= {".json", ".graph"}
 
 
-def test_an_analysis_slower_than_its_quick_second_goes_to_the_background(
-    app, teacher, monkeypatch
-):
+def test_an_analysis_slower_than_its_quick_second_goes_to_the_background(app, teacher, monkeypatch):
     # few states, but each costly (many rules and ruptures): a 17 KB file took 3.7 s here
     monkeypatch.setattr(authoring, "QUICK_SECONDS", 0.0)
     monkeypatch.setattr(engine.analysis, "STOP_EVERY", 1)
@@ -1198,6 +1196,23 @@ def test_an_analysis_slower_than_its_quick_second_goes_to_the_background(
     wait_for(lambda: list(folder.glob("*.json")))  # the whole analysis has no time limit
     block = text(teacher.get("/author/scenarios/coat-still-on/analysis", headers=HTMX))
     assert "Every reachable state explored" in block
+
+
+def test_ruptures_piling_up_are_said_at_once_with_no_background_analysis(app, teacher, folder):
+    (folder / "pile.yaml").write_text(
+        "format: 1\nid: pile\ntitle: Pile\nsummary: A loop.\ndifficulty: beginner\n"
+        "minutes: 5\nobjectives: [Notice.]\nclient: {name: Sam, concern: Low mood.}\n"
+        "start: a\nscenes:\n"
+        "  a:\n    client: Fine.\n    choices:\n"
+        "      - {say: Let's move on., goto: a, rupture: withdrawal}\n"
+        "      - {say: Shall we stop?, goto: e}\n"
+        "  e: {ending: Over., outcome: good}\n",
+        encoding="utf-8",
+    )
+    block = text(teacher.get("/author/scenarios/pile/analysis", headers=HTMX))
+    assert "The analysis stopped: on some path more than 50 ruptures are open at once" in block
+    assert "Still exploring" not in block and "load delay" not in block
+    assert not list(Path(app.config["ANALYSIS_DIR"]).glob("*.running"))
 
 
 def test_an_analyses_folder_that_cannot_be_made_is_said_not_a_500(

@@ -335,12 +335,13 @@ def play_by(
     scenario: Scenario,
     pick: Callable[[list[tuple[int, Choice]]], int],
     limit: int,
-    offers: int | None = None,
+    budget: int | None = None,
 ) -> tuple[State, list[Step]]:
     """Play from the start, letting `pick` choose among the offered (index, choice) pairs at
-    each scene, for at most `limit` choices and, with `offers`, until that many replies
-    have been on offer in all (a scene of thousands of replies). One working copy for the
-    whole run, so a long run costs what its choices do, not the square of its length."""
+    each scene, for at most `limit` choices and, with `budget`, until that many replies on
+    offer and scenes entered in all (a scene of thousands of replies, a chain of thousands
+    of pass-throughs). One working copy for the whole run, so a long run costs what its
+    choices do, not the square of its length."""
     first = start(scenario)
     if first.finished:
         return first, []
@@ -351,9 +352,9 @@ def play_by(
         options = _offered_in(scenario, scene_id, work)
         if not options:
             break
-        if offers is not None:
-            offers -= len(options)
-            if offers < 0:
+        if budget is not None:
+            budget -= len(options)
+            if budget < 0:
                 break
         choices = scenario.scenes[scene_id].choices or ()
         index = pick([(i, choices[i]) for i in options])
@@ -362,6 +363,8 @@ def play_by(
         scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
         before = step.after
         steps.append(step)
+        if budget is not None:
+            budget -= len(step.entered)
     return _state(scenario, scene_id, work, len(steps), seed=first.seed), steps
 
 

@@ -96,14 +96,21 @@ def test_a_length_tell_is_a_strong_reply_more_than_30_percent_longer_than_any_ot
     assert length_tell(wide(140)) is None  # the longest is not strong
 
 
-def test_a_naive_strategy_stops_once_enough_replies_have_been_on_offer():
+def test_a_naive_strategy_stops_once_enough_replies_are_offered_and_scenes_entered():
     sc = scenario(
         {"a": talk(*(ask(f"Reply {i}.", "a") for i in range(4)), ask("Out.", "e")), "e": end()}
     )
     first = lambda options: options[0][0]  # noqa: E731 (loops at a for ever)
     assert len(play_by(sc, first, 500)[1]) == 500
-    state, steps = play_by(sc, first, 500, offers=12)
-    assert len(steps) == 2 and not state.finished  # 5 + 5 on offer; the third would pass 12
+    state, steps = play_by(sc, first, 500, budget=14)
+    assert len(steps) == 2 and not state.finished  # 5 on offer, 1 entered, twice; then 14
+    chain = {f"p{i}": {"next": [{"goto": f"p{i + 1}"}]} for i in range(99)}
+    chain["p99"] = {"next": [{"goto": "a"}]}
+    looping = scenario(
+        {"a": talk(ask("Round.", "p0"), ask("Out.", "e")), **chain, "e": end()}, start="a"
+    )
+    state, steps = play_by(looping, first, 500, budget=1000)
+    assert len(steps) == 10  # each choice enters 101 scenes: ten of them pass 1,000
 
 
 def test_lint_warns_of_a_length_tell_and_a_giveaway():

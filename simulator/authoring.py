@@ -52,6 +52,14 @@ class EndingRow:
     high: dict[str, int] | None
     unrepaired: bool
     paths: str
+    choices: int = 0  # in the whole route (`route` spells out its first ROUTE_STEPS at most)
+
+
+ROUTE_STEPS = 50  # choices of a shortest route spelled out on the page
+ROUTES_SPELLED = 200  # endings whose routes are spelled out (then their numbers only)
+ROUTE_NUMBERS = 200  # choices of a route listed as --choose numbers at most
+# (4,000 endings each at the end of a line of scenes made the analysis block 36 MB and
+# longer than a worker's timeout to build)
 
 
 @dataclass
@@ -136,15 +144,17 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
         summary = Summary(stopped=f"The analysis could not run: {error}.")
     else:
         summary = Summary(states=found.states)
-        for scene_id, report in found.endings.items():
+        for spelled, (scene_id, report) in enumerate(found.endings.items()):
             scene = scenario.scenes[scene_id]
             route: list[tuple[int, str, str]] = []
-            if report.shortest is not None:
+            shortest = report.shortest or []
+            if shortest and spelled < ROUTES_SPELLED:
                 try:  # the route spelled out: where each reply is chosen and its words
-                    _, steps = engine.play_through(scenario, report.shortest)
+                    start = shortest[:ROUTE_STEPS]
+                    _, steps = engine.play_through(scenario, start)
                     route = [
                         (number, step.scene, step.say)
-                        for number, step in zip(report.shortest, steps, strict=True)
+                        for number, step in zip(start, steps, strict=True)
                     ]
                 except (engine.PlayError, ValueError):
                     route = []
@@ -155,7 +165,8 @@ def _summarise(scenario: Scenario, digest: str, limit: int, quick: bool = False)
                     outcome=scene.outcome or "",
                     reachable=report.reachable,
                     route=route,
-                    numbers=",".join(str(n) for n in report.shortest or ()),
+                    numbers=",".join(map(str, shortest)) if len(shortest) <= ROUTE_NUMBERS else "",
+                    choices=len(shortest),
                     low=report.min,
                     high=report.max,
                     unrepaired=report.unrepaired,

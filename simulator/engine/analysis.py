@@ -485,6 +485,7 @@ def analyze(
             graph[key].append(target)
 
     endings = {s: EndingReport() for s, scene in scenario.scenes.items() if scene.kind == "ending"}
+    routes = 0
     for key in parent:  # insertion order is BFS order, so the first arrival is a shortest one
         report = endings.get(key[0])
         if report is None:
@@ -492,6 +493,9 @@ def analyze(
         meters = dict(zip(METERS, key[1], strict=True))
         if not report.reachable:
             report.reachable = True
+            routes += 1  # each as long as its ending is deep: thousands of deep endings cost
+            if stop is not None and routes % STOP_EVERY == 0 and stop():
+                raise StateLimit(f"stopped after {len(parent)} states, before finishing")
             report.shortest = _route(parent, key)
             report.min, report.max = dict(meters), dict(meters)
         else:

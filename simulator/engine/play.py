@@ -377,15 +377,23 @@ def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State
 
 
 def play_through(scenario: Scenario, numbers: Iterable[int]) -> tuple[State, list[Step]]:
-    """Start a run and make these offered-choice numbers in turn, stopping at an ending."""
-    state = start(scenario)
+    """Start a run and make these offered-choice numbers in turn, stopping at an ending
+    (on one working copy, as in `play_by`)."""
+    first = start(scenario)
+    work = _work(first)
+    scene_id, before = first.scene, first.meters
     steps: list[Step] = []
     for number in numbers:
-        if state.finished:
+        if scenario.scenes[scene_id].kind == "ending":
             break
-        state, step = choose_offered(scenario, state, number)
+        available = _offered_in(scenario, scene_id, work)
+        if not 1 <= number <= len(available):
+            raise NotOffered(scene_id, number, len(available))
+        index = available[number - 1]
+        scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
+        before = step.after
         steps.append(step)
-    return state, steps
+    return _state(scenario, scene_id, work, len(steps)), steps
 
 
 def reply_id(scene_id: str, index: int, choice: Choice) -> str:

@@ -229,6 +229,20 @@ def test_the_hosts_stop_ends_the_analysis_and_is_asked_every_few_moves():
     assert analyze(sc, stop=lambda: False).states == 2 * 101 * 101  # a and e, each meter pair
 
 
+def test_the_hosts_stop_is_asked_while_routes_to_the_endings_are_traced_too(monkeypatch):
+    from simulator.engine import analysis
+
+    scenes = {}
+    for i in range(40):  # a line of scenes, each with its own ending beside it
+        scenes[f"s{i}"] = talk(ask("On.", f"s{i + 1}" if i < 39 else "last"), ask("Stop.", f"e{i}"))
+        scenes[f"e{i}"] = end()
+    scenes["last"] = end()
+    monkeypatch.setattr(analysis, "STOP_EVERY", 1)
+    asked: list[int] = []
+    analyze(scenario(scenes, start="s0"), stop=lambda: asked.append(1) is None and False)
+    assert len(asked) == 80 + 41  # each move explored, then each ending's route
+
+
 def test_ruptures_piling_up_in_a_loop_stop_the_analysis_at_once_saying_why():
     sc = scenario(
         {

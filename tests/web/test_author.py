@@ -1215,6 +1215,34 @@ def test_ruptures_piling_up_are_said_at_once_with_no_background_analysis(app, te
     assert not list(Path(app.config["ANALYSIS_DIR"]).glob("*.running"))
 
 
+def test_long_routes_to_many_endings_are_spelled_out_in_part(app, teacher, folder, monkeypatch):
+    monkeypatch.setattr(authoring, "ROUTE_STEPS", 1)
+    monkeypatch.setattr(authoring, "ROUTES_SPELLED", 2)
+    monkeypatch.setattr(authoring, "ROUTE_NUMBERS", 5)
+    scenes = "".join(
+        f"  s{i}:\n    client: Step {i}.\n    choices:\n"
+        f"      - {{say: On {i}., goto: {f's{i + 1}' if i < 7 else 'last'}}}\n"
+        f"      - {{say: Stop {i}., goto: end{i}}}\n"
+        f"  end{i}: {{ending: Ending {i}., outcome: {'good' if i % 2 else 'mixed'}}}\n"
+        for i in range(8)
+    )
+    (folder / "ladder.yaml").write_text(
+        "format: 1\nid: ladder\ntitle: Ladder\nsummary: A line.\ndifficulty: beginner\n"
+        "minutes: 5\nobjectives: [Notice.]\nclient: {name: Sam, concern: Low mood.}\n"
+        f"start: s0\nscenes:\n{scenes}  last: {{ending: The end., outcome: good}}\n",
+        encoding="utf-8",
+    )
+    block = teacher.get("/author/scenarios/ladder/analysis", headers=HTMX).text
+    routes = re.findall(r'<ol class="route">(.*?)</ol>', block, re.S)
+    assert len(routes) == 2  # the first two endings' routes, of one and two choices
+    assert "--choose 1,2</code>" in block and "On 0." in routes[1] and "Stop 1." not in routes[1]
+    assert "… and 1 more: <code>rapport analyze --json</code> gives the whole route." in block
+    # end4: five choices, listed as numbers; end5 on: six or more, neither listed nor spelled
+    assert "<code>--choose 1,1,1,1,2</code>" in block
+    assert "6 choices: <code>rapport analyze --json</code> gives the route" in block
+    assert "--choose 1,1,1,1,1,2" not in block
+
+
 def test_an_analyses_folder_that_cannot_be_made_is_said_not_a_500(
     app, teacher, tmp_path, monkeypatch, caplog
 ):

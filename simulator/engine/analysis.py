@@ -87,6 +87,15 @@ def _reach(graph: dict[str, list[str]], roots: list[str]) -> set[str]:
     return seen
 
 
+def _reversed(graph: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The same arrows, each pointing back."""
+    reverse: dict[str, list[str]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            reverse.setdefault(target, []).append(source)
+    return reverse
+
+
 def _components(graph: Mapping[N, list[N]]) -> list[list[N]]:
     """Strongly connected components (Tarjan's algorithm, iterative)."""
     index: dict[N, int] = {}
@@ -253,11 +262,7 @@ def check(scenario: Scenario) -> list[Problem]:
                     at_key=True,
                 )
             )
-    reverse: dict[str, list[str]] = {s: [] for s in order}
-    for source, targets in graph.items():
-        for target in targets:
-            reverse[target].append(source)
-    finishing = _reach(reverse, endings)
+    finishing = _reach(_reversed(graph), endings)
     stuck = {
         s: [t for t in graph[s] if t in reachable and t not in finishing]
         for s in order
@@ -601,6 +606,9 @@ def lint(scenario: Scenario) -> list[Problem]:
         found.append(Problem(path, message, severity="warning", at_key=at_key))
 
     graph = edges(scenario)
+    reverse = _reversed(graph)
+    typed = _typed(scenario)
+    mendable: dict[str, set[str]] = {}  # by rupture type: the scenes a repair of it is ahead of
     moved: set[str] = set()
     for scene_id, scene in scenario.scenes.items():
         choices = scene.choices or ()
@@ -636,13 +644,19 @@ def lint(scenario: Scenario) -> list[Problem]:
                 at_key=True,
             )
         if scene.moment == "rupture":
-            ahead = _reach(graph, [scene_id])
             kind = str(scene.rupture)
-            if not any(c.mends(kind) for s in ahead for c in scenario.scenes[s].choices or ()):
+            if kind not in mendable:  # once per type, backwards from every repair of it
+                mending = [
+                    s
+                    for s, other in scenario.scenes.items()
+                    if any(c.mends(kind) for c in other.choices or ())
+                ]
+                mendable[kind] = _reach(reverse, mending)
+            if scene_id not in mendable[kind]:
                 smell(
                     ("scenes", scene_id),
                     "no repairing choice (`repairs: true`) is reachable from this rupture moment"
-                    + (f" (nor `repairs: {kind}`)" if _typed(scenario) else ""),
+                    + (f" (nor `repairs: {kind}`)" if typed else ""),
                     at_key=True,
                 )
     for meter in METERS:
@@ -666,6 +680,7 @@ def repair_smells(scenario: Scenario) -> list[Problem]:
     }
     accepting = {s for s, scene in scenario.scenes.items() if scene.repair_accepted}
     graph = edges(scenario)
+    uptake_ahead = _reach(_reversed(graph), list(accepting))  # scenes an uptake is ahead of
     rule_targets = [rule.goto for rule in scenario.rules if rule.goto in scenario.scenes]
     repairing = 0
     for scene_id, scene in scenario.scenes.items():
@@ -684,7 +699,7 @@ def repair_smells(scenario: Scenario) -> list[Problem]:
                     )
                 )
             roots = [choice.goto, *rule_targets] if choice.goto in scenario.scenes else []
-            if accepting and not _reach(graph, roots) & accepting:
+            if accepting and not any(root in uptake_ahead for root in roots):
                 found.append(
                     Problem(
                         path,

@@ -113,6 +113,9 @@ class Matcher:
         typed = self._embed((words,))[0]  # typed words are never cached
         scored = []
         for identity, index, choice in items:
+            if index >= MATCHED_REPLIES:  # past the cache: each match would embed them all
+                scored.append(Score(identity, index, choice.say, 0.0))
+                continue
             texts = phrasings(choice)
             similarity = _score(typed, _cached(self, texts), words, texts)
             scored.append(Score(identity, index, choice.say, similarity))
@@ -132,7 +135,14 @@ class Matcher:
             return self.model.embed([_normal(t) for t in texts], norm=True)
 
 
-@lru_cache(maxsize=4096)
+CACHED_REPLIES = 4096  # replies whose vectors a process keeps
+# a scene's replies, in file order, that typed words are matched with (the bundled scenes
+# have at most 6): a scene of 5,000 pushed its own replies out of the cache, and every
+# match embedded them all again (0.7 s)
+MATCHED_REPLIES = 500
+
+
+@lru_cache(maxsize=CACHED_REPLIES)
 def _cached(matcher: Matcher, texts: tuple[str, ...]) -> Any:
     """A reply's vectors, cached by its words: embedded once per process, and an edited
     scenario's new words (a new version) get new vectors while the old ones age out."""

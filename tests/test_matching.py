@@ -105,6 +105,24 @@ def test_without_the_model_the_matcher_says_so_and_matches_nothing(monkeypatch):
     assert matching.alike(found, scenario) == []
 
 
+def test_a_scene_of_thousands_of_replies_matches_its_first_few_hundred(monkeypatch):
+    monkeypatch.setattr(matching, "MATCHED_REPLIES", 2)
+    scenario = scenario_of(COAT)
+    state = start(scenario, seed="some run")
+    offered = shown(scenario, state)
+    assert len(offered) == 3
+    embedded = []
+    original = matching._cached.__wrapped__
+    monkeypatch.setattr(
+        matching, "_cached", lambda m, texts: embedded.append(texts) or original(m, texts)
+    )
+    result = matching.matcher().match(state.scene, offered, "well, you're here now, so goals")
+    assert {s.reply for s in result.scores} == {identity for identity, _, _ in offered}
+    past = [s for s in result.scores if s.index >= 2]
+    assert len(past) == 1 and past[0].similarity == 0.0  # listed, never embedded
+    assert len(embedded) == 2 and result.best.index < 2
+
+
 def test_a_match_scores_every_offered_reply_by_identity():
     scenario = scenario_of(COAT)
     state = start(scenario, seed="some run")

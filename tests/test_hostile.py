@@ -312,6 +312,25 @@ def test_a_file_whose_conditions_hold_too_many_tests_in_all_is_refused_at_the_cr
     assert errors(fewer) == []  # 1,100 tests and the file's own: play tests them all, fast
 
 
+@pytest.mark.parametrize(("passes", "refused"), [(200, False), (201, True)])
+def test_a_chain_of_pass_throughs_longer_than_200_is_refused_where_it_starts(passes, refused):
+    chain = "".join(
+        f"  p{i}:\n    next:\n      - goto: {f'p{i + 1}' if i + 1 < passes else 'arrival'}\n"
+        for i in range(passes)
+    )
+    text = replaced("scenes:\n", "scenes:\n" + chain).replace("start: arrival", "start: p0")
+    found = errors(text)
+    if not refused:
+        assert found == []
+        return
+    line = text[: text.index("  p0:")].count("\n") + 1
+    assert found == [
+        f"f.yaml:{line}:3: play can pass on through more than 200 scenes from here without a "
+        "choice: a run keeps every scene it enters, so each choice would write them all "
+        "again; shorten the chain"
+    ]
+
+
 def test_the_satisfiability_checks_of_one_file_share_a_bounded_budget(monkeypatch):
     def never(k: int) -> str:  # distinct, unsatisfiable, and each worth checking on its own
         return " or ".join(

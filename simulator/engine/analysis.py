@@ -87,6 +87,31 @@ def _reach(graph: dict[str, list[str]], roots: list[str]) -> set[str]:
     return seen
 
 
+MAX_PASSES = 200  # scenes play may pass through after one choice (the bundled: at most 3)
+
+
+def _longest_pass(passing: dict[str, list[str]], order: list[str]) -> str | None:
+    """The first scene (in file order) from which play can pass through more than
+    MAX_PASSES scenes without a choice, or None. `passing` has no cycle."""
+    depth: dict[str, int] = {}
+    for root in order:
+        stack = [root]
+        while stack:  # depth-first, without recursion: a chain may be thousands long
+            scene = stack[-1]
+            if scene in depth:
+                stack.pop()
+                continue
+            waiting = [t for t in passing.get(scene, ()) if t not in depth]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            depth[scene] = 1 + max((depth[t] for t in passing.get(scene, ())), default=0)
+        if depth[root] > MAX_PASSES + 1:
+            return root
+    return None
+
+
 def _reversed(graph: dict[str, list[str]]) -> dict[str, list[str]]:
     """The same arrows, each pointing back."""
     reverse: dict[str, list[str]] = {}
@@ -243,6 +268,18 @@ def check(scenario: Scenario) -> list[Problem]:
                 at_key=True,
             )
         )
+    if not any(p.severity == "error" for p in problems):
+        longest = _longest_pass(passing, order)
+        if longest is not None:
+            problems.append(
+                Problem(
+                    ("scenes", longest),
+                    f"play can pass on through more than {MAX_PASSES} scenes from here without "
+                    "a choice: a run keeps every scene it enters, so each choice would write "
+                    "them all again; shorten the chain",
+                    at_key=True,
+                )
+            )
 
     graph = edges(scenario)
     reachable = _reach(graph, [scenario.start])

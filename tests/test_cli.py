@@ -136,19 +136,8 @@ def test_analyze_stops_at_the_state_bound():
     assert "more than 3 states" in result.stderr
 
 
-def test_analyze_stops_at_once_where_ruptures_pile_up_in_a_loop(tmp_path):
-    looping = tmp_path / "looping.yaml"
-    looping.write_text(
-        "format: 1\nid: pile\ntitle: Pile\nsummary: A loop.\ndifficulty: beginner\n"
-        "minutes: 5\nobjectives: [Notice.]\nclient: {name: Sam, concern: Low mood.}\n"
-        "start: a\nscenes:\n"
-        "  a:\n    client: Fine.\n    choices:\n"
-        "      - {say: Let's move on., goto: a, rupture: withdrawal}\n"
-        "      - {say: Shall we stop?, goto: e}\n"
-        "  e: {ending: Over., outcome: good}\n",
-        encoding="utf-8",
-    )
-    result = run("analyze", str(looping))
+def test_analyze_stops_at_once_where_ruptures_pile_up_in_a_loop():
+    result = run("analyze", str(DATA / "rupture-pile.yaml"))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: on some path more than 50 ruptures are open at once")
     assert "--max-states" not in result.stderr  # more states would not help

@@ -1199,16 +1199,7 @@ def test_an_analysis_slower_than_its_quick_second_goes_to_the_background(app, te
 
 
 def test_ruptures_piling_up_are_said_at_once_with_no_background_analysis(app, teacher, folder):
-    (folder / "pile.yaml").write_text(
-        "format: 1\nid: pile\ntitle: Pile\nsummary: A loop.\ndifficulty: beginner\n"
-        "minutes: 5\nobjectives: [Notice.]\nclient: {name: Sam, concern: Low mood.}\n"
-        "start: a\nscenes:\n"
-        "  a:\n    client: Fine.\n    choices:\n"
-        "      - {say: Let's move on., goto: a, rupture: withdrawal}\n"
-        "      - {say: Shall we stop?, goto: e}\n"
-        "  e: {ending: Over., outcome: good}\n",
-        encoding="utf-8",
-    )
+    shutil.copy(Path(__file__).parents[1] / "data" / "rupture-pile.yaml", folder)
     block = text(teacher.get("/author/scenarios/pile/analysis", headers=HTMX))
     assert "The analysis stopped: on some path more than 50 ruptures are open at once" in block
     assert "Still exploring" not in block and "load delay" not in block

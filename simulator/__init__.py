@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask loads with the app, not for `rapport validate` (0.1 s of its start)
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # the instance folder keeps the files of the defaults (instance.py): the SQLite
     # database, the kept secret key, the rate limits' counts, the background analyses
     instance_dir = os.environ.get("RAPPORT_INSTANCE_DIR")
+    from flask import Flask
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

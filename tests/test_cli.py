@@ -244,3 +244,20 @@ def test_validate_warns_of_a_second_file_with_an_id_the_folder_already_has(tmp_p
         "give this scenario its own id"
     ]
     assert "3 files checked: 3 valid, 0 invalid" in result.stderr
+
+
+def test_validate_starts_without_loading_the_web_app():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from simulator.cli import main\n"
+        f"result = CliRunner().invoke(main, ['validate', {EXAMPLE!r}])\n"
+        "print(result.exit_code, 'flask' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["0", "False"]  # Flask is a tenth of a second of start

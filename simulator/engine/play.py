@@ -242,7 +242,8 @@ def start(
 
     `seed` orders the replies on screen; without one they stay in file order."""
     work = _Work(meters=(meters or scenario.meters).as_dict())
-    return _state(scenario, _enter(scenario, scene or scenario.start, work), work, 0, seed=seed)
+    resting = _enter(scenario, scene or scenario.start, work)
+    return _Run(scenario, work, resting, Meters(**work.meters), seed=seed).state()
 
 
 def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
@@ -258,77 +259,89 @@ def offered(scenario: Scenario, state: State) -> list[tuple[int, Choice]]:
     )
 
 
-def _move(
-    scenario: Scenario,
-    scene_id: str,
-    index: int,
-    work: _Work,
-    before: Meters,
-    number: int,
-    written: str | None = None,
-) -> tuple[str, Step]:
-    """Make the choice at `index` in a working state; return where play rests and its Step."""
-    choice = (scenario.scenes[scene_id].choices or ())[index]
-    repaired_before = work.repaired
-    trail_before = len(work.trail)
-    work.invited = False  # of this move only
-    resting, fired = _apply_choice(scenario, scene_id, choice, work)
-    step = Step(
-        number=number,
-        scene=scene_id,
-        choice=index,
-        say=choice.say,
-        quality=choice.quality,
-        skill=choice.skill,
-        disclosure=choice.disclosure,
-        feedback=choice.feedback,
-        before=before,
-        after=Meters(**work.meters),
-        opened=choice.rupture,
-        repaired=work.repaired > repaired_before,
-        attempted=work.invited,
-        disclosure_type=choice.disclosure_type,
-        rule=fired,
-        entered=tuple(work.trail[trail_before:]),
-        written=written,
-    )
-    return resting, step
+@dataclass
+class _Run:
+    """A run played on one working copy, move after move: a long run costs what its choices
+    do, where rebuilding the State at every move cost the square of its length."""
 
+    scenario: Scenario
+    work: _Work
+    scene: str  # where play rests
+    before: Meters  # the meters there
+    steps: int = 0  # choices made so far
+    hints: tuple[str, ...] = ()
+    seed: str = ""
 
-def _state(
-    scenario: Scenario,
-    resting: str,
-    work: _Work,
-    steps: int,
-    hints: tuple[str, ...] = (),
-    seed: str = "",
-) -> State:
-    """The state where play rests, from its working copy."""
-    ending = scenario.scenes[resting]
-    return State(
-        scene=resting,
-        meters=Meters(**work.meters),
-        trail=tuple(work.trail),
-        ruptures=_ruptures(work),
-        fired=tuple(sorted(work.fired)),
-        steps=steps,
-        hints=hints,
-        finished=ending.kind == "ending",
-        outcome=ending.outcome,
-        seed=seed,
-    )
+    @classmethod
+    def of(cls, scenario: Scenario, state: State) -> _Run:
+        return cls(
+            scenario, _work(state), state.scene, state.meters, state.steps, state.hints, state.seed
+        )
+
+    @property
+    def ended(self) -> bool:
+        return self.scenario.scenes[self.scene].kind == "ending"
+
+    def offered(self) -> list[int]:
+        return _offered_in(self.scenario, self.scene, self.work)
+
+    def move(self, index: int, written: str | None = None) -> Step:
+        """Make the choice at `index` where play rests; return its Step."""
+        work = self.work
+        choice = (self.scenario.scenes[self.scene].choices or ())[index]
+        repaired_before = work.repaired
+        trail_before = len(work.trail)
+        work.invited = False  # of this move only
+        resting, fired = _apply_choice(self.scenario, self.scene, choice, work)
+        self.steps += 1
+        step = Step(
+            number=self.steps,
+            scene=self.scene,
+            choice=index,
+            say=choice.say,
+            quality=choice.quality,
+            skill=choice.skill,
+            disclosure=choice.disclosure,
+            feedback=choice.feedback,
+            before=self.before,
+            after=Meters(**work.meters),
+            opened=choice.rupture,
+            repaired=work.repaired > repaired_before,
+            attempted=work.invited,
+            disclosure_type=choice.disclosure_type,
+            rule=fired,
+            entered=tuple(work.trail[trail_before:]),
+            written=written,
+        )
+        self.scene, self.before = resting, step.after
+        return step
+
+    def state(self) -> State:
+        """The State where play rests."""
+        work, ending = self.work, self.scenario.scenes[self.scene]
+        return State(
+            scene=self.scene,
+            meters=Meters(**work.meters),
+            trail=tuple(work.trail),
+            ruptures=_ruptures(work),
+            fired=tuple(sorted(work.fired)),
+            steps=self.steps,
+            hints=self.hints,
+            finished=ending.kind == "ending",
+            outcome=ending.outcome,
+            seed=self.seed,
+        )
 
 
 def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
     """Make the choice at `index` (0-based in the scene's list); return the new state and its Step."""
     if state.finished:
         raise PlayError("this run has already ended")
-    work = _work(state)
-    if index not in _offered_in(scenario, state.scene, work):
+    run = _Run.of(scenario, state)
+    if index not in run.offered():
         raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")
-    number = state.steps + 1
-    resting, step = _move(scenario, state.scene, index, work, state.meters, number, state.written)
-    return _state(scenario, resting, work, number, state.hints, state.seed), step
+    step = run.move(index, state.written)
+    return run.state(), step
 
 
 def play_by(
@@ -342,30 +355,24 @@ def play_by(
     offer and scenes entered in all (a scene of thousands of replies, a chain of thousands
     of pass-throughs). One working copy for the whole run, so a long run costs what its
     choices do, not the square of its length."""
-    first = start(scenario)
-    if first.finished:
-        return first, []
-    work = _work(first)
-    scene_id, before = first.scene, first.meters
+    run = _Run.of(scenario, start(scenario))
     steps: list[Step] = []
-    while len(steps) < limit and scenario.scenes[scene_id].kind != "ending":
-        options = _offered_in(scenario, scene_id, work)
+    while len(steps) < limit and not run.ended:
+        options = run.offered()
         if not options:
             break
         if budget is not None:
             budget -= len(options)
             if budget < 0:
                 break
-        choices = scenario.scenes[scene_id].choices or ()
+        choices = scenario.scenes[run.scene].choices or ()
         index = pick([(i, choices[i]) for i in options])
         if index not in options:
-            raise PlayError(f"choice {index + 1} is not offered in scene '{scene_id}'")
-        scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
-        before = step.after
-        steps.append(step)
+            raise PlayError(f"choice {index + 1} is not offered in scene '{run.scene}'")
+        steps.append(run.move(index))
         if budget is not None:
-            budget -= len(step.entered)
-    return _state(scenario, scene_id, work, len(steps), seed=first.seed), steps
+            budget -= len(steps[-1].entered)
+    return run.state(), steps
 
 
 def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State, Step]:
@@ -379,21 +386,16 @@ def choose_offered(scenario: Scenario, state: State, number: int) -> tuple[State
 def play_through(scenario: Scenario, numbers: Iterable[int]) -> tuple[State, list[Step]]:
     """Start a run and make these offered-choice numbers in turn, stopping at an ending
     (on one working copy, as in `play_by`)."""
-    first = start(scenario)
-    work = _work(first)
-    scene_id, before = first.scene, first.meters
+    run = _Run.of(scenario, start(scenario))
     steps: list[Step] = []
     for number in numbers:
-        if scenario.scenes[scene_id].kind == "ending":
+        if run.ended:
             break
-        available = _offered_in(scenario, scene_id, work)
+        available = run.offered()
         if not 1 <= number <= len(available):
-            raise NotOffered(scene_id, number, len(available))
-        index = available[number - 1]
-        scene_id, step = _move(scenario, scene_id, index, work, before, len(steps) + 1)
-        before = step.after
-        steps.append(step)
-    return _state(scenario, scene_id, work, len(steps)), steps
+            raise NotOffered(run.scene, number, len(available))
+        steps.append(run.move(available[number - 1]))
+    return run.state(), steps
 
 
 def reply_id(scene_id: str, index: int, choice: Choice) -> str:
@@ -460,33 +462,27 @@ def replay(
     offered before each step, or None when the record does not replay (a playtest begun
     mid-scenario). One working copy for the whole run, as in `play_by`: a run of 2,000
     choices is replayed in what its choices cost, not the square of its length."""
-    first = start(scenario, seed=seed)
-    work = _work(first)
-    scene_id, before = first.scene, first.meters
+    run = _Run.of(scenario, start(scenario, seed=seed))
     offers: list[list[int]] = []
     try:
         for step in steps:
-            scene = scenario.scenes[scene_id]
-            if scene.kind == "ending":
+            scene = scenario.scenes[run.scene]
+            if run.ended:
                 return None
             written = None
             if step.written is not None:  # words typed there (open response: at any scene)
                 written = step.written.strip()
                 if scene.choices is None or len(written) > WORDS_LIMIT:
                     return None
-            available = _offered_in(scenario, scene_id, work)
+            available = run.offered()
             if step.choice not in available:
                 return None
             offers.append(available)
-            scene_id, again = _move(
-                scenario, scene_id, step.choice, work, before, len(offers), written
-            )
-            if again != step:
+            if run.move(step.choice, written) != step:
                 return None
-            before = again.after
     except (PlayError, KeyError):
         return None
-    return _state(scenario, scene_id, work, len(steps), seed=first.seed), offers
+    return run.state(), offers
 
 
 def ask_hint(scenario: Scenario, state: State) -> State:

@@ -2,7 +2,7 @@
 
 Times `load_text` (what `rapport validate`, upload, the editor's check and a library reload
 all run) on generated files near the limits: a megabyte of small scenes, 99,000 values in
-one list, 49,500 unknown keys, seventy distinct conditions of 2,000 characters, an alias
+one list, 24,000 scenes with no choices, 49,500 unknown keys, seventy distinct conditions of 2,000 characters, an alias
 bomb, a base-60 `!!int` near a megabyte, 99,000 values nested 450 deep. Baseline in the same
 run: loading the bundled scenario with the most text.
 
@@ -42,6 +42,11 @@ def small_scenes() -> str:
         size += len(part)
         i += 1
     return "".join(parts)
+
+
+def empty_choices(scenes: int = 24_000) -> str:
+    """Scenes of `choices: []`, each an error of its own (560 KB)."""
+    return HEAD + "scenes:\n" + "".join(f"  s{i}: {{choices: []}}\n" for i in range(scenes))
 
 
 def many_values() -> str:
@@ -133,6 +138,7 @@ def main() -> int:
     for name, make in (
         ("a megabyte of small scenes", small_scenes),
         ("99,000 values in one list", many_values),
+        ("24,000 scenes of no choices", empty_choices),
         ("49,500 unknown keys", unknown_keys),
         ("70 distinct 2,000-character conditions", long_conditions),
         ("an alias bomb (10**9 values)", alias_bomb),

@@ -486,13 +486,13 @@ def _load_text(text: str, path: str) -> Loaded:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raw = exc.errors()
+        # every place that holds a deeper error: a "too short" there is pydantic's echo of a
+        # failing item, not a problem of its own (one set: looking through every error for
+        # each cost the square of their number)
+        holding = {tuple(item["loc"])[:end] for item in raw for end in range(len(item["loc"]))}
         for item in raw:
-            item_loc = tuple(item["loc"])
-            if item["type"] == "too_short" and any(
-                tuple(other["loc"])[: len(item_loc)] == item_loc and tuple(other["loc"]) != item_loc
-                for other in raw
-            ):
-                continue  # pydantic's echo of a failing item, not a problem of its own
+            if item["type"] == "too_short" and tuple(item["loc"]) in holding:
+                continue
             item_path, text, at_key = _pydantic_message(dict(item), data)
             error(positions.locate(item_path, at_key), text)
         loaded.positions = positions

@@ -24,6 +24,7 @@ from .scenarios import (
     ANALYSIS_MEGABYTES,
     Loaded,
     Message,
+    capped,
     collector_paused,
     locate_all,
     write_atomically,
@@ -486,7 +487,7 @@ def suggestions(loaded: Loaded) -> list[Message]:
     assert loaded.scenario is not None
     # the same findings as the command line, the model's too-alike replies included
     smells = engine.lint(loaded.scenario) + matching.alike(matching.matcher(), loaded.scenario)
-    found = locate_all(loaded, smells)
+    found = capped(locate_all(loaded, smells), loaded.path, "warning")
     _cache.put(("lint", loaded.digest), found)
     return found
 

@@ -29,6 +29,7 @@ from .scenarios import (
     ANALYSIS_MEGABYTES,
     Loaded,
     Message,
+    capped,
     collector_paused,
     load_file,
     locate_all,
@@ -227,7 +228,7 @@ def lint(paths: tuple[str, ...]) -> None:
             continue
         assert loaded.scenario is not None
         messages = locate_all(loaded, lint_scenario(loaded.scenario) + _alike(loaded.scenario))
-        for message in messages:
+        for message in capped(messages, str(file), "warning"):  # as validation's are
             click.echo(str(message))
         found += len(messages)
     click.echo(f"{found} finding{'s' if found != 1 else ''}", err=True)

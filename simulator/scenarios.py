@@ -389,12 +389,12 @@ def load_text(text: str, path: str = "<scenario>") -> Loaded:
         loaded.errors.append(
             Message(path, 1, 1, f"the file could not be checked ({type(exc).__name__})")
         )
-    loaded.errors = _capped(loaded.errors, path)
-    loaded.warnings = _capped(loaded.warnings, path, "warning")
+    loaded.errors = capped(loaded.errors, path)
+    loaded.warnings = capped(loaded.warnings, path, "warning")
     return loaded
 
 
-def _capped(messages: list[Message], path: str, severity: str = "error") -> list[Message]:
+def capped(messages: list[Message], path: str, severity: str = "error") -> list[Message]:
     """At most MAX_MESSAGES messages, each at most MAX_MESSAGE_CHARS long, and a last one
     saying how many more there were."""
     kept = [

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.engine.schema import scenario_schema
+from simulator.scenarios import MAX_MESSAGES
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
@@ -74,6 +75,24 @@ def test_new_refuses_to_overwrite_and_refuses_a_bad_slug(tmp_path):
     assert again.exit_code == 1 and "already exists" in again.stderr
     bad = run("new", "Not A Slug", "--dir", str(tmp_path))
     assert bad.exit_code == 2 and "SLUG must use" in bad.stderr
+
+
+def test_lint_lists_at_most_as_many_findings_as_validation_does(tmp_path):
+    """Thousands of smells (here a reply without feedback, 250 times) are listed as
+    validation's problems are: the first 200, then how many more, and the whole count."""
+    replies = "".join(f"      - {{say: 'Reply {i}.', goto: done}}\n" for i in range(250))
+    file = tmp_path / "wide.yaml"
+    file.write_text(
+        "format: 1\nid: wide\ntitle: Wide\nsummary: Wide.\ndifficulty: beginner\n"
+        "minutes: 3\nobjectives: [Notice.]\nclient: {name: Kim, concern: Testing.}\n"
+        f"start: a\nscenes:\n  a:\n    client: Hm.\n    choices:\n{replies}"
+        "  done: {ending: Done., outcome: good}\n"
+    )
+    result = run("lint", str(file))
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and len(lines) == MAX_MESSAGES + 1
+    count = int(result.stderr.split()[0])  # "N findings"
+    assert count > 250 and lines[-1].endswith(f"and {count - MAX_MESSAGES} more like these")
 
 
 def test_lint_reports_each_smell_at_its_line(tmp_path):

@@ -61,18 +61,29 @@ def _falls_back(scenario: Scenario, scene_id: str) -> bool:
     )
 
 
+RULES = ""  # in edges(): the one node every choice scene points to, when there are rules
+
+
 def edges(scenario: Scenario) -> dict[str, list[str]]:
-    """Every scene to the scenes play can go to next from it, rules included."""
-    rule_targets = [rule.goto for rule in scenario.rules]
+    """Every scene to the scenes play can go to next from it. The scenario's rules can fire
+    after any choice, so every choice scene points to one node, RULES (no scene's id), that
+    points to the rules' targets: a copy of them for each scene cost scenes times rules."""
+    rule_targets = [
+        t for t in dict.fromkeys(r.goto for r in scenario.rules) if t in scenario.scenes
+    ]
+    through_rules = [RULES] if rule_targets else []
     graph: dict[str, list[str]] = {}
     for scene_id, scene in scenario.scenes.items():
         out: list[str] = []
         if scene.choices:
-            out += [c.goto for c in scene.choices] + rule_targets
+            out += [c.goto for c in scene.choices]
             if _falls_back(scenario, scene_id) and scene.fallback:
                 out.append(scene.fallback)
         out += [rule.goto for rule in scene.next or ()]
-        graph[scene_id] = [t for t in dict.fromkeys(out) if t in scenario.scenes]
+        targets = [t for t in dict.fromkeys(out) if t in scenario.scenes]
+        graph[scene_id] = targets + through_rules if scene.choices else targets
+    if rule_targets:
+        graph[RULES] = rule_targets
     return graph
 
 
@@ -175,7 +186,8 @@ def _cycles(graph: dict[str, list[str]], order: list[str]) -> list[list[str]]:
     found = []
     for component in _components(graph):
         if len(component) > 1 or component[0] in graph[component[0]]:
-            found.append(sorted(component, key=position.__getitem__))
+            scenes = [node for node in component if node != RULES]  # a rule is no scene
+            found.append(sorted(scenes, key=position.__getitem__))
     return sorted(found, key=lambda c: position[c[0]])
 
 
@@ -302,7 +314,7 @@ def check(scenario: Scenario) -> list[Problem]:
     finishing = _reach(_reversed(graph), endings)
     stuck = {
         s: [t for t in graph[s] if t in reachable and t not in finishing]
-        for s in order
+        for s in [*order, RULES]
         if s in reachable and s not in finishing
     }
     for cycle in _cycles(stuck, order):
@@ -718,7 +730,7 @@ def repair_smells(scenario: Scenario) -> list[Problem]:
     accepting = {s for s, scene in scenario.scenes.items() if scene.repair_accepted}
     graph = edges(scenario)
     uptake_ahead = _reach(_reversed(graph), list(accepting))  # scenes an uptake is ahead of
-    rule_targets = [rule.goto for rule in scenario.rules if rule.goto in scenario.scenes]
+    rules_lead_to_uptake = RULES in uptake_ahead
     repairing = 0
     for scene_id, scene in scenario.scenes.items():
         for i, choice in enumerate(scene.choices or ()):
@@ -735,8 +747,10 @@ def repair_smells(scenario: Scenario) -> list[Problem]:
                         severity="warning",
                     )
                 )
-            roots = [choice.goto, *rule_targets] if choice.goto in scenario.scenes else []
-            if accepting and not any(root in uptake_ahead for root in roots):
+            ahead = choice.goto in scenario.scenes and (
+                choice.goto in uptake_ahead or rules_lead_to_uptake
+            )
+            if accepting and not ahead:
                 found.append(
                     Problem(
                         path,

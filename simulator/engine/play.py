@@ -351,21 +351,22 @@ def play_by(
     budget: int | None = None,
 ) -> tuple[State, list[Step]]:
     """Play from the start, letting `pick` choose among the offered (index, choice) pairs at
-    each scene, for at most `limit` choices and, with `budget`, until that many replies on
-    offer and scenes entered in all (a scene of thousands of replies, a chain of thousands
-    of pass-throughs). One working copy for the whole run, so a long run costs what its
-    choices do, not the square of its length."""
+    each scene, for at most `limit` choices and, with `budget`, until that many replies
+    looked at, rules tested and scenes entered in all (a scene of thousands of replies,
+    thousands of rules, a chain of thousands of pass-throughs). One working copy for the
+    whole run, so a long run costs what its choices do, not the square of its length."""
     run = _Run.of(scenario, start(scenario))
     steps: list[Step] = []
+    rules = len(scenario.rules)
     while len(steps) < limit and not run.ended:
         options = run.offered()
         if not options:
             break
+        choices = scenario.scenes[run.scene].choices or ()
         if budget is not None:
-            budget -= len(options)
+            budget -= len(choices) + rules
             if budget < 0:
                 break
-        choices = scenario.scenes[run.scene].choices or ()
         index = pick([(i, choices[i]) for i in options])
         if index not in options:
             raise PlayError(f"choice {index + 1} is not offered in scene '{run.scene}'")

@@ -96,7 +96,7 @@ def test_a_length_tell_is_a_strong_reply_more_than_30_percent_longer_than_any_ot
     assert length_tell(wide(140)) is None  # the longest is not strong
 
 
-def test_a_naive_strategy_stops_once_enough_replies_are_offered_and_scenes_entered():
+def test_a_naive_strategy_stops_once_enough_replies_rules_and_scenes_are_looked_at():
     sc = scenario(
         {"a": talk(*(ask(f"Reply {i}.", "a") for i in range(4)), ask("Out.", "e")), "e": end()}
     )
@@ -111,6 +111,10 @@ def test_a_naive_strategy_stops_once_enough_replies_are_offered_and_scenes_enter
     )
     state, steps = play_by(looping, first, 500, budget=1000)
     assert len(steps) == 10  # each choice enters 101 scenes: ten of them pass 1,000
+    never = [{"when": f"trust > {100 + i}", "goto": "e"} for i in range(98)]
+    ruled = scenario({"a": talk(ask("Round.", "a"), ask("Out.", "e")), "e": end()}, rules=never)
+    state, steps = play_by(ruled, first, 500, budget=1000)
+    assert len(steps) == 9  # each: 2 replies looked at, 98 rules tested, 1 scene entered
 
 
 def test_lint_warns_of_a_length_tell_and_a_giveaway():

@@ -267,6 +267,21 @@ def test_the_scenario_page_shows_each_scene_text_with_choices_and_their_effects(
     assert "choice has no feedback" in body  # the lint suggestions
 
 
+def test_the_scenario_page_lists_at_most_as_many_suggestions_as_validation_problems(
+    teacher, folder
+):
+    replies = "".join(f"      - {{say: 'Reply {i}.', goto: done}}\n" for i in range(250))
+    (folder / "wide.yaml").write_text(
+        "format: 1\nid: wide\ntitle: Wide\nsummary: Wide.\ndifficulty: beginner\n"
+        "minutes: 3\nobjectives: [Notice.]\nclient: {name: Kim, concern: Testing.}\n"
+        f"start: a\nscenes:\n  a:\n    client: Hm.\n    choices:\n{replies}"
+        "  done: {ending: Done., outcome: good}\n"
+    )
+    body = text(teacher.get("/author/scenarios/wide"))
+    assert body.count("choice has no feedback") < scenarios.MAX_MESSAGES
+    assert re.search(r"and \d+ more like these", body)
+
+
 def test_without_graphviz_the_page_says_so_and_keeps_everything_else(teacher, monkeypatch):
     monkeypatch.setattr("simulator.graphs.shutil.which", lambda name: None)
     body = text(teacher.get("/author/scenarios/coat-still-on"))

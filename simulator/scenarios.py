@@ -53,6 +53,13 @@ TAG_NAMES = {
     FLOAT_TAG: "a number",
     BOOL_TAG: "true or false",
 }
+# line breaks in YAML 1.1, which libyaml reads, but ordinary characters in YAML 1.2 (NEL, LS,
+# PS): each is read as a private-use character of its own, then put back in the values
+BREAKS_11 = "\x85\u2028\u2029"
+VALUE_TAG, MERGE_TAG = "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"  # = and <<, 1.1
+ANCHOR = re.compile(r"&[^\s,\[\]{}]+[ \t]+")
+TAG = re.compile(r"![^\s,\[\]{}]*")
+YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+(\S*)")
 MAX_MESSAGES = 200  # problems listed per file: a hostile file cannot make a huge page
 MAX_MESSAGE_CHARS = 300
 
@@ -156,11 +163,16 @@ class _Builder:
         self.count = 0
         self.scalars = yaml.SafeLoader("")
 
-    def _tagged(self, node: yaml.Node) -> bool:
-        """Whether the value is written with a tag or an anchor (`!!int 10`, `&a 10`): the
-        YAML 1.2 readings below are for bare values only."""
+    def _written_tag(self, node: yaml.Node) -> str | None:
+        """The tag written before the value (`!!int 10`, `&a !!int 10`, `! 10`), or None: the
+        YAML 1.2 readings below are for untagged values. An anchor is no tag."""
         index = getattr(node.start_mark, "index", None)
-        return index is not None and self.text[index : index + 1] in ("!", "&")
+        if index is None:
+            return None
+        written = ANCHOR.match(self.text, index)
+        start = written.end() if written else index
+        tag = TAG.match(self.text, start)
+        return tag.group() if tag else None
 
     def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
         self.count += 1
@@ -181,7 +193,9 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise _Refused(_mark(key_node), "merge keys (<<) are not supported")
                 key = self.build(key_node, ("key",) + path)
-                if not isinstance(key, str | int) or isinstance(key, bool):
+                if isinstance(key, int) and not isinstance(key, bool):
+                    key = str(key)  # `123:` is the key "123", as editors read it
+                if not isinstance(key, str):
                     self.problems.append((_mark(key_node), "keys must be plain text"))
                     continue
                 if key in result:
@@ -194,7 +208,12 @@ class _Builder:
             if node.tag != SEQ_TAG:
                 raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        plain_scalar = not getattr(node, "style", None) and not self._tagged(node)
+        written_tag = self._written_tag(node)
+        if written_tag == "!":  # the non-specific tag: text, in YAML 1.2
+            return str(node.value)
+        plain_scalar = not getattr(node, "style", None) and written_tag is None
+        if plain_scalar and node.tag in (VALUE_TAG, MERGE_TAG):
+            return str(node.value)  # = and << as values: text in YAML 1.2
         if node.tag == STR_TAG:  # most values: the constructor would return node.value
             if plain_scalar and OCTAL.fullmatch(node.value):
                 return int(node.value[2:], 8)  # 0o17: a number in YAML 1.2, text in 1.1
@@ -220,8 +239,11 @@ class _Builder:
                 return str(node.value)
             raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
         plain = not getattr(node, "style", None)  # None, or "" from libyaml
-        if node.tag == BOOL_TAG and plain and str(node.value).lower() in YAML11_ONLY_BOOLS:
-            return str(node.value)  # yes, no, on, off: text in YAML 1.2
+        if node.tag == BOOL_TAG and str(node.value).lower() in YAML11_ONLY_BOOLS:
+            if plain and written_tag is None:
+                return str(node.value)  # yes, no, on, off: text in YAML 1.2
+            shown = str(node.value)[:40]  # `!!bool yes`: no boolean in YAML 1.2
+            raise _Refused(_mark(node), f"'{shown}' cannot be read as true or false")
         try:
             value = self.scalars.construct_object(node, deep=True)
         except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError...
@@ -448,8 +470,17 @@ def _load_text(text: str, path: str) -> Loaded:
 
     if len(text.encode("utf-8")) > MAX_BYTES:
         return error(Mark(1, 1), f"the file is larger than {MAX_BYTES // 1024} KB")
+    for number, version in _yaml_directives(text):
+        if version == "1.2":
+            continue
+        return error(
+            Mark(number, 1),
+            f"the file declares YAML {version[:20]}: Rapport reads YAML 1.2, as "
+            "editors do, so remove this line (or write %YAML 1.2)",
+        )
+    back = _yaml12_breaks(text)
     try:
-        node = yaml.compose(text, Loader=FAST_LOADER)
+        node = yaml.compose(text.translate(back.forward) if back else text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -468,6 +499,8 @@ def _load_text(text: str, path: str) -> Loaded:
         return error(Mark(1, 1), "the file nests too deeply")
     if node is None:
         return error(Mark(1, 1), "the file is empty")
+    if back:
+        back.restore(node)
     builder = _Builder(text)
     try:
         data = builder.build(node, ())
@@ -508,6 +541,50 @@ def _load_text(text: str, path: str) -> Loaded:
     if not loaded.errors:
         loaded.scenario = scenario
     return loaded
+
+
+def _yaml_directives(text: str) -> Iterator[tuple[int, str]]:
+    """The line number and version of each `%YAML` directive before the file's content."""
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n", 1000)[:1000], start=1):
+        line = line.rstrip("\r")
+        if line.startswith("%"):
+            written = YAML_DIRECTIVE.match(line)
+            if written:
+                yield number, written.group(1)
+        elif line.strip() and not line.lstrip().startswith("#"):
+            return
+
+
+class _Breaks:
+    """YAML 1.1's extra line breaks, each swapped for a private-use character the text does
+    not hold while libyaml reads it, and swapped back in every value read."""
+
+    def __init__(self, stand_ins: list[str]) -> None:
+        self.forward = str.maketrans(dict(zip(BREAKS_11, stand_ins, strict=True)))
+        self.backward = str.maketrans(dict(zip(stand_ins, BREAKS_11, strict=True)))
+
+    def restore(self, root: yaml.Node) -> None:
+        seen: set[int] = set()
+        nodes = [root]
+        while nodes:  # without recursion: nesting is refused later, past MAX_DEPTH
+            node = nodes.pop()
+            if id(node) in seen:  # an alias's node, met again
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                node.value = node.value.translate(self.backward)
+            elif isinstance(node, yaml.SequenceNode):
+                nodes.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                nodes.extend(part for pair in node.value for part in pair)
+
+
+def _yaml12_breaks(text: str) -> _Breaks | None:
+    """A swap of NEL, LS and PS for libyaml, when the text holds any of them."""
+    if not any(c in text for c in BREAKS_11):
+        return None
+    free = (chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    return _Breaks([next(free) for _ in BREAKS_11])
 
 
 def _one_line(exc: Exception) -> str:

@@ -38,6 +38,14 @@ def test_scenarios_validate_against_the_committed_schema_with_jsonschema(file):
     jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(file.read_text()))
 
 
+def test_the_committed_schema_refuses_a_scene_id_that_is_no_slug_as_validation_does():
+    schema = json.loads(SCHEMA_FILE.read_text())
+    data = yaml.safe_load(Path(EXAMPLE).read_text())
+    data["scenes"]["Bad Scene"] = data["scenes"]["arrival"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(data)
+
+
 @pytest.mark.parametrize("file", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenarios_point_editors_at_the_schema(file):
     assert (

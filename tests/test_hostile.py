@@ -405,3 +405,60 @@ def test_each_message_stays_one_line_whatever_the_file_holds_or_is_called(tmp_pa
     lines = result.output.splitlines()
     assert f"{tmp_path}/two\\nlines.yaml:6:1: unknown key 'mi\\nnutes\\r\\u2028x'" in lines
     assert all(line.startswith(f"{tmp_path}/two\\nlines.yaml:") for line in lines[:-1])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "read"),
+    [
+        ("minutes: 8", "minutes: &m 0o12", ("minutes", 10)),  # an anchor is no tag: YAML 1.2
+        ("minutes: 8", "minutes: &m 1e1", ("minutes", 10)),
+        ("title: Coat Still On", "title: &t 1_000", ("title", "1_000")),
+        ("title: Coat Still On", "title: &t yes", ("title", "yes")),
+        ("title: Coat Still On", "title: =", ("title", "=")),  # 1.1's value and merge tags
+        ("title: Coat Still On", "title: <<", ("title", "<<")),
+        ("title: Coat Still On", "title: ! 10.5", ("title", "10.5")),  # `!`: text
+        ("minutes: 8", "minutes: &m !!int 9", ("minutes", 9)),  # a tag after an anchor holds
+        ("format: 1", "%YAML 1.2\n---\nformat: 1", ("format", 1)),
+        (
+            "title: Coat Still On",
+            "title: 'Coat\u2028Still\x85On'",
+            ("title", "Coat\u2028Still\x85On"),
+        ),
+    ],
+)
+def test_values_read_as_yaml_1_2_reads_them(old, new, read):
+    loaded = load_text(replaced(old, new), "f.yaml")
+    assert loaded.errors == [] and loaded.scenario is not None
+    key, value = read
+    assert getattr(loaded.scenario, key) == value
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("minutes: 8", "minutes: ! 10", "6:10: 'minutes' must be a whole number"),
+        ("title: Coat Still On", "title: &t 1e2", "3:8: 'title' must be text"),
+        ("minutes: 8", "minutes: !!bool yes", "6:10: 'yes' cannot be read as true or false"),
+        ("format: 1", "%YAML 1.1\n---\nformat: 1", "1:1: the file declares YAML 1.1"),
+    ],
+)
+def test_values_refused_as_yaml_1_2_and_the_schema_refuse_them(old, new, message):
+    found = errors(replaced(old, new))
+    assert len(found) == 1 and found[0].startswith(f"f.yaml:{message}"), found
+
+
+def test_nel_ls_and_ps_are_no_line_breaks_so_every_line_number_stays_true():
+    # YAML 1.1 (libyaml) reads them as line breaks: a comment holding one failed to parse,
+    # and one in a quoted value moved every later message down a line
+    text = replaced("title: Coat Still On", 'title: "Coat\u2028Still On"  # a\x85b\u2029c')
+    assert load_text(text, "f.yaml").ok
+    broken = text.replace("minutes: 8", "minutes: eight")
+    assert errors(broken) == [
+        "f.yaml:6:10: 'minutes' must be a whole number, written in digits such as 10"
+    ]
+
+
+def test_a_scene_id_written_as_a_number_is_that_text_as_editors_read_it():
+    loaded = load_text(replaced("  arrival:", "  123:").replace("start: arrival", "start: '123'"))
+    assert loaded.errors == [], loaded.errors
+    assert "123" in loaded.scenario.scenes

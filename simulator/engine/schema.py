@@ -79,6 +79,11 @@ def scenario_schema() -> dict[str, Any]:
         target = schema if name == "Scenario" else defs[name]
         for key, text in notes.items():
             target["properties"][key]["description"] = text
+    names = schema["properties"]["scenes"]
+    [pattern] = names["patternProperties"]
+    # scene ids are slugs: without this, a key such as `Bad Scene` matched no pattern and
+    # editors let it pass
+    names.setdefault("propertyNames", {})["pattern"] = pattern
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},

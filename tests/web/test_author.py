@@ -1100,6 +1100,9 @@ def test_the_caret_points_at_the_column_inside_a_cut_line(teacher):
     [(_, part, caret)] = cut
     assert part.startswith("…") and part.endswith("…") and part[caret] == "X"
     assert len(part) == 2 * 60 + 2
+    # YAML's line breaks, not Python's: LS is a character of the line, CR alone ends one
+    [(_, part, _)] = excerpts("a: 1\rb: x\u2028y\r\nc: 2", [Message("f", 2, 4, "here")])
+    assert part == "b: x\u2028y"
 
 
 def test_a_long_upload_name_is_shortened_in_every_message(teacher, folder):

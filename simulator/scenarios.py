@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import ValidationError
 
-from .engine import ConditionError, Problem, Scenario, check, parse_condition
+from .engine import Problem, Scenario, check, check_unvalidated
 
 MAX_BYTES = 1024 * 1024
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
@@ -140,6 +140,9 @@ class _Positions:
         return self.values.get((), Mark(1, 1))
 
 
+REFUSED = object()  # in the built data, where a value could not be read
+
+
 class _Refused(Exception):
     def __init__(self, mark: Mark, message: str) -> None:
         super().__init__(message)
@@ -160,6 +163,7 @@ class _Builder:
         self.text = text  # to tell a tag or anchor written before a value from none
         self.positions = _Positions()
         self.problems: list[tuple[Mark, str]] = []
+        self.refused: list[tuple[Any, ...]] = []  # the paths of values that could not be read
         self.count = 0
         self.scalars = yaml.SafeLoader("")
 
@@ -174,6 +178,14 @@ class _Builder:
         tag = TAG.match(self.text, start)
         return tag.group() if tag else None
 
+    def _refuse(self, node: yaml.Node, path: tuple[Any, ...], message: str) -> Any:
+        """A value that cannot be read: its problem noted, and REFUSED in its place, so the
+        rest of the file is still read and checked (validation's messages about this place
+        are left out, as this one says it)."""
+        self.problems.append((_mark(node), message))
+        self.refused.append(path)
+        return REFUSED
+
     def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
@@ -187,12 +199,15 @@ class _Builder:
             raise _Refused(_mark(node), f"the file nests too deeply (over {MAX_DEPTH} levels)")
         if isinstance(node, yaml.MappingNode):
             if node.tag != MAP_TAG:
-                raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+                return self._refuse(node, path, f"tag {node.tag!r} is not allowed")
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise _Refused(_mark(key_node), "merge keys (<<) are not supported")
+                if key_node.tag == MERGE_TAG:
+                    self.problems.append((_mark(key_node), "merge keys (<<) are not supported"))
+                    continue
                 key = self.build(key_node, ("key",) + path)
+                if key is REFUSED:
+                    continue  # said where it was built
                 if isinstance(key, int) and not isinstance(key, bool):
                     key = str(key)  # `123:` is the key "123", as editors read it
                 if not isinstance(key, str):
@@ -206,7 +221,7 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != SEQ_TAG:
-                raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+                return self._refuse(node, path, f"tag {node.tag!r} is not allowed")
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         written_tag = self._written_tag(node)
         if written_tag == "!":  # the non-specific tag: text, in YAML 1.2
@@ -231,25 +246,25 @@ class _Builder:
                 return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
             # `!!int 1_000` or `!!int 1:30` (PyYAML's 1.1 forms are no numbers to editors, and
             # its base 60 takes time that grows with the square of the length), or too long
-            raise _Refused(_mark(node), f"'{written[:40]}' cannot be read as a whole number")
+            return self._refuse(node, path, f"'{written[:40]}' cannot be read as a whole number")
         if node.tag == FLOAT_TAG and plain_scalar and not FLOAT_OR_SPECIAL.fullmatch(node.value):
             return str(node.value)  # 1_000.5, 190:20:30.5: text in YAML 1.2
         if node.tag not in SCALAR_TAGS:
             if node.tag == "tag:yaml.org,2002:timestamp":
                 return str(node.value)
-            raise _Refused(_mark(node), f"tag {node.tag!r} is not allowed")
+            return self._refuse(node, path, f"tag {node.tag!r} is not allowed")
         plain = not getattr(node, "style", None)  # None, or "" from libyaml
         if node.tag == BOOL_TAG and str(node.value).lower() in YAML11_ONLY_BOOLS:
             if plain and written_tag is None:
                 return str(node.value)  # yes, no, on, off: text in YAML 1.2
             shown = str(node.value)[:40]  # `!!bool yes`: no boolean in YAML 1.2
-            raise _Refused(_mark(node), f"'{shown}' cannot be read as true or false")
+            return self._refuse(node, path, f"'{shown}' cannot be read as true or false")
         try:
             value = self.scalars.construct_object(node, deep=True)
         except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError...
             what = TAG_NAMES.get(node.tag, "a value of that kind")
             shown = str(node.value)[:40]
-            raise _Refused(_mark(node), f"'{shown}' cannot be read as {what}") from None
+            return self._refuse(node, path, f"'{shown}' cannot be read as {what}")
         if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
             return int(value)  # 10.0 is the integer 10, as JSON Schema reads it
         return value
@@ -432,34 +447,6 @@ def capped(messages: list[Message], path: str, severity: str = "error") -> list[
     return kept
 
 
-def _condition_problems(data: dict[str, Any]) -> list[Problem]:
-    """Conditions that do not parse, found in raw data whose shape failed validation, so
-    they are reported with the shape's problems rather than after them are fixed."""
-    found: list[Problem] = []
-
-    def look(path: tuple[Any, ...], when: Any) -> None:
-        if isinstance(when, str) and when.strip():
-            try:
-                parse_condition(when)
-            except ConditionError as error:
-                found.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
-
-    scenes = data.get("scenes")
-    for scene_id, scene in scenes.items() if isinstance(scenes, dict) else ():
-        if not isinstance(scene, dict):
-            continue
-        for key in ("choices", "next"):
-            items = scene.get(key)
-            for i, item in enumerate(items if isinstance(items, list) else ()):
-                if isinstance(item, dict):
-                    look(("scenes", scene_id, key, i, "when"), item.get("when"))
-    rules = data.get("rules")
-    for i, rule in enumerate(rules if isinstance(rules, list) else ()):
-        if isinstance(rule, dict):
-            look(("rules", i, "when"), rule.get("when"))
-    return found
-
-
 def _load_text(text: str, path: str) -> Loaded:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     loaded = Loaded(path=path, scenario=None, source=text, digest=digest)
@@ -512,6 +499,8 @@ def _load_text(text: str, path: str) -> Loaded:
         return error(Mark(1, 1), f"YAML does not parse: {_one_line(exc)}")
     for where_at, problem in builder.problems:
         error(where_at, problem)
+    if data is REFUSED:
+        return loaded
     if not isinstance(data, dict):
         return error(_mark(node), "a scenario must be a mapping of keys (format, id, title, ...)")
     positions = builder.positions
@@ -523,13 +512,17 @@ def _load_text(text: str, path: str) -> Loaded:
         # failing item, not a problem of its own (one set: looking through every error for
         # each cost the square of their number)
         holding = {tuple(item["loc"])[:end] for item in raw for end in range(len(item["loc"]))}
+        unread = set(builder.refused)
         for item in raw:
             if item["type"] == "too_short" and tuple(item["loc"]) in holding:
                 continue
+            loc = tuple(item["loc"])
+            if unread and any(loc[:end] in unread for end in range(len(loc) + 1)):
+                continue  # a value that could not be read: said already
             item_path, text, at_key = _pydantic_message(dict(item), data)
             error(positions.locate(item_path, at_key), text)
         loaded.positions = positions
-        loaded.errors += locate_all(loaded, _condition_problems(data))
+        loaded.errors += locate_all(loaded, check_unvalidated(data))
         loaded.positions = None
         loaded.errors = sorted(set(loaded.errors), key=_in_order)
         return loaded

@@ -462,3 +462,53 @@ def test_a_scene_id_written_as_a_number_is_that_text_as_editors_read_it():
     loaded = load_text(replaced("  arrival:", "  123:").replace("start: arrival", "start: '123'"))
     assert loaded.errors == [], loaded.errors
     assert "123" in loaded.scenario.scenes
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (  # a shape problem (an unknown key) beside a missing scene
+            [("    cue: She keeps", "    cuee: She keeps"), ("goto: walkout", "goto: nowhere")],
+            ["23:5: unknown key 'cuee'", "70:15: `goto` names scene 'nowhere', which does not"],
+        ),
+        (  # a meter misspelt beside a start that names no scene
+            [("start: arrival", "start: ghost"), ("{attentiveness: 10,", "{atentiveness: 10,")],
+            ["20:8: `start` names scene 'ghost'", "29:19: unknown meter 'atentiveness'"],
+        ),
+        (  # a value that cannot be read beside both of those
+            [
+                ("minutes: 8", "minutes: !!binary aGk="),
+                ("start: arrival", "start: ghost"),
+                ("    cue: She keeps", "    cuee: She keeps"),
+            ],  # fmt: skip
+            [
+                "6:10: tag 'tag:yaml.org,2002:binary' is not allowed",
+                "20:8: `start` names",
+                "23:5: unknown key 'cuee'",
+            ],  # fmt: skip
+        ),
+        (  # a missing scene beside a cycle of pass-throughs
+            [
+                ("goto: walkout", "goto: nowhere"),
+                ("      - goto: ambivalence", "      - goto: check"),
+            ],
+            ["70:15: `goto` names scene 'nowhere'", "67:3: scenes pass on to each other"],
+        ),
+        (  # a merge key beside a missing scene
+            [
+                ("    cue: She keeps", "    <<: {}\n    cue: She keeps"),
+                ("start: arrival", "start: ghost"),
+            ],
+            ["20:8: `start` names scene 'ghost'", "23:5: merge keys (<<) are not supported"],
+        ),
+    ],
+)
+def test_every_problem_is_listed_at_once_not_only_the_first_kind(changes, expected):
+    text = EXAMPLE
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    found = errors(text)
+    assert len(found) == len(expected), found
+    for message in expected:
+        assert any(m.startswith(f"f.yaml:{message}") for m in found), (message, found)

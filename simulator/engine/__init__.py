@@ -10,6 +10,7 @@ from .analysis import (
     StateLimit,
     analyze,
     check,
+    check_unvalidated,
     lint,
 )
 from .conditions import ConditionError
@@ -83,6 +84,7 @@ __all__ = [
     "build_debrief",
     "changes_sentence",
     "check",
+    "check_unvalidated",
     "choose",
     "choose_offered",
     "choose_reply",

@@ -51,6 +51,55 @@ def _targets(scenario: Scenario) -> Iterator[tuple[Path, str]]:
         yield ("rules", i, "goto"), top.goto
 
 
+def check_unvalidated(data: dict[str, object]) -> list[Problem]:
+    """What `check` reports first, found in raw data whose shape failed validation: conditions
+    that do not parse, and `start`, `goto`, `fallback` and visited() naming a scene that does
+    not exist. So every problem is listed at once, not only once the shape is fixed. Values
+    of the wrong shape are skipped here: validation reports them."""
+    found: list[Problem] = []
+    scenes = data.get("scenes")
+    ids = set(scenes) if isinstance(scenes, dict) else None  # None: no scenes to name
+    named: dict[str, list[conditions.Visited]] = {}
+
+    def target(path: Path, value: object, what: str) -> None:
+        if ids is not None and isinstance(value, str) and value and value not in ids:
+            found.append(Problem(path, f"{what} names scene '{value}', which does not exist"))
+
+    def condition(path: Path, text: object) -> None:
+        if not isinstance(text, str) or not text.strip():
+            return
+        try:
+            node = conditions.parse(text)
+        except conditions.ConditionError as error:
+            found.append(Problem(path, f"bad condition: {error.message}", offset=error.offset))
+            return
+        if ids is None:
+            return
+        if text not in named:
+            named[text] = [ref for ref in conditions.scenes_named(node) if ref.scene not in ids]
+        for ref in named[text]:
+            message = f"visited() names scene '{ref.scene}', which does not exist"
+            found.append(Problem(path, message, offset=ref.offset))
+
+    def items(value: object) -> list[tuple[int, dict[str, object]]]:
+        listed = value if isinstance(value, list) else []
+        return [(i, item) for i, item in enumerate(listed) if isinstance(item, dict)]
+
+    target(("start",), data.get("start"), "`start`")
+    for scene_id, scene in scenes.items() if isinstance(scenes, dict) else ():
+        if not isinstance(scene, dict) or not isinstance(scene_id, str):
+            continue
+        for key in ("choices", "next"):
+            for i, item in items(scene.get(key)):
+                condition(("scenes", scene_id, key, i, "when"), item.get("when"))
+                target(("scenes", scene_id, key, i, "goto"), item.get("goto"), "`goto`")
+        target(("scenes", scene_id, "fallback"), scene.get("fallback"), "`fallback`")
+    for i, rule in items(data.get("rules")):
+        condition(("rules", i, "when"), rule.get("when"))
+        target(("rules", i, "goto"), rule.get("goto"), "`goto`")
+    return found
+
+
 def _falls_back(scenario: Scenario, scene_id: str) -> bool:
     """Whether the scene's fallback can ever be taken (every choice is conditional)."""
     scene = scenario.scenes[scene_id]
@@ -258,16 +307,22 @@ def check(scenario: Scenario) -> list[Problem]:
                         severity="warning",
                     )
                 )
-    if any(p.severity == "error" for p in problems):
-        return problems  # the graph checks need sound references
-
+    # the cycles of pass-throughs are found among the scenes that exist; the graph checks
+    # after them need sound references
+    sound = not any(p.severity == "error" for p in problems)
     order = list(scenes)
     passing = {
-        scene_id: (
-            [rule.goto for rule in scene.next]
-            if scene.next is not None
-            else ([scene.fallback] if _falls_back(scenario, scene_id) and scene.fallback else [])
-        )
+        scene_id: [
+            target
+            for target in (
+                [rule.goto for rule in scene.next]
+                if scene.next is not None
+                else (
+                    [scene.fallback] if _falls_back(scenario, scene_id) and scene.fallback else []
+                )
+            )
+            if target in scenes
+        ]
         for scene_id, scene in scenes.items()
     }
     for cycle in _cycles(passing, order):
@@ -280,6 +335,8 @@ def check(scenario: Scenario) -> list[Problem]:
                 at_key=True,
             )
         )
+    if not sound:
+        return problems
     if not any(p.severity == "error" for p in problems):
         longest = _longest_pass(passing, order)
         if longest is not None:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import ValidationError
 
-from .engine import Problem, Scenario, check, check_unvalidated
+from .engine import Problem, Scenario, check, check_unvalidated, cut_name
 
 MAX_BYTES = 1024 * 1024
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
@@ -214,7 +214,7 @@ class _Builder:
                     self.problems.append((_mark(key_node), "keys must be plain text"))
                     continue
                 if key in result:
-                    self.problems.append((_mark(key_node), f"duplicate key '{key}'"))
+                    self.problems.append((_mark(key_node), f"duplicate key '{cut_name(key)}'"))
                     continue
                 self.positions.keys[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,))
@@ -246,7 +246,9 @@ class _Builder:
                 return str(node.value)  # 1_000, 0b101, 190:20:30, +0x1F: text in YAML 1.2
             # `!!int 1_000` or `!!int 1:30` (PyYAML's 1.1 forms are no numbers to editors, and
             # its base 60 takes time that grows with the square of the length), or too long
-            return self._refuse(node, path, f"'{written[:40]}' cannot be read as a whole number")
+            return self._refuse(
+                node, path, f"'{cut_name(written)}' cannot be read as a whole number"
+            )
         if node.tag == FLOAT_TAG and plain_scalar and not FLOAT_OR_SPECIAL.fullmatch(node.value):
             return str(node.value)  # 1_000.5, 190:20:30.5: text in YAML 1.2
         if node.tag not in SCALAR_TAGS:
@@ -257,14 +259,17 @@ class _Builder:
         if node.tag == BOOL_TAG and str(node.value).lower() in YAML11_ONLY_BOOLS:
             if plain and written_tag is None:
                 return str(node.value)  # yes, no, on, off: text in YAML 1.2
-            shown = str(node.value)[:40]  # `!!bool yes`: no boolean in YAML 1.2
-            return self._refuse(node, path, f"'{shown}' cannot be read as true or false")
+            # `!!bool yes`: no boolean in YAML 1.2
+            return self._refuse(
+                node, path, f"'{cut_name(str(node.value))}' cannot be read as true or false"
+            )
         try:
             value = self.scalars.construct_object(node, deep=True)
         except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError...
             what = TAG_NAMES.get(node.tag, "a value of that kind")
-            shown = str(node.value)[:40]
-            return self._refuse(node, path, f"'{shown}' cannot be read as {what}")
+            return self._refuse(
+                node, path, f"'{cut_name(str(node.value))}' cannot be read as {what}"
+            )
         if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
             return int(value)  # 10.0 is the integer 10, as JSON Schema reads it
         return value
@@ -287,26 +292,26 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
     if kind == "missing":
         return loc[:-1], f"missing required key '{loc[-1]}'", True
     if kind == "extra_forbidden":
-        return loc, f"unknown key '{loc[-1]}'", True
+        return loc, f"unknown key '{cut_name(str(loc[-1]))}'", True
     if loc and loc[-1] == "[key]":
         if len(loc) >= 3 and loc[-3] == "effects" or "meter" in error.get("msg", ""):
             return (
                 loc[:-1],
-                f"unknown meter '{loc[-2]}': use authenticity, attentiveness, positivity or trust",
+                f"unknown meter '{cut_name(str(loc[-2]))}': use authenticity, attentiveness, positivity or trust",
                 True,
             )
-        shown = str(loc[-2]) if len(str(loc[-2])) <= 40 else str(loc[-2])[:40] + "…"
+        key = cut_name(str(loc[-2]))
         where = f"a key of '{loc[-3]}'" if len(loc) >= 3 else "a key"
         if kind == "string_too_long":
             limit = error.get("ctx", {}).get("max_length")
-            return loc[:-1], f"'{shown}', {where}, must be at most {limit} characters", True
+            return loc[:-1], f"'{key}', {where}, must be at most {limit} characters", True
         if kind == "string_pattern_mismatch":
             return (
                 loc[:-1],
-                f"'{shown}', {where}, must be a slug: lowercase letters, digits and '-'",
+                f"'{key}', {where}, must be a slug: lowercase letters, digits and '-'",
                 True,
             )
-        return loc[:-1], f"'{shown}' is not valid as {where}: {error['msg']}", True
+        return loc[:-1], f"'{key}' is not valid as {where}: {error['msg']}", True
     if loc and loc[-1] == "effects" and kind == "literal_error":
         return loc, error["msg"], False
     msg = str(error["msg"])
@@ -336,6 +341,12 @@ def _pydantic_message(error: dict[str, Any], data: Any) -> tuple[tuple[Any, ...]
         return loc, f"'{name}' must be a mapping of keys (key: value, one a line)", False
     if kind == "bool_type":
         return loc, f"'{name}' must be true or false: write true or false", False
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return (
+            loc,
+            f"'{name}' must be text, and this reads as true or false: put it in quotes",
+            False,
+        )
     if kind == "string_type" and isinstance(error.get("input"), int | float):
         return loc, f"'{name}' must be text, and this reads as a number: put it in quotes", False
     if kind in ("int_type", "int_parsing", "int_from_float") and isinstance(
@@ -478,8 +489,8 @@ def _load_text(text: str, path: str) -> Loaded:
         at = bad.start() if bad else 0
         before = text[:at]
         where = Mark(before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1)
-        shown = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
-        return error(where, f"YAML does not parse: {exc.reason}{shown}")
+        code = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        return error(where, f"YAML does not parse: {exc.reason}{code}")
     except yaml.YAMLError as exc:
         return error(Mark(1, 1), f"YAML does not parse: {_one_line(exc)}")
     except RecursionError:

@@ -512,3 +512,29 @@ def test_every_problem_is_listed_at_once_not_only_the_first_kind(changes, expect
     assert len(found) == len(expected), found
     for message in expected:
         assert any(m.startswith(f"f.yaml:{message}") for m in found), (message, found)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("format: 1", "format: 1\n" + "k" * 250 + ": 1"),  # an unknown key
+        ("format: 1", "format: 1\ntitle: Again\n" + "t" * 250 + ": 1"),
+        ("{attentiveness: 10,", "{" + "m" * 250 + ": 10,"),  # an unknown meter
+        ("start: arrival", "start: " + "g" * 99),  # a scene that does not exist
+        ('when: "positivity >= 50"', 'when: "visited(' + "v" * 250 + ')"'),
+        ('when: "positivity >= 50"', 'when: "' + "n" * 250 + ' > 3"'),  # an unknown name
+        ("minutes: 8", "minutes: !!int " + "x" * 250),
+    ],
+)
+def test_a_message_repeats_at_most_40_characters_of_a_name(old, new):
+    found = errors(replaced(old, new))
+    assert found
+    for message in found:
+        assert len(message) < 200, message
+
+
+def test_text_written_as_true_or_false_says_so():
+    found = errors(replaced('when: "positivity >= 50"', "when: true"))
+    assert found == [
+        "f.yaml:50:15: 'when' must be text, and this reads as true or false: put it in quotes"
+    ]

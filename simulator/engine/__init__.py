@@ -13,7 +13,7 @@ from .analysis import (
     check_unvalidated,
     lint,
 )
-from .conditions import ConditionError
+from .conditions import ConditionError, cut_name
 from .conditions import parse as parse_condition
 from .debrief import (
     OUTCOME_WORDS,
@@ -86,6 +86,7 @@ __all__ = [
     "check",
     "check_unvalidated",
     "choose",
+    "cut_name",
     "choose_offered",
     "choose_reply",
     "early_limits",

@@ -63,7 +63,11 @@ def check_unvalidated(data: dict[str, object]) -> list[Problem]:
 
     def target(path: Path, value: object, what: str) -> None:
         if ids is not None and isinstance(value, str) and value and value not in ids:
-            found.append(Problem(path, f"{what} names scene '{value}', which does not exist"))
+            found.append(
+                Problem(
+                    path, f"{what} names scene '{conditions.cut_name(value)}', which does not exist"
+                )
+            )
 
     def condition(path: Path, text: object) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -78,7 +82,9 @@ def check_unvalidated(data: dict[str, object]) -> list[Problem]:
         if text not in named:
             named[text] = [ref for ref in conditions.scenes_named(node) if ref.scene not in ids]
         for ref in named[text]:
-            message = f"visited() names scene '{ref.scene}', which does not exist"
+            message = (
+                f"visited() names scene '{conditions.cut_name(ref.scene)}', which does not exist"
+            )
             found.append(Problem(path, message, offset=ref.offset))
 
     def items(value: object) -> list[tuple[int, dict[str, object]]]:
@@ -247,7 +253,12 @@ def check(scenario: Scenario) -> list[Problem]:
     for path, target in _targets(scenario):
         if target not in scenes:
             what = "`start`" if path == ("start",) else f"`{path[-1]}`"
-            problems.append(Problem(path, f"{what} names scene '{target}', which does not exist"))
+            problems.append(
+                Problem(
+                    path,
+                    f"{what} names scene '{conditions.cut_name(target)}', which does not exist",
+                )
+            )
     budget = conditions.FILE_SAT_WORK
     tests = 0
     named: dict[str, list[conditions.Visited]] = {}
@@ -273,7 +284,7 @@ def check(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     path,
-                    f"visited() names scene '{ref.scene}', which does not exist",
+                    f"visited() names scene '{conditions.cut_name(ref.scene)}', which does not exist",
                     offset=ref.offset,
                 )
             )

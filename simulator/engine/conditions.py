@@ -202,7 +202,7 @@ class _Parser:
             return "quantity", token.text, token.offset
         if token.kind == "name" and token.text not in KEYWORDS:
             raise ConditionError(
-                f"unknown name {token.text!r}: use a meter ({', '.join(METERS)}), "
+                f"unknown name {cut_name(token.text)!r}: use a meter ({', '.join(METERS)}), "
                 "ruptures_open or visited(scene-id)",
                 token.offset,
             )
@@ -232,7 +232,16 @@ class _Parser:
 
 
 def _describe(token: _Token) -> str:
-    return "the end" if token.kind == "end" else repr(token.text)
+    return "the end" if token.kind == "end" else repr(cut_name(token.text))
+
+
+SHOWN_CHARS = 40  # of a name or id repeated in a message
+
+
+def cut_name(text: str) -> str:
+    """A name or id as a message repeats it: cut after SHOWN_CHARS characters, so that a
+    message never repeats a whole long line."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 @lru_cache(maxsize=4096)

@@ -34,6 +34,7 @@ from .scenarios import (
     load_file,
     locate_all,
     memory_limited,
+    passed_over,
     scenario_files,
 )
 
@@ -65,10 +66,7 @@ def _named(_context: click.Context, _param: click.Parameter, paths: tuple[str, .
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def validate(paths: tuple[str, ...]) -> None:
     """Check scenario files (or folders of them); exit 1 if any is invalid."""
-    files = scenario_files(paths)
-    if not files:
-        click.echo("no scenario files found", err=True)
-        sys.exit(1)
+    files, _ = _files_or_exit(paths)
     invalid = 0
     first: dict[tuple[Path, str], Path] = {}  # per folder and id, the file served
     for file in files:
@@ -88,6 +86,20 @@ def validate(paths: tuple[str, ...]) -> None:
         err=True,
     )
     sys.exit(1 if invalid else 0)
+
+
+def _files_or_exit(paths: tuple[str, ...]) -> tuple[list[Path], int]:
+    """The scenario files named or in the folders named, after a warning for each entry of
+    those folders that is passed over (the library does not serve it either), and how many
+    were; exit 1 when there are no files."""
+    skipped = passed_over(paths)
+    for message in skipped:
+        click.echo(str(message))
+    files = scenario_files(paths)
+    if not files:
+        click.echo("no scenario files found", err=True)
+        sys.exit(1)
+    return files, len(skipped)
 
 
 def _shadowed(loaded: Loaded, served: Path) -> Message:
@@ -218,8 +230,8 @@ def schema() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def lint(paths: tuple[str, ...]) -> None:
     """Validation warnings plus authoring smells; exit 1 if anything is found."""
-    found = 0
-    for file in scenario_files(paths):
+    files, found = _files_or_exit(paths)  # the entries passed over are findings too
+    for file in files:
         loaded = load_file(file)
         if not loaded.ok:
             for message in loaded.errors:

@@ -603,6 +603,8 @@ def load_file(path: str | Path) -> Loaded:
         info = Path(path).stat()
         if not stat.S_ISREG(info.st_mode):
             return Loaded(name, None, [Message(name, 1, 1, "not a regular file")])
+        if _leaves_folder(Path(path)):
+            return Loaded(name, None, [Message(name, 1, 1, LEAVES_FOLDER)])
         size = info.st_size
         if size > MAX_BYTES:
             return Loaded(
@@ -615,6 +617,39 @@ def load_file(path: str | Path) -> Loaded:
     except OSError as exc:
         return Loaded(name, None, [Message(name, 1, 1, f"cannot read the file: {exc.strerror}")])
     return load_text(text, name)
+
+
+LEAVES_FOLDER = "a link that leads out of its folder: the library would not serve it"
+
+
+def _leaves_folder(path: Path) -> bool:
+    """Whether the path is a link to a file outside the folder the link is in."""
+    if not path.is_symlink():
+        return False
+    return not path.resolve().is_relative_to(path.absolute().parent.resolve())
+
+
+def passed_over(paths: Iterable[str | Path]) -> list[Message]:
+    """The .yaml/.yml entries of the folders named that are no scenario files of theirs (a
+    FIFO, a link that leads out of the folder, dangles or loops), each as a warning."""
+    found = []
+    for item in paths:
+        folder = Path(item)
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            if os.path.splitext(entry.name)[1] in (".yaml", ".yml") and not _own_yaml(
+                entry, folder, []
+            ):
+                why = "a link that leads out of the folder, to nothing, or in a loop"
+                with suppress(OSError):
+                    if not entry.is_symlink():
+                        why = "not a regular file"
+                name = str(folder / entry.name)
+                found.append(Message(name, 1, 1, f"skipped: {why}", "warning"))
+    return found
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -140,7 +140,7 @@ def test_yaml_is_read_as_editors_read_it():
     assert minutes.errors == [] and minutes.scenario is not None and minutes.scenario.minutes == 8
 
 
-def test_validate_refuses_a_fifo_and_skips_a_link_that_leaves_the_folder(tmp_path):
+def test_validate_refuses_a_fifo_and_a_link_that_leaves_the_folder_and_names_each(tmp_path):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     result = CliRunner().invoke(main, ["validate", str(fifo)])
@@ -164,6 +164,20 @@ def test_validate_refuses_a_fifo_and_skips_a_link_that_leaves_the_folder(tmp_pat
     ]
     result = CliRunner().invoke(main, ["validate", str(folder)])
     assert result.exit_code == 0 and "2 files checked: 2 valid, 0 invalid" in result.output
+    # each entry passed over is named, with why; a link named alone is refused
+    os.mkfifo(folder / "pipe.yaml")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    skipped = [line for line in result.stdout.splitlines() if "skipped" in line]
+    assert [line.split(":")[0] for line in skipped] == [
+        str(folder / name) for name in ("link.yaml", "loop1.yaml", "loop2.yaml", "pipe.yaml")
+    ]
+    assert skipped[-1].endswith(":1:1: warning: skipped: not a regular file")
+    assert result.exit_code == 0
+    result = CliRunner().invoke(main, ["validate", str(folder / "link.yaml")])
+    assert result.exit_code == 1
+    assert "link.yaml:1:1: a link that leads out of its folder" in result.stdout
+    (tmp_path / "empty").mkdir()  # lint finds no file as validate does: exit 1
+    assert CliRunner().invoke(main, ["lint", str(tmp_path / "empty")]).exit_code == 1
 
 
 def test_an_empty_path_is_refused_not_read_as_this_folder():

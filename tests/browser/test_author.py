@@ -191,6 +191,24 @@ def test_the_live_editor_flags_a_mistake_while_typing_and_saves_the_fix(
     expect(page.get_by_role("region", name="Content warnings")).to_contain_text("Typed in a test")
 
 
+def test_each_problem_fits_the_editors_panel_however_long_its_line(
+    page: Page, live_app, author_account
+):
+    long_goto = "        goto: nowhere- " + "ambivalence " * 6 + "\n"
+    text = COAT.replace("        goto: ambivalence\n", long_goto, 1)
+    (folder(live_app) / "browser-long-line.yaml").write_text(text, encoding="utf-8")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, author_account)
+    page.goto("/author/files/browser-long-line.yaml/edit")
+    problem = page.locator("#problems .problem").first
+    expect(problem).to_contain_text("must be a slug")
+    panel = page.locator("#problems").bounding_box()
+    box = problem.locator("p").first.bounding_box()
+    assert panel and box and box["x"] + box["width"] <= panel["x"] + panel["width"] + 1
+    excerpt = problem.locator(".excerpt").bounding_box()  # scrolls inside, not past the panel
+    assert excerpt and excerpt["x"] + excerpt["width"] <= panel["x"] + panel["width"] + 1
+
+
 def test_saving_a_file_changed_on_disk_keeps_the_typed_text(page: Page, live_app, author_account):
     path = folder(live_app) / "browser-conflict.yaml"
     path.write_text(copy_of_coat("browser-conflict", "Conflict In Chromium"), encoding="utf-8")

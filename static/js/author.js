@@ -31,6 +31,19 @@
     event.preventDefault();
     jump(parseInt(link.dataset.line, 10) || 1, parseInt(link.dataset.column, 10) || 1);
   });
+  // A check that fails (the login or the form has expired, the server is away) says so in
+  // the status line too, which would otherwise still report the last good check.
+  function notChecked(why) {
+    return function (event) {
+      var ctx = event.detail && event.detail.ctx;
+      var from = ctx && ctx.sourceElement;
+      var status = document.getElementById("check-status");
+      if (!status || from !== source()) return;
+      status.textContent = why;
+    };
+  }
+  document.addEventListener("htmx:response:error", notChecked("Not checked: see the message below."));
+  document.addEventListener("htmx:error", notChecked("Not checked: the server could not be reached. Try again in a moment."));
   ["keyup", "click", "input", "focus"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       if (event.target === source()) showCursor();

@@ -229,6 +229,20 @@ def test_saving_a_file_changed_on_disk_keeps_the_typed_text(page: Page, live_app
     assert "title: Mine" in path.read_text(encoding="utf-8")
 
 
+def test_a_check_that_fails_says_so_in_the_status_line_too(page: Page, live_app, author_account):
+    path = folder(live_app) / "browser-expired.yaml"
+    path.write_text(copy_of_coat("browser-expired", "Expired In Chromium"), encoding="utf-8")
+    log_in(page, author_account)
+    page.goto("/author/files/browser-expired.yaml/edit")
+    status = page.locator("#check-status")
+    expect(status).to_have_text("No problems: ready to save.")
+    page.context.clear_cookies()  # the login and the form's token end
+    page.get_by_label("YAML of browser-expired.yaml").press("End")
+    page.keyboard.type(" ")
+    expect(page.locator("#problems")).to_contain_text("This form has expired")
+    expect(status).to_have_text("Not checked: see the message below.")
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_instructor_page_passes_axe(page: Page, live_app, author_account, scheme: str):
     (folder(live_app) / "browser-broken.yaml").write_bytes(BROKEN)

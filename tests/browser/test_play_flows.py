@@ -241,6 +241,9 @@ def test_another_browser_cannot_open_the_run(page: Page, browser):
         response = stranger.goto(url)
         assert response is not None and response.status == 404
         expect(stranger.get_by_role("heading", level=1)).to_contain_text("couldn't find")
+        header = stranger.locator(".site-header").bounding_box()
+        box = stranger.locator(".error-box").bounding_box()
+        assert header and box and box["y"] - (header["y"] + header["height"]) >= 16  # a gap
     finally:
         other.close()
 

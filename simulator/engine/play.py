@@ -198,9 +198,11 @@ def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
 
 
 def _apply_choice(
-    scenario: Scenario, scene_id: str, choice: Choice, work: _Work
+    scenario: Scenario, scene_id: str, choice: Choice, work: _Work, known: int | None = -1
 ) -> tuple[str, int | None]:
-    """Apply one choice to a working state; return where play rests and the rule that fired."""
+    """Apply one choice to a working state; return where play rests and the rule that fired.
+    `known`: the rule a recorded step says fired (None: none did), taken without testing
+    every rule again (a replay of thousands of choices under thousands of rules); -1: test."""
     for name, delta in choice.effects.items():
         work.meters[name] = min(100, max(0, work.meters[name] + delta))
     if choice.repairs:
@@ -208,6 +210,14 @@ def _apply_choice(
     if choice.rupture is not None:
         work.open_rupture(choice.rupture, scene_id)
     target, fired = choice.goto, None
+    if known is None or known >= 0:
+        if known is not None:
+            rule = scenario.rules[known]
+            if not rule.repeat and known in work.fired:
+                raise PlayError(f"rule {known + 1} fires once, and had fired already")
+            work.fired.add(known)
+            target, fired = rule.goto, known
+        return _enter(scenario, target, work), fired
     for index, rule in enumerate(scenario.rules):
         if (rule.repeat or index not in work.fired) and work.holds(rule.when):
             work.fired.add(index)
@@ -285,14 +295,15 @@ class _Run:
     def offered(self) -> list[int]:
         return _offered_in(self.scenario, self.scene, self.work)
 
-    def move(self, index: int, written: str | None = None) -> Step:
-        """Make the choice at `index` where play rests; return its Step."""
+    def move(self, index: int, written: str | None = None, rule: int | None = -1) -> Step:
+        """Make the choice at `index` where play rests; return its Step (`rule`: the rule a
+        recorded step says fired, as `_apply_choice` takes it)."""
         work = self.work
         choice = (self.scenario.scenes[self.scene].choices or ())[index]
         repaired_before = work.repaired
         trail_before = len(work.trail)
         work.invited = False  # of this move only
-        resting, fired = _apply_choice(self.scenario, self.scene, choice, work)
+        resting, fired = _apply_choice(self.scenario, self.scene, choice, work, rule)
         self.steps += 1
         step = Step(
             number=self.steps,
@@ -462,7 +473,8 @@ def replay(
     """Play recorded steps again from the start: the final state and the choice indexes
     offered before each step, or None when the record does not replay (a playtest begun
     mid-scenario). One working copy for the whole run, as in `play_by`: a run of 2,000
-    choices is replayed in what its choices cost, not the square of its length."""
+    choices is replayed in what its choices cost, not the square of its length. The rule
+    each step records as fired is taken as it stands, not found by testing every rule."""
     run = _Run.of(scenario, start(scenario, seed=seed))
     offers: list[list[int]] = []
     try:
@@ -479,9 +491,9 @@ def replay(
             if step.choice not in available:
                 return None
             offers.append(available)
-            if run.move(step.choice, written) != step:
+            if run.move(step.choice, written, step.rule) != step:  # the rules not tested again
                 return None
-    except (PlayError, KeyError):
+    except (PlayError, KeyError, IndexError):
         return None
     return run.state(), offers
 

@@ -3,6 +3,7 @@ the client's side of them (what they said beside what they thought)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -163,13 +164,16 @@ def choose_key_steps(
         if scenario.scenes[step.scene].moment == "safety":
             add(step.number, "safety")
 
+    numbers = sorted(by_number)
     for rupture in ruptures:
+        if len(chosen) == 3:
+            break
         if rupture.opened_step is None:
             continue
         # the trainee's reply to the marker: the first step after the rupture opened
-        after = [n for n in by_number if n > rupture.opened_step]
-        if after:
-            add(min(after), "rupture", rupture)
+        after = bisect_right(numbers, rupture.opened_step)
+        if after < len(numbers):
+            add(numbers[after], "rupture", rupture)
         elif rupture.opened_step in by_number:
             add(rupture.opened_step, "rupture", rupture)
     for step in steps:

@@ -1,5 +1,6 @@
 // The scenario editor: a problem's "line L, column C" link puts the cursor there, and the
 // cursor's own line and column show under the text. Without JS the link still focuses the text.
+// The scene graph opens scrolled to its start scene.
 (function () {
   function source() { return document.getElementById("source"); }
 
@@ -44,6 +45,20 @@
   }
   document.addEventListener("htmx:response:error", notChecked("Not checked: see the message below."));
   document.addEventListener("htmx:error", notChecked("Not checked: the server could not be reached. Try again in a moment."));
+  // Graphviz may lay the start out far from the drawing's left edge: a wide graph's first
+  // screen on a phone was empty space. Each graph opens with its start scene in view.
+  function showStart() {
+    document.querySelectorAll(".graph-scroll[data-start]").forEach(function (box) {
+      if (box.dataset.shown) return;
+      var node = box.querySelector('g.node[id="graph-' + CSS.escape(box.dataset.start) + '"]');
+      if (!node) return;
+      box.dataset.shown = "1";
+      var at = node.getBoundingClientRect(), frame = box.getBoundingClientRect();
+      box.scrollLeft += at.left - frame.left - (frame.width - at.width) / 2;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showStart);
+  document.addEventListener("htmx:after:settle", showStart);  // a graph drawn in the background
   ["keyup", "click", "input", "focus"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       if (event.target === source()) showCursor();

@@ -49,3 +49,19 @@ def test_instructor_pages_fit_phones(narrow: Page, author_account) -> None:
             narrow.goto(url)
             narrow.wait_for_load_state("networkidle")  # the scenario page loads its analysis after
             assert sideways(narrow) == 0, (url, width)
+
+
+def test_the_scene_graph_opens_with_its_start_scene_in_view_on_a_phone(
+    narrow: Page, author_account
+) -> None:
+    # Graphviz lays first-session's start out right of the middle of a wide drawing
+    narrow.set_viewport_size({"width": 390, "height": 800})
+    log_in(narrow, author_account)
+    narrow.goto("/author/scenarios/first-session")
+    box = narrow.locator(".graph-scroll")
+    expect(box.locator('g.node[id="graph-opening"]')).to_be_attached()
+    frame = box.bounding_box()
+    start = box.locator('g.node[id="graph-opening"] polygon').first.bounding_box()
+    assert frame and start
+    assert frame["x"] <= start["x"] and start["x"] + start["width"] <= frame["x"] + frame["width"]
+    assert box.evaluate("b => b.scrollLeft") > 0

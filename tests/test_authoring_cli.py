@@ -179,6 +179,8 @@ def test_graph_svg_is_laid_out_by_graphviz():
     svg = run("graph", EXAMPLE).stdout
     assert svg.startswith("<svg")
     assert "RUPTURE (withdrawal)" in svg and "ending: poor" in svg
+    # the title in the same sans-serif as the scenes, not Graphviz's Times
+    assert 'font-family="Helvetica,sans-Serif" font-size="14.00">Coat Still On</text>' in svg
 
 
 def test_graph_svg_without_graphviz_says_so_clearly(monkeypatch):

@@ -48,7 +48,7 @@ def to_dot(scenario: Scenario, links: bool = False) -> str:
     q = json.dumps  # a JSON string is a valid dot ID
     out = [
         f"digraph {q(scenario.id)} {{",
-        f"  label={q(scenario.title)}; labelloc=t; rankdir=TB;",
+        f"  label={q(scenario.title)}; labelloc=t; rankdir=TB; fontname=Helvetica;",
         '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
     ]
     for scene_id, scene in scenario.scenes.items():

@@ -37,6 +37,15 @@ def log_in(page: Page, account: tuple[str, str]) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Scenario library")
 
 
+def editing(page: Page, live_app, account: tuple[str, str], scenario_id: str, title: str) -> Path:
+    """A copy of the example as `scenario_id`, open in the editor, logged in; its path."""
+    path = folder(live_app) / f"{scenario_id}.yaml"
+    path.write_text(copy_of_coat(scenario_id, title), encoding="utf-8")
+    log_in(page, account)
+    page.goto(f"/author/files/{scenario_id}.yaml/edit")
+    return path
+
+
 def file_card(page: Page, name: str):
     return (
         page.get_by_role("listitem")
@@ -210,10 +219,7 @@ def test_each_problem_fits_the_editors_panel_however_long_its_line(
 
 
 def test_saving_a_file_changed_on_disk_keeps_the_typed_text(page: Page, live_app, author_account):
-    path = folder(live_app) / "browser-conflict.yaml"
-    path.write_text(copy_of_coat("browser-conflict", "Conflict In Chromium"), encoding="utf-8")
-    log_in(page, author_account)
-    page.goto("/author/files/browser-conflict.yaml/edit")
+    path = editing(page, live_app, author_account, "browser-conflict", "Conflict In Chromium")
     source = page.get_by_label("YAML of browser-conflict.yaml")
     expect(source).to_have_value(re.compile("Conflict In Chromium"))
     path.write_text(copy_of_coat("browser-conflict", "Changed Elsewhere"), encoding="utf-8")
@@ -230,10 +236,7 @@ def test_saving_a_file_changed_on_disk_keeps_the_typed_text(page: Page, live_app
 
 
 def test_a_check_that_fails_says_so_in_the_status_line_too(page: Page, live_app, author_account):
-    path = folder(live_app) / "browser-expired.yaml"
-    path.write_text(copy_of_coat("browser-expired", "Expired In Chromium"), encoding="utf-8")
-    log_in(page, author_account)
-    page.goto("/author/files/browser-expired.yaml/edit")
+    editing(page, live_app, author_account, "browser-expired", "Expired In Chromium")
     status = page.locator("#check-status")
     expect(status).to_have_text("No problems: ready to save.")
     page.context.clear_cookies()  # the login and the form's token end

@@ -164,6 +164,7 @@ class _Builder:
         self.positions = _Positions()
         self.problems: list[tuple[Mark, str]] = []
         self.refused: list[tuple[Any, ...]] = []  # the paths of values that could not be read
+        self.lines: list[str] | None = None  # the text's lines, split when first needed
         self.count = 0
         self.scalars = yaml.SafeLoader("")
 
@@ -177,6 +178,28 @@ class _Builder:
         start = written.end() if written else index
         tag = TAG.match(self.text, start)
         return tag.group() if tag else None
+
+    def _indented(self, node: yaml.Node, parent: int) -> None:
+        """A quoted value over several lines must have each of its later lines indented
+        more than its key or dash, as YAML 1.2 and editors read it; libyaml lets it pass."""
+        if not isinstance(node, yaml.ScalarNode) or node.style not in ('"', "'"):
+            return
+        first, last = node.start_mark.line, node.end_mark.line
+        if first == last:
+            return
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        for number in range(first + 1, min(last, len(self.lines) - 1) + 1):
+            line = self.lines[number].rstrip("\r")
+            if line.strip() and len(line) - len(line.lstrip(" ")) <= parent:
+                self.problems.append(
+                    (
+                        Mark(number + 1, 1),
+                        "this line of a quoted value must be indented more than its key "
+                        f"(at least {parent + 1} space{'s' if parent else ''}): editors read the quote as unclosed",
+                    )
+                )
+                return
 
     def _refuse(self, node: yaml.Node, path: tuple[Any, ...], message: str) -> Any:
         """A value that cannot be read: its problem noted, and REFUSED in its place, so the
@@ -218,11 +241,17 @@ class _Builder:
                     continue
                 self.positions.keys[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,))
+                if not node.flow_style:
+                    self._indented(value_node, key_node.start_mark.column)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != SEQ_TAG:
                 return self._refuse(node, path, f"tag {node.tag!r} is not allowed")
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            items = [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            if not node.flow_style:
+                for item in node.value:
+                    self._indented(item, node.start_mark.column)
+            return items
         written_tag = self._written_tag(node)
         if written_tag == "!":  # the non-specific tag: text, in YAML 1.2
             return str(node.value)

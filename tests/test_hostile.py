@@ -552,3 +552,21 @@ def test_text_written_as_true_or_false_says_so():
     assert found == [
         "f.yaml:50:15: 'when' must be text, and this reads as true or false: put it in quotes"
     ]
+
+
+@pytest.mark.parametrize(
+    ("indent", "refused"), [("", True), (" ", False), (" " * 8, True), (" " * 10, False)]
+)
+def test_a_quoted_value_over_lines_is_indented_past_its_key_as_editors_require(indent, refused):
+    # libyaml reads `say: "...` continued at the key's own column; YAML 1.2 and editors do not
+    old = '      - say: "It sounds like coming here wasn\'t entirely your idea."'
+    new = f'      - say: "It sounds like coming here\n{indent}wasn\'t entirely your idea."'
+    if not indent:
+        old, new = "title: Coat Still On", 'title: "Coat\nStill On"'
+    elif len(indent) == 1:
+        old, new = "title: Coat Still On", 'title: "Coat\n Still On"'
+    found = errors(replaced(old, new))
+    assert bool(found) == refused, found
+    if refused:
+        [message] = found
+        assert "must be indented more than its key" in message

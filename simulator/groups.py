@@ -224,6 +224,10 @@ def advance(db: Session, group: GroupRun, scenario: Scenario, pick: str) -> Grou
     reply, how = decide(offered, counts, pick)
     try:
         state, step = engine.choose_reply(scenario, state, reply)
+    except engine.RunTooLong as error:
+        raise GroupError(
+            f"This scenario has reached {engine.MAX_CHOICES:,} choices, the most one run keeps."
+        ) from error
     except engine.PlayError as error:  # cannot happen for an offered reply; said kindly if so
         raise GroupError("That reply isn't on offer at this scene.") from error
     row = GroupStep(

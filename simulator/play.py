@@ -228,6 +228,8 @@ def choose(run_id: str) -> Response:
     matched = _match(found, scenario, state)
     try:
         state, step = engine.choose_reply(scenario, state, reply)
+    except engine.RunTooLong:
+        _refuse(found, TOO_LONG)
     except engine.PlayError:
         _refuse(found, "That reply isn't on offer at this point. Please pick one of those shown.")
     return _record(found, state, step, scenario, _match_record(matched, reply))
@@ -604,6 +606,11 @@ def _download(response: Response, found: Run, extension: str) -> Response:
     return response
 
 
+TOO_LONG = (
+    f"This session has reached {engine.MAX_CHOICES:,} choices, the most one run keeps, so "
+    "no more can be recorded. Everything up to your last choice is kept; to play on, start "
+    "the scenario again from its briefing."
+)
 CLASS_CLOSED = (
     "This class session has closed, so no more replies can be recorded. "
     "Everything up to your last choice is kept."

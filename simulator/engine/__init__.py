@@ -28,9 +28,11 @@ from .debrief import build as build_debrief
 from .graph import edges_of, to_dot, to_mermaid
 from .model import METERS, OUTCOMES, QUALITIES, Choice, Meters, Scenario, Scene
 from .play import (
+    MAX_CHOICES,
     WORDS_LIMIT,
     NotOffered,
     PlayError,
+    RunTooLong,
     Rupture,
     State,
     Step,
@@ -57,6 +59,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "QUALITIES",
     "STRATEGY_WORDS",
+    "MAX_CHOICES",
     "WORDS_LIMIT",
     "Analysis",
     "Choice",
@@ -67,6 +70,7 @@ __all__ = [
     "Meters",
     "NotOffered",
     "PlayError",
+    "RunTooLong",
     "Problem",
     "Reactions",
     "Rupture",

@@ -13,10 +13,21 @@ from . import conditions
 from .model import METERS, Choice, Meters, Outcome, Quality, RuptureType, Scenario, Scene
 
 WORDS_LIMIT = 500  # characters of the trainee's own words before the replies appear
+# choices one run can hold: a scenario that loops could otherwise be played for ever, and
+# every choice writes the whole run's state (17 ms a choice after 4,000; the bundled
+# scenarios end within 40)
+MAX_CHOICES = 1000
 
 
 class PlayError(ValueError):
     """A move the rules do not allow (a choice not offered, a finished run...)."""
+
+
+class RunTooLong(PlayError):
+    """The run holds MAX_CHOICES choices already."""
+
+    def __init__(self) -> None:
+        super().__init__(f"this run has reached {MAX_CHOICES:,} choices, the most one run holds")
 
 
 class NotOffered(PlayError):
@@ -348,6 +359,8 @@ def choose(scenario: Scenario, state: State, index: int) -> tuple[State, Step]:
     """Make the choice at `index` (0-based in the scene's list); return the new state and its Step."""
     if state.finished:
         raise PlayError("this run has already ended")
+    if state.steps >= MAX_CHOICES:
+        raise RunTooLong()
     run = _Run.of(scenario, state)
     if index not in run.offered():
         raise PlayError(f"choice {index + 1} is not offered in scene '{state.scene}'")

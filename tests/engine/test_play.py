@@ -4,8 +4,10 @@ import pytest
 
 from simulator.engine.model import Meters
 from simulator.engine.play import (
+    MAX_CHOICES,
     NotOffered,
     PlayError,
+    RunTooLong,
     State,
     ask_hint,
     choose,
@@ -408,3 +410,12 @@ def test_the_alliance_score_counts_trust_double():
     assert Meters(trust=100, authenticity=0, attentiveness=0, positivity=0).alliance == 40
     assert Meters(trust=0, authenticity=100, attentiveness=100, positivity=100).alliance == 60
     assert Meters(authenticity=53).alliance == 51  # 253 / 5 = 50.6 rounds up
+
+
+def test_a_run_holds_at_most_max_choices_then_refuses_more():
+    sc = scenario({"a": talk(ask("Round.", "a"), ask("Out.", "e")), "e": end()})
+    state = start(sc).model_copy(update={"steps": MAX_CHOICES - 1})
+    state, _ = choose(sc, state, 0)
+    assert state.steps == MAX_CHOICES
+    with pytest.raises(RunTooLong, match="reached 1,000 choices"):
+        choose(sc, state, 1)

@@ -233,6 +233,19 @@ def test_a_choice_not_offered_now_is_refused(client, app):
     assert rows(app, other)[0].steps == 1
 
 
+def test_a_run_that_holds_the_most_choices_refuses_more_and_keeps_what_it_has(
+    client, app, monkeypatch
+):
+    monkeypatch.setattr("simulator.engine.play.MAX_CHOICES", 1)  # 1,000 in play
+    run = start(client)
+    assert choose(client, run, 0, 0, htmx=True).status_code == 200
+    response = choose(client, run, 1, 0, htmx=True)
+    assert response.status_code == 400
+    assert "reached 1,000 choices, the most one run keeps" in response.text
+    assert 'name="reply"' in response.text  # the play block stays, with its replies
+    assert rows(app, run)[0].steps == 1
+
+
 def test_another_browser_gets_404_for_every_url_of_a_run(client, other, app):
     run = start(client)
     urls = [("get", run), ("get", f"{run}/debrief")]

@@ -57,7 +57,7 @@ TAG_NAMES = {
 # PS): each is read as a private-use character of its own, then put back in the values
 BREAKS_11 = "\x85\u2028\u2029"
 VALUE_TAG, MERGE_TAG = "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"  # = and <<, 1.1
-ANCHOR = re.compile(r"&[^\s,\[\]{}]+[ \t]+")
+ANCHOR = re.compile(r"&[^\s,\[\]{}]+(?:\s|#[^\n]*)*")  # with the spaces, breaks and comments after
 TAG = re.compile(r"![^\s,\[\]{}]*")
 YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+(\S*)")
 MAX_MESSAGES = 200  # problems listed per file: a hostile file cannot make a huge page
@@ -169,14 +169,16 @@ class _Builder:
         self.scalars = yaml.SafeLoader("")
 
     def _written_tag(self, node: yaml.Node) -> str | None:
-        """The tag written before the value (`!!int 10`, `&a !!int 10`, `! 10`), or None: the
-        YAML 1.2 readings below are for untagged values. An anchor is no tag."""
+        """The tag written before the value (`!!int 10`, `&a !!int 10`, `! 10`, the anchor
+        and the tag on lines of their own), or None: the YAML 1.2 readings below are for
+        untagged values. An anchor is no tag."""
         index = getattr(node.start_mark, "index", None)
-        if index is None:
+        end = getattr(node.end_mark, "index", None)
+        if index is None or end is None:
             return None
-        written = ANCHOR.match(self.text, index)
+        written = ANCHOR.match(self.text, index, end)
         start = written.end() if written else index
-        tag = TAG.match(self.text, start)
+        tag = TAG.match(self.text, start, end)
         return tag.group() if tag else None
 
     def _indented(self, node: yaml.Node, parent: int) -> None:
@@ -531,7 +533,9 @@ def _load_text(text: str, path: str) -> Loaded:
     builder = _Builder(text)
     try:
         data = builder.build(node, ())
-    except _Refused as refused:
+    except _Refused as refused:  # the problems found before it are kept
+        for where_at, problem in builder.problems:
+            error(where_at, problem)
         return error(refused.mark, refused.message)
     except RecursionError:
         return error(Mark(1, 1), "the file nests too deeply")

@@ -570,3 +570,39 @@ def test_a_quoted_value_over_lines_is_indented_past_its_key_as_editors_require(i
     if refused:
         [message] = found
         assert "must be indented more than its key" in message
+
+
+@pytest.mark.parametrize(
+    ("new", "read"),
+    [
+        ("title: &t\n  !!str 1e3", "1e3"),  # the tag on the next line still holds
+        ("title: &t # the title\n  !!str 0o12", "0o12"),
+        ("title: &t\n  Coat Still On", "Coat Still On"),
+    ],
+)
+def test_a_tag_after_an_anchor_holds_across_a_line_break_or_a_comment(new, read):
+    loaded = load_text(replaced("title: Coat Still On", new), "f.yaml")
+    assert loaded.errors == [] and loaded.scenario is not None
+    assert loaded.scenario.title == read
+
+
+def test_problems_found_before_a_refusal_that_stops_the_file_are_kept():
+    text = replaced("title: Coat Still On", "title: !!binary Q29hdA==")
+    text = text.replace("tags: [first-session, withdrawal]", "tags: " + "[" * 40 + "]" * 40)
+    found = errors(text)
+    assert [m.split(": ", 1)[1] for m in found] == [
+        "tag 'tag:yaml.org,2002:binary' is not allowed",
+        "the file nests too deeply (over 32 levels)",
+    ]
+
+
+def test_a_warning_repeats_at_most_40_characters_of_a_scene_id():
+    lost = "l" * 99
+    text = replaced(
+        "rules:",
+        f"  {lost}:\n    client: Hm.\n    choices:\n      - {{say: a, goto: {lost}}}\nrules:",
+    )
+    loaded = load_text(text, "f.yaml")
+    assert loaded.errors == []
+    assert loaded.warnings and all(len(str(m)) < 120 for m in loaded.warnings), loaded.warnings
+    assert any("is unreachable from start" in m.text for m in loaded.warnings)

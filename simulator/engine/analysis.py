@@ -337,7 +337,7 @@ def check(scenario: Scenario) -> list[Problem]:
         for scene_id, scene in scenes.items()
     }
     for cycle in _cycles(passing, order):
-        loop = " -> ".join([*cycle, cycle[0]])
+        loop = " -> ".join(conditions.cut_name(s) for s in [*cycle, cycle[0]])
         problems.append(
             Problem(
                 ("scenes", cycle[0]),
@@ -366,7 +366,10 @@ def check(scenario: Scenario) -> list[Problem]:
     endings = [s for s in order if scenes[s].kind == "ending"]
     if not any(s in reachable for s in endings):
         problems.append(
-            Problem(("start",), f"no ending is reachable from start scene '{scenario.start}'")
+            Problem(
+                ("start",),
+                f"no ending is reachable from start scene '{conditions.cut_name(scenario.start)}'",
+            )
         )
         return problems
     for scene_id in order:
@@ -374,7 +377,7 @@ def check(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     ("scenes", scene_id),
-                    f"scene '{scene_id}' is unreachable from start",
+                    f"scene '{conditions.cut_name(scene_id)}' is unreachable from start",
                     severity="warning",
                     at_key=True,
                 )
@@ -389,7 +392,8 @@ def check(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 ("scenes", cycle[0]),
-                f"no ending can be reached from the cycle {' -> '.join([*cycle, cycle[0]])}",
+                "no ending can be reached from the cycle "
+                + " -> ".join(conditions.cut_name(s) for s in [*cycle, cycle[0]]),
                 severity="warning",
                 at_key=True,
             )
@@ -400,7 +404,7 @@ def check(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(
                         ("scenes", scene_id),
-                        f"ending '{scene_id}' is poor in a scenario with a safety moment: add "
+                        f"ending '{conditions.cut_name(scene_id)}' is poor in a scenario with a safety moment: add "
                         "`after` to say what the clinician does next (follow-up contact, a "
                         "note, supervision)",
                         severity="warning",
@@ -737,7 +741,11 @@ def lint(scenario: Scenario) -> list[Problem]:
                     "choice has no feedback: say why it helps or hurts",
                 )
         if scene.choices is not None and len(choices) == 1:
-            smell(("scenes", scene_id), f"scene '{scene_id}' offers a single choice", at_key=True)
+            smell(
+                ("scenes", scene_id),
+                f"scene '{conditions.cut_name(scene_id)}' offers a single choice",
+                at_key=True,
+            )
         seen: dict[str, int] = {}
         for i, choice in enumerate(choices):
             if choice.say in seen:

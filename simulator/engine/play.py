@@ -213,7 +213,8 @@ def _apply_choice(
 ) -> tuple[str, int | None]:
     """Apply one choice to a working state; return where play rests and the rule that fired.
     `known`: the rule a recorded step says fired (None: none did), taken without testing
-    every rule again (a replay of thousands of choices under thousands of rules); -1: test."""
+    every rule again (a replay of thousands of choices under thousands of rules), the fired
+    one alone tested; -1: test them all."""
     for name, delta in choice.effects.items():
         work.meters[name] = min(100, max(0, work.meters[name] + delta))
     if choice.repairs:
@@ -222,10 +223,12 @@ def _apply_choice(
         work.open_rupture(choice.rupture, scene_id)
     target, fired = choice.goto, None
     if known is None or known >= 0:
-        if known is not None:
+        if known is not None:  # the fired rule is tested: a record it does not fit is refused
             rule = scenario.rules[known]
             if not rule.repeat and known in work.fired:
                 raise PlayError(f"rule {known + 1} fires once, and had fired already")
+            if not work.holds(rule.when):
+                raise PlayError(f"rule {known + 1} does not hold here")
             work.fired.add(known)
             target, fired = rule.goto, known
         return _enter(scenario, target, work), fired

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import analyze, choose, lint, offered, replay, start, write
+from simulator.engine import analyze, choose, conditions, lint, offered, replay, start, write
 from simulator.engine.play import play_by
 from simulator.engine.surface import (
     best_outcome,
@@ -259,11 +259,16 @@ def test_a_replay_takes_each_steps_recorded_rule_without_testing_every_rule_agai
     state, steps = play_by(sc, lambda options: options[0][0], 20)
     assert [step.rule for step in steps].count(0) == 1
     tested = []
+    holds = conditions.holds
     monkeypatch.setattr(
-        "simulator.engine.play.conditions.holds", lambda *args: tested.append(args) or False
+        "simulator.engine.play.conditions.holds",
+        lambda *args: tested.append(args[0]) or holds(*args),
     )
     again = replay(sc, steps)
     assert again is not None and again[0] == state
-    assert not any(args[0].startswith("trust >") for args in tested)  # no rule tested
+    assert not any(text.startswith("trust > 1") for text in tested)  # the others: not tested
+    assert tested.count("trust >= 60") == 1  # the fired rule is: does the record fit?
     twice = [s if s.rule is not None else s.model_copy(update={"rule": 0}) for s in steps]
     assert replay(sc, twice) is None  # a once-only rule recorded as firing twice
+    never = scenario(dict(sc.model_dump()["scenes"]), rules=[{"when": "trust > 99", "goto": "a"}])
+    assert replay(never, steps) is None  # a rule recorded as fired that cannot hold there

@@ -279,6 +279,17 @@ class TestTheRoom:
 
 
 class TestGoingOn:
+    def test_a_group_run_that_holds_the_most_choices_says_so(self, app, teacher, monkeypatch):
+        monkeypatch.setattr("simulator.engine.play.MAX_CHOICES", 0)  # 1,000 in play
+        code = create_class(teacher)
+        url = start_group(teacher, code)
+        vote(app, trainee(app, code, "Ana"), code, url, PUSH)
+        reveal(teacher, app, url)
+        response = go_on(teacher, app, url, htmx=True)
+        assert response.status_code == 409
+        assert "reached 1,000 choices, the most one run keeps" in text(response.text)
+        assert group_row(app, url).steps == 0
+
     def test_the_majority_decides_and_the_engine_applies_it_as_in_solo_play(self, app, teacher):
         code = create_class(teacher)
         url = start_group(teacher, code)

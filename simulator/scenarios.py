@@ -233,8 +233,12 @@ class _Builder:
                 key = self.build(key_node, ("key",) + path)
                 if key is REFUSED:
                     continue  # said where it was built
-                if isinstance(key, int) and not isinstance(key, bool):
+                if isinstance(key, bool):
+                    key = "true" if key else "false"  # `true:` is the key "true", as in editors
+                elif isinstance(key, int):
                     key = str(key)  # `123:` is the key "123", as editors read it
+                elif key is None:
+                    key = ""  # `null:` and `~:` are the empty key, as editors read them
                 if not isinstance(key, str):
                     self.problems.append((_mark(key_node), "keys must be plain text"))
                     continue

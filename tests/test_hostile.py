@@ -472,10 +472,14 @@ def test_nel_ls_and_ps_are_no_line_breaks_so_every_line_number_stays_true():
     ]
 
 
-def test_a_scene_id_written_as_a_number_is_that_text_as_editors_read_it():
-    loaded = load_text(replaced("  arrival:", "  123:").replace("start: arrival", "start: '123'"))
+@pytest.mark.parametrize(
+    ("written", "read"), [("123", "123"), ("true", "true"), ("False", "false")]
+)
+def test_a_scene_id_written_as_a_number_or_a_boolean_is_that_text_as_editors_read_it(written, read):
+    text = replaced("  arrival:", f"  {written}:").replace("start: arrival", f"start: '{read}'")
+    loaded = load_text(text)
     assert loaded.errors == [], loaded.errors
-    assert "123" in loaded.scenario.scenes
+    assert read in loaded.scenario.scenes
 
 
 @pytest.mark.parametrize(

@@ -66,8 +66,9 @@ def _named(_context: click.Context, _param: click.Parameter, paths: tuple[str, .
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def validate(paths: tuple[str, ...]) -> None:
     """Check scenario files (or folders of them); exit 1 if any is invalid."""
-    files, _ = _files_or_exit(paths)
-    invalid = 0
+    files, skipped = _files_or_exit(paths)
+    refused = sum(message.severity == "error" for message in skipped)
+    invalid = refused
     first: dict[tuple[Path, str], Path] = {}  # per folder and id, the file served
     for file in files:
         loaded = load_file(file)
@@ -79,27 +80,27 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(str(message))
         if not loaded.ok:
             invalid += 1
-    valid = len(files) - invalid
+    checked = len(files) + refused
     click.echo(
-        f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
-        f"{valid} valid, {invalid} invalid",
+        f"{checked} file{'s' if checked != 1 else ''} checked: "
+        f"{checked - invalid} valid, {invalid} invalid",
         err=True,
     )
     sys.exit(1 if invalid else 0)
 
 
-def _files_or_exit(paths: tuple[str, ...]) -> tuple[list[Path], int]:
-    """The scenario files named or in the folders named, after a warning for each entry of
-    those folders that is passed over (the library does not serve it either), and how many
-    were; exit 1 when there are no files."""
+def _files_or_exit(paths: tuple[str, ...]) -> tuple[list[Path], list[Message]]:
+    """The scenario files named or in the folders named, after a message for each entry of
+    those folders that is passed over (the library does not serve it either), and those
+    messages; exit 1 when there is nothing at all."""
     skipped = passed_over(paths)
     for message in skipped:
         click.echo(str(message))
     files = scenario_files(paths)
-    if not files:
+    if not files and not skipped:
         click.echo("no scenario files found", err=True)
         sys.exit(1)
-    return files, len(skipped)
+    return files, skipped
 
 
 def _shadowed(loaded: Loaded, served: Path) -> Message:
@@ -230,7 +231,8 @@ def schema() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_named)
 def lint(paths: tuple[str, ...]) -> None:
     """Validation warnings plus authoring smells; exit 1 if anything is found."""
-    files, found = _files_or_exit(paths)  # the entries passed over are findings too
+    files, skipped = _files_or_exit(paths)
+    found = len(skipped)  # the entries passed over are findings too
     for file in files:
         loaded = load_file(file)
         if not loaded.ok:

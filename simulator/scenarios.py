@@ -667,8 +667,9 @@ def _leaves_folder(path: Path) -> bool:
 
 
 def passed_over(paths: Iterable[str | Path]) -> list[Message]:
-    """The .yaml/.yml entries of the folders named that are no scenario files of theirs (a
-    FIFO, a link that leads out of the folder, dangles or loops), each as a warning."""
+    """The .yaml/.yml entries of the folders named that are no scenario files of theirs: a
+    FIFO or other special file, or a link that leads out of the folder, is refused (an
+    error); a link that leads to nothing or loops (an editor's lock file) is a warning."""
     found = []
     for item in paths:
         folder = Path(item)
@@ -677,16 +678,24 @@ def passed_over(paths: Iterable[str | Path]) -> list[Message]:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
         for entry in entries:
-            if os.path.splitext(entry.name)[1] in (".yaml", ".yml") and not _own_yaml(
+            if os.path.splitext(entry.name)[1] not in (".yaml", ".yml") or _own_yaml(
                 entry, folder, []
             ):
-                why = "a link that leads out of the folder, to nothing, or in a loop"
-                with suppress(OSError):
-                    if not entry.is_symlink():
-                        why = "not a regular file"
-                name = str(folder / entry.name)
-                found.append(Message(name, 1, 1, f"skipped: {why}", "warning"))
+                continue
+            name = str(folder / entry.name)
+            found.append(_passed_over(Path(name), name))
     return found
+
+
+def _passed_over(path: Path, name: str) -> Message:
+    try:
+        if not path.is_symlink():
+            return Message(name, 1, 1, "not a regular file: the library does not serve it")
+        if path.exists():
+            return Message(name, 1, 1, LEAVES_FOLDER)
+    except OSError:  # a link in a loop
+        pass
+    return Message(name, 1, 1, "skipped: a link to nothing, or in a loop", "warning")
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -15,7 +15,7 @@ from .model import METERS, Choice, Meters, Outcome, Quality, RuptureType, Scenar
 WORDS_LIMIT = 500  # characters of the trainee's own words before the replies appear
 # choices one run can hold: a scenario that loops could otherwise be played for ever, and
 # every choice writes the whole run's state (17 ms a choice after 4,000; the bundled
-# scenarios end within 40)
+# scenarios end within 15)
 MAX_CHOICES = 1000
 
 

@@ -11,7 +11,9 @@ import resource
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -820,6 +822,25 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+# seconds a request waits for changed files to be checked, in all: one file is checked
+# within about a second however hostile, but twenty dropped in at once took 1.8 s
+RELOAD_WAIT = 1.0
+
+
+def _checking(file: Path) -> Future[Loaded]:
+    """`load_file` in a thread of its own (a daemon: a stuck check never holds up an exit)."""
+    check: Future[Loaded] = Future()
+
+    def run() -> None:
+        try:
+            check.set_result(load_file(file))
+        except BaseException as error:  # load_file reports problems; this is a bug
+            check.set_exception(error)
+
+    threading.Thread(target=run, name=f"check {file.name}", daemon=True).start()
+    return check
+
+
 class Library:
     """The scenario folder, reloaded file by file when a file changes on disk.
 
@@ -831,43 +852,55 @@ class Library:
         self.folder = Path(folder)
         self._entries: dict[str, Entry] = {}  # by file name
         self._versions: dict[str, Scenario] = {}
-        self._loading: set[str] = set()  # files one request is validating right now
+        # changed files being validated, by (name, mtime, size): each once, in a thread of
+        # its own, so that a request waits for them at most RELOAD_WAIT seconds
+        self._checks: dict[tuple[str, float, int], Future[Loaded]] = {}
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
-    def refresh(self) -> list[Entry]:
+    def refresh(self, wait: float | None = RELOAD_WAIT) -> list[Entry]:
         """Look at the folder again; reload only the files whose size or mtime changed.
 
-        Validation runs outside the lock, and one request at a time validates a changed
-        file: the others keep serving the version they had, so no page waits on a slow
-        file. The new entries are swapped in at once. The look itself is one folder listing
-        and one stat per file, by name (it runs on every catalog, briefing and start)."""
+        Each changed file is validated in a thread of its own, outside the lock, once however
+        many requests see it; a request waits for them at most `wait` seconds in all (None:
+        until all are checked), then serves the version each had (a new file is served once
+        it is checked), so no page waits on a slow file. The new entries are swapped in at
+        once. The look itself is one folder listing and one stat per file, by name (it runs
+        on every catalog, briefing and start)."""
+        if self._pid != os.getpid():  # a forked worker: the parent's checking threads are not here
+            self._pid, self._checks = os.getpid(), {}
         known = self._entries
+        if not known:  # the first look (a new app): every file is checked before serving
+            wait = None
         entries: dict[str, Entry] = {}
+        deadline = None if wait is None else time.monotonic() + wait
         for name, info in self._listing():
             entry = known.get(name)
             if entry is not None and entry.mtime == info.st_mtime and entry.size == info.st_size:
                 entries[name] = entry
                 continue
             file = self.folder / name
+            key = (name, info.st_mtime, info.st_size)
             with self._lock:
-                busy = name in self._loading
-                if not busy:
-                    self._loading.add(name)
-            if busy:  # another request is validating it: serve what was there
+                check = self._checks.get(key)
+                if check is None:
+                    check = self._checks[key] = _checking(file)
+            try:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                loaded = check.result(timeout=left)
+            except TimeoutError:  # still being checked: serve what was there
                 if entry is not None:
                     entries[name] = entry
                 continue
-            try:
-                loaded = load_file(file)
-            finally:
-                with self._lock:
-                    self._loading.discard(name)
             loaded.path = name
             entries[name] = Entry(file, info.st_mtime, info.st_size, loaded)
         with self._lock:
             for entry in entries.values():
                 if entry.loaded.scenario is not None:
                     self._versions.setdefault(entry.loaded.digest, entry.loaded.scenario)
+                self._checks.pop((entry.file.name, entry.mtime, entry.size), None)
+            if len(self._checks) > 2 * len(entries) + 100:  # files changed again meanwhile
+                self._checks = {k: c for k, c in self._checks.items() if not c.done()}
             self._entries = entries
         return list(entries.values())
 
@@ -892,8 +925,9 @@ class Library:
         return found
 
     def entries(self) -> list[Entry]:
-        """Every file, refreshed."""
-        return self.refresh()
+        """Every file, refreshed, each checked however long it takes (the library page, the
+        server's start)."""
+        return self.refresh(wait=None)
 
     def scenarios(self) -> list[tuple[Scenario, str]]:
         """Every valid scenario with its digest, by title; on a duplicate id the first file wins."""

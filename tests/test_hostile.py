@@ -614,3 +614,42 @@ def test_a_warning_repeats_at_most_40_characters_of_a_scene_id():
     assert loaded.errors == []
     assert loaded.warnings and all(len(str(m)) < 120 for m in loaded.warnings), loaded.warnings
     assert any("is unreachable from start" in m.text for m in loaded.warnings)
+
+
+def test_the_request_that_finds_a_slow_file_is_not_held_up_by_it_either(tmp_path, monkeypatch):
+    import threading
+    from concurrent.futures import Future
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    file = folder / "coat-still-on.yaml"
+    file.write_text(EXAMPLE, encoding="utf-8")
+    library = scenarios.Library(folder)
+    assert [e.loaded.ok for e in library.refresh()] == [True]
+    release = threading.Event()
+    real = scenarios.load_file
+
+    def slow(path):
+        release.wait(30)  # a file that takes long to validate
+        return real(path)
+
+    monkeypatch.setattr(scenarios, "load_file", slow)
+    monkeypatch.setattr(scenarios, "RELOAD_WAIT", 0.05)
+    file.write_text(EXAMPLE.replace("title: Coat Still On", "title: Coat Off"), encoding="utf-8")
+    (folder / "second.yaml").write_text(EXAMPLE.replace("id: coat-still-on", "id: second"))
+    seen = []
+    finding = threading.Thread(target=lambda: seen.append(library.refresh()))
+    finding.start()
+    finding.join(10)  # answered while both files are still being checked
+    assert not finding.is_alive()
+    assert [e.loaded.scenario.title for e in seen[0]] == ["Coat Still On"]  # the new one: later
+    release.set()
+    assert [e.loaded.scenario.title for e in library.entries()] == ["Coat Off", "Coat Still On"]
+    # a forked worker does not wait on its parent's checks, whose threads it has not got
+    file.write_text(EXAMPLE.replace("title: Coat Still On", "title: Forked"), encoding="utf-8")
+    info = file.stat()
+    stuck: Future = Future()
+    library._checks[(file.name, info.st_mtime, info.st_size)] = stuck
+    library._pid = -1
+    monkeypatch.setattr(scenarios, "load_file", real)
+    assert library.entries()[0].loaded.scenario.title == "Forked"

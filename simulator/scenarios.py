@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -822,23 +822,24 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-# seconds a request waits for changed files to be checked, in all: one file is checked
-# within about a second however hostile, but twenty dropped in at once took 1.8 s
-RELOAD_WAIT = 1.0
+# seconds a request waits for changed files to be checked, in all (a file of the usual
+# size takes milliseconds; the most hostile about a second, and twenty at once took 1.8 s)
+RELOAD_WAIT = 0.5
 
 
 def _checking(file: Path) -> Future[Loaded]:
-    """`load_file` in a thread of its own (a daemon: a stuck check never holds up an exit)."""
-    check: Future[Loaded] = Future()
+    """`load_file` on the process's one checking thread: files dropped in together are
+    checked one after another, so a request competes with one thread, not with one each."""
+    global _checker
+    pid = os.getpid()
+    with _CHECKER_LOCK:
+        if _checker is None or _checker[0] != pid:  # none yet, or the parent's, before a fork
+            _checker = pid, ThreadPoolExecutor(max_workers=1, thread_name_prefix="check")
+        return _checker[1].submit(load_file, file)
 
-    def run() -> None:
-        try:
-            check.set_result(load_file(file))
-        except BaseException as error:  # load_file reports problems; this is a bug
-            check.set_exception(error)
 
-    threading.Thread(target=run, name=f"check {file.name}", daemon=True).start()
-    return check
+_checker: tuple[int, ThreadPoolExecutor] | None = None
+_CHECKER_LOCK = threading.Lock()
 
 
 class Library:

@@ -22,6 +22,7 @@ from .engine import METERS, STRATEGY_WORDS, Scenario, edges_of
 from .graphs import GraphvizMissing, render_svg
 from .scenarios import (
     ANALYSIS_MEGABYTES,
+    LINE_BREAK,
     Loaded,
     Message,
     capped,
@@ -535,14 +536,13 @@ def normalise(text: str) -> str:
 
 
 EXCERPT_CHARS = 60  # of a line, either side of the column a message points at
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def excerpts(text: str, messages: list[Message]) -> list[tuple[Message, str, int]]:
     """Each message with the part of its line around the column it points at, and how far
     into that part the column is (for the caret). A long line is cut, never repeated whole:
     a one-line file with hundreds of messages would otherwise make a page of hundreds of MB."""
-    lines = LINE_BREAK.split(text)  # YAML's line breaks: CR LF, CR or LF (not Python's many)
+    lines = LINE_BREAK.split(text)  # as the loader counts lines
     shown: list[tuple[Message, str, int]] = []
     for message in messages:
         line = lines[message.line - 1] if 0 < message.line <= len(lines) else ""

@@ -62,6 +62,7 @@ VALUE_TAG, MERGE_TAG = "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge"  # =
 ANCHOR = re.compile(r"&[^\s,\[\]{}]+(?:\s|#[^\n]*)*")  # with the spaces, breaks and comments after
 TAG = re.compile(r"![^\s,\[\]{}]*")
 YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+(\S*)")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # YAML's line breaks (not Python's many: see BREAKS_11)
 MAX_MESSAGES = 200  # problems listed per file: a hostile file cannot make a huge page
 MAX_MESSAGE_CHARS = 300
 
@@ -192,9 +193,9 @@ class _Builder:
         if first == last:
             return
         if self.lines is None:
-            self.lines = self.text.split("\n")
+            self.lines = LINE_BREAK.split(self.text)
         for number in range(first + 1, min(last, len(self.lines) - 1) + 1):
-            line = self.lines[number].rstrip("\r")
+            line = self.lines[number]
             if line.strip() and len(line) - len(line.lstrip(" ")) <= parent:
                 self.problems.append(
                     (
@@ -862,11 +863,11 @@ class Library:
     def refresh(self, wait: float | None = RELOAD_WAIT) -> list[Entry]:
         """Look at the folder again; reload only the files whose size or mtime changed.
 
-        Each changed file is validated in a thread of its own, outside the lock, once however
-        many requests see it; a request waits for them at most `wait` seconds in all (None:
-        until all are checked), then serves the version each had (a new file is served once
-        it is checked), so no page waits on a slow file. The new entries are swapped in at
-        once. The look itself is one folder listing and one stat per file, by name (it runs
+        Each changed file is validated once however many requests see it, on the process's
+        checking thread, outside the lock; a request waits for them at most `wait` seconds in
+        all (None: until all are checked), then serves the version each had (a new file is
+        served once it is checked), so no page waits on a slow file. The new entries are
+        swapped in at once. The look itself is one folder listing and one stat per file, by name (it runs
         on every catalog, briefing and start)."""
         if self._pid != os.getpid():  # a forked worker: the parent's checking threads are not here
             self._pid, self._checks = os.getpid(), {}
@@ -874,6 +875,7 @@ class Library:
         if not known:  # the first look (a new app): every file is checked before serving
             wait = None
         entries: dict[str, Entry] = {}
+        fresh: list[Entry] = []  # the files checked since the last look
         deadline = None if wait is None else time.monotonic() + wait
         for name, info in self._listing():
             entry = known.get(name)
@@ -895,8 +897,9 @@ class Library:
                 continue
             loaded.path = name
             entries[name] = Entry(file, info.st_mtime, info.st_size, loaded)
+            fresh.append(entries[name])
         with self._lock:
-            for entry in entries.values():
+            for entry in fresh:  # not every file: this runs on every catalog request
                 if entry.loaded.scenario is not None:
                     self._versions.setdefault(entry.loaded.digest, entry.loaded.scenario)
                 self._checks.pop((entry.file.name, entry.mtime, entry.size), None)

@@ -236,17 +236,21 @@ def test_any_value_at_any_key_is_a_message_not_a_crash(key, value):
     load_text(text, "fuzz.yaml")  # returns, whatever the value
 
 
-def test_a_slow_file_never_holds_up_another_request(tmp_path, monkeypatch):
-    import threading
-
-    from simulator import scenarios
-
+def library_of_one(tmp_path: Path) -> tuple[scenarios.Library, Path]:
+    """A library of the contract's example alone, looked at once; and the example's file."""
     folder = tmp_path / "library"
     folder.mkdir()
     file = folder / "coat-still-on.yaml"
     file.write_text(EXAMPLE, encoding="utf-8")
     library = scenarios.Library(folder)
     assert [e.loaded.ok for e in library.refresh()] == [True]
+    return library, file
+
+
+def test_a_slow_file_never_holds_up_another_request(tmp_path, monkeypatch):
+    import threading
+
+    library, file = library_of_one(tmp_path)
     release, started = threading.Event(), threading.Event()
     real = scenarios.load_file
 
@@ -620,12 +624,8 @@ def test_the_request_that_finds_a_slow_file_is_not_held_up_by_it_either(tmp_path
     import threading
     from concurrent.futures import Future
 
-    folder = tmp_path / "library"
-    folder.mkdir()
-    file = folder / "coat-still-on.yaml"
-    file.write_text(EXAMPLE, encoding="utf-8")
-    library = scenarios.Library(folder)
-    assert [e.loaded.ok for e in library.refresh()] == [True]
+    library, file = library_of_one(tmp_path)
+    folder = file.parent
     release = threading.Event()
     real = scenarios.load_file
 

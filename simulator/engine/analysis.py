@@ -51,6 +51,24 @@ def _targets(scenario: Scenario) -> Iterator[tuple[Path, str]]:
         yield ("rules", i, "goto"), top.goto
 
 
+def _missing(path: Path, target: str) -> Problem:
+    """`start`, `goto` or `fallback` naming a scene that does not exist."""
+    what = "`start`" if path == ("start",) else f"`{path[-1]}`"
+    return Problem(
+        path, f"{what} names scene '{conditions.cut_name(target)}', which does not exist"
+    )
+
+
+def _missing_visited(path: Path, ref: conditions.Visited) -> Problem:
+    message = f"visited() names scene '{conditions.cut_name(ref.scene)}', which does not exist"
+    return Problem(path, message, offset=ref.offset)
+
+
+def _loop(cycle: list[str]) -> str:
+    """A cycle of scenes as a message writes it: a -> b -> a."""
+    return " -> ".join(conditions.cut_name(scene) for scene in [*cycle, cycle[0]])
+
+
 def check_unvalidated(data: dict[str, object]) -> list[Problem]:
     """What `check` reports first, found in raw data whose shape failed validation: conditions
     that do not parse, and `start`, `goto`, `fallback` and visited() naming a scene that does
@@ -61,13 +79,9 @@ def check_unvalidated(data: dict[str, object]) -> list[Problem]:
     ids = set(scenes) if isinstance(scenes, dict) else None  # None: no scenes to name
     named: dict[str, list[conditions.Visited]] = {}
 
-    def target(path: Path, value: object, what: str) -> None:
+    def target(path: Path, value: object) -> None:
         if ids is not None and isinstance(value, str) and value and value not in ids:
-            found.append(
-                Problem(
-                    path, f"{what} names scene '{conditions.cut_name(value)}', which does not exist"
-                )
-            )
+            found.append(_missing(path, value))
 
     def condition(path: Path, text: object) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -81,28 +95,24 @@ def check_unvalidated(data: dict[str, object]) -> list[Problem]:
             return
         if text not in named:
             named[text] = [ref for ref in conditions.scenes_named(node) if ref.scene not in ids]
-        for ref in named[text]:
-            message = (
-                f"visited() names scene '{conditions.cut_name(ref.scene)}', which does not exist"
-            )
-            found.append(Problem(path, message, offset=ref.offset))
+        found.extend(_missing_visited(path, ref) for ref in named[text])
 
     def items(value: object) -> list[tuple[int, dict[str, object]]]:
         listed = value if isinstance(value, list) else []
         return [(i, item) for i, item in enumerate(listed) if isinstance(item, dict)]
 
-    target(("start",), data.get("start"), "`start`")
+    target(("start",), data.get("start"))
     for scene_id, scene in scenes.items() if isinstance(scenes, dict) else ():
         if not isinstance(scene, dict) or not isinstance(scene_id, str):
             continue
         for key in ("choices", "next"):
             for i, item in items(scene.get(key)):
                 condition(("scenes", scene_id, key, i, "when"), item.get("when"))
-                target(("scenes", scene_id, key, i, "goto"), item.get("goto"), "`goto`")
-        target(("scenes", scene_id, "fallback"), scene.get("fallback"), "`fallback`")
+                target(("scenes", scene_id, key, i, "goto"), item.get("goto"))
+        target(("scenes", scene_id, "fallback"), scene.get("fallback"))
     for i, rule in items(data.get("rules")):
         condition(("rules", i, "when"), rule.get("when"))
-        target(("rules", i, "goto"), rule.get("goto"), "`goto`")
+        target(("rules", i, "goto"), rule.get("goto"))
     return found
 
 
@@ -250,15 +260,9 @@ def check(scenario: Scenario) -> list[Problem]:
     """Reference, condition and graph checks on a scenario whose shape is already valid."""
     problems: list[Problem] = []
     scenes = scenario.scenes
-    for path, target in _targets(scenario):
-        if target not in scenes:
-            what = "`start`" if path == ("start",) else f"`{path[-1]}`"
-            problems.append(
-                Problem(
-                    path,
-                    f"{what} names scene '{conditions.cut_name(target)}', which does not exist",
-                )
-            )
+    problems.extend(
+        _missing(path, target) for path, target in _targets(scenario) if target not in scenes
+    )
     budget = conditions.FILE_SAT_WORK
     tests = 0
     named: dict[str, list[conditions.Visited]] = {}
@@ -280,14 +284,7 @@ def check(scenario: Scenario) -> list[Problem]:
             )
         if text not in named:  # a file may repeat one long condition thousands of times
             named[text] = [ref for ref in conditions.scenes_named(node) if ref.scene not in scenes]
-        for ref in named[text]:
-            problems.append(
-                Problem(
-                    path,
-                    f"visited() names scene '{conditions.cut_name(ref.scene)}', which does not exist",
-                    offset=ref.offset,
-                )
-            )
+        problems.extend(_missing_visited(path, ref) for ref in named[text])
         if path[-3:-1][0] == "choices":
             cost = 0 if conditions.known(text) else conditions.check_cost(node)
             if cost > budget:  # the file's checks together are bounded, not only each one
@@ -337,7 +334,7 @@ def check(scenario: Scenario) -> list[Problem]:
         for scene_id, scene in scenes.items()
     }
     for cycle in _cycles(passing, order):
-        loop = " -> ".join(conditions.cut_name(s) for s in [*cycle, cycle[0]])
+        loop = _loop(cycle)
         problems.append(
             Problem(
                 ("scenes", cycle[0]),
@@ -392,8 +389,7 @@ def check(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 ("scenes", cycle[0]),
-                "no ending can be reached from the cycle "
-                + " -> ".join(conditions.cut_name(s) for s in [*cycle, cycle[0]]),
+                f"no ending can be reached from the cycle {_loop(cycle)}",
                 severity="warning",
                 at_key=True,
             )

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from . import conditions
-from .model import METERS, Choice, Meters, Outcome, Quality, RuptureType, Scenario, Scene
+from .model import METERS, Choice, Meters, Outcome, Quality, Rule, RuptureType, Scenario, Scene
 
 WORDS_LIMIT = 500  # characters of the trainee's own words before the replies appear
 # choices one run can hold: a scenario that loops could otherwise be played for ever, and
@@ -208,6 +208,11 @@ def _enter(scenario: Scenario, scene_id: str, work: _Work) -> str:
     raise PlayError(f"play passes on for ever from scene '{scene_id}'")
 
 
+def _may_fire(rule: Rule, index: int, work: _Work) -> bool:
+    """Whether the top-level rule at `index` fires now (a once-only rule fires once)."""
+    return (rule.repeat or index not in work.fired) and work.holds(rule.when)
+
+
 def _apply_choice(
     scenario: Scenario, scene_id: str, choice: Choice, work: _Work, known: int | None = -1
 ) -> tuple[str, int | None]:
@@ -221,22 +226,16 @@ def _apply_choice(
         work.invited = invite_repair(work, choice, scene_id, scenario.awaits_uptake)
     if choice.rupture is not None:
         work.open_rupture(choice.rupture, scene_id)
-    target, fired = choice.goto, None
-    if known is None or known >= 0:
-        if known is not None:  # the fired rule is tested: a record it does not fit is refused
-            rule = scenario.rules[known]
-            if not rule.repeat and known in work.fired:
-                raise PlayError(f"rule {known + 1} fires once, and had fired already")
-            if not work.holds(rule.when):
-                raise PlayError(f"rule {known + 1} does not hold here")
-            work.fired.add(known)
-            target, fired = rule.goto, known
-        return _enter(scenario, target, work), fired
-    for index, rule in enumerate(scenario.rules):
-        if (rule.repeat or index not in work.fired) and work.holds(rule.when):
-            work.fired.add(index)
-            target, fired = rule.goto, index
-            break
+    rules = scenario.rules
+    fired = known
+    if known == -1:
+        fired = next((i for i, rule in enumerate(rules) if _may_fire(rule, i, work)), None)
+    elif known is not None and not _may_fire(rules[known], known, work):
+        raise PlayError(f"rule {known + 1} cannot fire here")  # a record it does not fit
+    target = choice.goto
+    if fired is not None:
+        work.fired.add(fired)
+        target = rules[fired].goto
     return _enter(scenario, target, work), fired
 
 
@@ -490,7 +489,7 @@ def replay(
     offered before each step, or None when the record does not replay (a playtest begun
     mid-scenario). One working copy for the whole run, as in `play_by`: a run of 2,000
     choices is replayed in what its choices cost, not the square of its length. The rule
-    each step records as fired is taken as it stands, not found by testing every rule."""
+    each step records as fired is tested alone, not found by testing every rule again."""
     run = _Run.of(scenario, start(scenario, seed=seed))
     offers: list[list[int]] = []
     try:
@@ -507,7 +506,7 @@ def replay(
             if step.choice not in available:
                 return None
             offers.append(available)
-            if run.move(step.choice, written, step.rule) != step:  # the rules not tested again
+            if run.move(step.choice, written, step.rule) != step:  # only its rule tested
                 return None
     except (PlayError, KeyError, IndexError):
         return None
